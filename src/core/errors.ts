@@ -1,0 +1,72 @@
+/**
+ * Named errors. Callers tell them apart by `err.name` (or `instanceof`), never by message text.
+ * Every message says what was expected and what came.
+ */
+
+/** Base class of every error meshkv throws on purpose. */
+export class MeshError extends Error {
+  static override name = 'MeshError'
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = (this.constructor as typeof MeshError).name
+  }
+}
+
+/** A key is empty, too long, not a string, or contains NUL. */
+export class InvalidKeyError extends MeshError {
+  static override name = 'InvalidKeyError'
+}
+
+/** A value is larger than `maxValueBytes`, or of a type that is neither string nor Uint8Array. */
+export class ValueTooLargeError extends MeshError {
+  static override name = 'ValueTooLargeError'
+}
+
+/** A value is neither a string nor a Uint8Array. */
+export class InvalidValueError extends MeshError {
+  static override name = 'InvalidValueError'
+}
+
+/** A `ttl` is not a positive number of milliseconds, or exceeds `maxTtlMs`. */
+export class InvalidTtlError extends MeshError {
+  static override name = 'InvalidTtlError'
+}
+
+/** An option passed to `createMesh` or a method is out of range or of the wrong type. */
+export class InvalidOptionError extends MeshError {
+  static override name = 'InvalidOptionError'
+}
+
+/** The mesh was closed; no further operations are possible. */
+export class MeshClosedError extends MeshError {
+  static override name = 'MeshClosedError'
+}
+
+/** A wait (`waitFor`) ran past its `timeout`. */
+export class WaitTimeoutError extends MeshError {
+  static override name = 'WaitTimeoutError'
+}
+
+/** An operation was aborted through its `signal`. */
+export class AbortError extends MeshError {
+  static override name = 'AbortError'
+}
+
+/** A remote timestamp is further ahead of the local physical clock than `maxDriftMs` allows. */
+export class ClockDriftError extends MeshError {
+  static override name = 'ClockDriftError'
+}
+
+/** An input from the network could not be decoded or breaks a limit. Never escapes a handler. */
+export class InvalidMessageError extends MeshError {
+  static override name = 'InvalidMessageError'
+  /** Why the message was rejected; used as the metrics label. */
+  readonly reason: RejectReason
+  constructor (reason: RejectReason, message: string) {
+    super(message)
+    this.reason = reason
+  }
+}
+
+/** Why a network input was rejected (the label under which `stats().rejected` counts it). */
+export type RejectReason = 'malformed' | 'oversized' | 'version' | 'drift' | 'invalid-entry' | 'origin-mismatch'

@@ -1,0 +1,141 @@
+/**
+ * Hybrid logical clock (Kulkarni, Demirbas et al., "Logical Physical Clocks", 2014).
+ *
+ * A timestamp is 48 bits of wall milliseconds, a 16-bit logical counter, and the writer's node id
+ * as the final tie-break, so the order is total and the same on every node.
+ */
+import { ClockDriftError, InvalidOptionError } from './errors.js'
+
+/** The largest wall time a timestamp can carry (48 bits of milliseconds, year 10889). */
+export const MAX_WALL = 2 ** 48 - 1
+/** The largest logical counter (16 bits). */
+export const MAX_COUNTER = 0xffff
+/** @default 60_000 */
+export const DEFAULT_MAX_DRIFT_MS = 60_000
+
+/** A physical clock: epoch milliseconds. Injected so tests and the simulator control time. */
+export type PhysicalClock = () => number
+
+/** One HLC timestamp. */
+export interface Timestamp {
+  readonly wall: number
+  readonly counter: number
+  readonly node: string
+}
+
+/** Total order over timestamps: wall, then counter, then node id. */
+export function compareTimestamps (a: Timestamp, b: Timestamp): number {
+  if (a.wall !== b.wall) return a.wall < b.wall ? -1 : 1
+  if (a.counter !== b.counter) return a.counter < b.counter ? -1 : 1
+  if (a.node === b.node) return 0
+  return a.node < b.node ? -1 : 1
+}
+
+/** Encodes a timestamp as a string whose lexical order is the HLC order. */
+export function formatTimestamp (t: Timestamp): string {
+  return t.wall.toString(16).padStart(12, '0') + t.counter.toString(16).padStart(4, '0') + '-' + t.node
+}
+
+const TIMESTAMP_PATTERN = /^([0-9a-f]{12})([0-9a-f]{4})-(.+)$/
+
+/** Parses the output of {@link formatTimestamp}; undefined when the string is not one. */
+export function parseTimestamp (s: string): Timestamp | undefined {
+  const m = TIMESTAMP_PATTERN.exec(s)
+  if (m == null) return undefined
+  return { wall: parseInt(m[1], 16), counter: parseInt(m[2], 16), node: m[3] }
+}
+
+export interface HlcOptions {
+  /** @default Date.now */
+  clock?: PhysicalClock
+  /** Remote timestamps further ahead of the physical clock than this are refused. @default 60_000 */
+  maxDriftMs?: number
+}
+
+/** The clock of one node. */
+export class Hlc {
+  readonly node: string
+  readonly maxDriftMs: number
+  private readonly clock: PhysicalClock
+  private wall = 0
+  private counter = 0
+
+  constructor (node: string, options: HlcOptions = {}) {
+    if (typeof node !== 'string' || node.length === 0) {
+      throw new InvalidOptionError(`node id must be a non-empty string, got ${JSON.stringify(node)}`)
+    }
+    this.node = node
+    this.clock = options.clock ?? Date.now
+    this.maxDriftMs = options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS
+    if (!Number.isFinite(this.maxDriftMs) || this.maxDriftMs < 0) {
+      throw new InvalidOptionError(`\`maxDriftMs\` must be a non-negative number of milliseconds, got ${this.maxDriftMs}`)
+    }
+  }
+
+  /** The physical clock's reading, clamped to what a timestamp can carry. */
+  physical (): number {
+    const pt = Math.floor(this.clock())
+    return pt < 0 ? 0 : pt > MAX_WALL ? MAX_WALL : pt
+  }
+
+  /** The latest timestamp this clock has issued or observed (without ticking). */
+  peek (): Timestamp {
+    return { wall: this.wall, counter: this.counter, node: this.node }
+  }
+
+  /** Send/local event: `l' = max(l, pt)`; the counter resets when `l` advances. */
+  now (): Timestamp {
+    const pt = this.physical()
+    if (pt > this.wall) {
+      this.wall = pt
+      this.counter = 0
+    } else {
+      this.bump()
+    }
+    return { wall: this.wall, counter: this.counter, node: this.node }
+  }
+
+  /**
+   * Whether a remote wall time is acceptable: not more than `maxDriftMs` ahead of the local
+   * physical clock (it would otherwise win every future conflict and never expire).
+   */
+  withinDrift (wall: number): boolean {
+    return wall <= this.physical() + this.maxDriftMs
+  }
+
+  /**
+   * Receive event: `l' = max(l, l_m, pt)` with the paper's counter cases.
+   * @throws ClockDriftError when the remote timestamp is too far ahead.
+   */
+  receive (remote: { wall: number, counter: number }): void {
+    const pt = this.physical()
+    if (remote.wall > pt + this.maxDriftMs) {
+      throw new ClockDriftError(`remote wall time ${remote.wall} is ${remote.wall - pt} ms ahead of the local clock; at most ${this.maxDriftMs} ms is allowed`)
+    }
+    const l = this.wall
+    const next = Math.max(l, remote.wall, pt)
+    if (next === l && next === remote.wall) {
+      this.counter = Math.max(this.counter, remote.counter)
+      this.bump()
+    } else if (next === l) {
+      this.bump()
+    } else if (next === remote.wall) {
+      this.wall = next
+      this.counter = remote.counter
+      this.bump()
+    } else {
+      this.wall = next
+      this.counter = 0
+    }
+  }
+
+  /** Counter + 1; on overflow the wall advances by one millisecond and the counter resets. */
+  private bump (): void {
+    if (this.counter >= MAX_COUNTER) {
+      this.wall += 1
+      this.counter = 0
+    } else {
+      this.counter += 1
+    }
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The replica: entries by key, merged last-writer-wins, with absolute expiry, tombstone retention
+ * and an incremental digest. Pure and deterministic for a given clock and input sequence: no
+ * timers (the owner calls `tick()` at `nextDeadline()`), no I/O, no libp2p.
+ */
+import { Digest, bucketOf, DEFAULT_BUCKETS } from './digest.js'
+import { Entry, EMPTY_VALUE } from './entry.js'
+import { MeshClosedError } from './errors.js'
+import { DeadlineHeap } from './heap.js'
+import { Hlc, type PhysicalClock } from './hlc.js'
+import {
+  checkKey, checkNumberOption, resolveTtl, toValueBytes,
+  DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS
+} from './limits.js'
+import { compareVersions } from './merge.js'
+
+export interface StoreOptions {
+  /** Physical clock in epoch ms. @default Date.now */
+  clock?: PhysicalClock
+  /** @default 60_000 */
+  maxDriftMs?: number
+  /** @default 1024 */
+  maxKeyBytes?: number
+  /** @default 1_048_576 */
+  maxValueBytes?: number
+  /** TTL of writes that give none; Infinity for none. @default 3_600_000 */
+  defaultTtlMs?: number
+  /** The longest finite TTL. @default 86_400_000 */
+  maxTtlMs?: number
+  /** Minimum time a tombstone is kept. @default 600_000 */
+  tombstoneGraceMs?: number
+  /** Digest buckets. @default 1024 */
+  buckets?: number
+}
+
+/** A change to the visible state. */
+export interface StoreEvent {
+  type: 'set' | 'delete' | 'expire'
+  key: string
+  /** The version now visible (`set`), or the tombstone (`delete`) or the version that expired (`expire`). */
+  entry: Entry
+  /** True when the change came from this replica's own write. */
+  local: boolean
+}
+
+/** What merging one remote version did. */
+export type MergeOutcome = 'applied' | 'stale' | 'drift' | 'obsolete'
+
+export interface ListOptions {
+  prefix?: string
+  limit?: number
+  /** The `nextCursor` of the previous page. */
+  cursor?: string
+}
+
+export interface ListResult {
+  keys: string[]
+  entries: Entry[]
+  nextCursor?: string
+}
+
+export interface StoreCounters {
+  /** Remote versions applied. */
+  applied: number
+  /** Remote versions that were older than (or equal to) what was held. */
+  stale: number
+  /** Remote versions refused for being too far in the future. */
+  drift: number
+  /**
+   * Remote non-expiring versions of a key with no local record, written longer ago than the
+   * tombstone retention: a delete of that key may have been forgotten, so this may be a
+   * resurrection (see docs/semantics.md, "Tombstone grace").
+   */
+  lateArrivals: number
+  /** Entries that expired here. */
+  expired: number
+  /** Tombstones purged after their retention. */
+  purged: number
+}
+
+const EXPIRE = 0
+const PURGE = 1
+
+export class Store {
+  readonly hlc: Hlc
+  readonly digest: Digest
+  readonly maxKeyBytes: number
+  readonly maxValueBytes: number
+  readonly defaultTtlMs: number
+  readonly maxTtlMs: number
+  readonly tombstoneGraceMs: number
+  /** How long a tombstone is kept after its write: `max(maxTtlMs, tombstoneGraceMs)`. */
+  readonly retentionMs: number
+  readonly counters: StoreCounters = { applied: 0, stale: 0, drift: 0, lateArrivals: 0, expired: 0, purged: 0 }
+
+  private readonly map = new Map<string, Entry>()
+  private readonly heap = new DeadlineHeap<Entry>()
+  private readonly listeners = new Set<(event: StoreEvent) => void>()
+  private sortedKeys: string[] | undefined
+  /** Called when the earliest deadline moves earlier, so the owner can re-arm its timer. */
+  onDeadline: ((at: number) => void) | undefined
+  private tombstones = 0
+  private byteCount = 0
+  private closed = false
+
+  constructor (node: string, options: StoreOptions = {}) {
+    this.hlc = new Hlc(node, { clock: options.clock, maxDriftMs: options.maxDriftMs })
+    this.digest = new Digest(options.buckets ?? DEFAULT_BUCKETS)
+    this.maxKeyBytes = checkNumberOption('maxKeyBytes', options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES, 1, 65_536)
+    this.maxValueBytes = checkNumberOption('maxValueBytes', options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 0, 64 * 1024 * 1024)
+    this.maxTtlMs = checkNumberOption('maxTtlMs', options.maxTtlMs ?? DEFAULT_MAX_TTL_MS, 1, 2 ** 40)
+    this.defaultTtlMs = checkNumberOption('defaultTtlMs', options.defaultTtlMs ?? Math.min(DEFAULT_TTL_MS, this.maxTtlMs), 1, this.maxTtlMs, true)
+    this.tombstoneGraceMs = checkNumberOption('tombstoneGraceMs', options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS, 0, 2 ** 40)
+    this.retentionMs = Math.max(this.maxTtlMs, this.tombstoneGraceMs)
+  }
+
+  get node (): string {
+    return this.hlc.node
+  }
+
+  /** The physical clock now. */
+  now (): number {
+    return this.hlc.physical()
+  }
+
+  /** Subscribes to visible changes; returns the unsubscribe function. */
+  subscribe (fn: (event: StoreEvent) => void): () => void {
+    this.listeners.add(fn)
+    return () => { this.listeners.delete(fn) }
+  }
+
+  // ---- local writes ------------------------------------------------------------------------
+
+  /** A local write: validates, stamps with the HLC, applies. */
+  set (key: string, value: string | Uint8Array, ttl?: number): Entry {
+    this.assertOpen()
+    checkKey(key, this.maxKeyBytes)
+    const bytes = toValueBytes(value, this.maxValueBytes)
+    const ttlMs = resolveTtl(ttl, this.defaultTtlMs, this.maxTtlMs)
+    const t = this.hlc.now()
+    const entry = new Entry({
+      key,
+      value: bytes,
+      wall: t.wall,
+      counter: t.counter,
+      origin: t.node,
+      expiresAt: ttlMs === Infinity ? undefined : t.wall + ttlMs
+    })
+    this.apply(entry, true, t.wall)
+    return entry
+  }
+
+  /** A local delete: a tombstone write with its own HLC. */
+  delete (key: string): Entry {
+    this.assertOpen()
+    checkKey(key, this.maxKeyBytes)
+    const t = this.hlc.now()
+    const entry = new Entry({ key, value: EMPTY_VALUE, wall: t.wall, counter: t.counter, origin: t.node, deleted: true })
+    this.apply(entry, true, t.wall)
+    return entry
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  /** The live entry of a key, or undefined when absent, deleted or expired (checked lazily). */
+  get (key: string): Entry | undefined {
+    const e = this.map.get(key)
+    if (e === undefined || e.deleted) return undefined
+    if (e.expiresAt !== undefined && e.expiresAt <= this.hlc.physical()) return undefined
+    return e
+  }
+
+  has (key: string): boolean {
+    return this.get(key) !== undefined
+  }
+
+  /** The version held for a key, live or not (tombstones included). */
+  version (key: string): Entry | undefined {
+    return this.map.get(key)
+  }
+
+  /** Live entries in key order, paginated. The cursor is the last key of the previous page. */
+  list (options: ListOptions = {}): ListResult {
+    const prefix = options.prefix ?? ''
+    const limit = options.limit ?? Infinity
+    checkNumberOption('limit', limit, 1, Number.MAX_SAFE_INTEGER, true)
+    const sorted = this.sorted()
+    const after = options.cursor !== undefined ? decodeCursor(options.cursor) : undefined
+    const start = after !== undefined && after >= prefix ? upperBound(sorted, after) : lowerBound(sorted, prefix)
+    const now = this.hlc.physical()
+    const keys: string[] = []
+    const entries: Entry[] = []
+    let i = start
+    for (; i < sorted.length; i++) {
+      const key = sorted[i]
+      if (!key.startsWith(prefix)) break
+      const e = this.map.get(key)
+      if (e === undefined || !e.isLive(now)) continue
+      if (keys.length >= limit) break
+      keys.push(key)
+      entries.push(e)
+    }
+    const more = i < sorted.length && sorted[i].startsWith(prefix)
+    return more && keys.length > 0 ? { keys, entries, nextCursor: encodeCursor(keys[keys.length - 1]) } : { keys, entries }
+  }
+
+  /** Every version held, tombstones included (for sync and checks). */
+  versions (): IterableIterator<Entry> {
+    return this.map.values()
+  }
+
+  /** Versions held whose keys fall in the given digest buckets. */
+  versionsInBuckets (buckets: Iterable<number>): Entry[] {
+    const wanted = new Set(buckets)
+    const out: Entry[] = []
+    if (wanted.size === 0) return out
+    const n = this.digest.bucketCount
+    for (const e of this.map.values()) {
+      if (wanted.has(bucketOf(e.key, n))) out.push(e)
+    }
+    return out
+  }
+
+  // ---- remote writes -------------------------------------------------------------------------
+
+  /**
+   * Merges remote versions (already validated for shape). The clock observes the greatest of
+   * them once; each is then applied if it wins. Returns one outcome per input.
+   */
+  merge (entries: readonly Entry[]): MergeOutcome[] {
+    this.assertOpen()
+    const now = this.hlc.physical()
+    const horizon = now + this.hlc.maxDriftMs
+    let max: Entry | undefined
+    for (const e of entries) {
+      if (e.wall <= horizon && (max === undefined || e.wall > max.wall || (e.wall === max.wall && e.counter > max.counter))) max = e
+    }
+    if (max !== undefined) this.hlc.receive(max)
+    return entries.map(e => this.mergeOne(e, now, horizon))
+  }
+
+  private mergeOne (e: Entry, now: number, horizon: number): MergeOutcome {
+    if (e.wall > horizon) {
+      this.counters.drift++
+      return 'drift'
+    }
+    const held = this.map.get(e.key)
+    if (held !== undefined && compareVersions(held, e) >= 0) {
+      this.counters.stale++
+      return 'stale'
+    }
+    if (e.wall + this.retentionMs <= now) {
+      if (e.deleted || e.expiresAt !== undefined) {
+        // Past its retention: dead everywhere. Only useful to supersede an older version held here.
+        if (held === undefined) return 'obsolete'
+      } else if (held === undefined) {
+        this.counters.lateArrivals++
+      }
+    }
+    this.counters.applied++
+    this.apply(e, false, now)
+    return 'applied'
+  }
+
+  // ---- time ----------------------------------------------------------------------------------
+
+  /** When `tick()` next has work, in epoch ms; undefined when nothing is scheduled. */
+  nextDeadline (): number | undefined {
+    return this.heap.peek()
+  }
+
+  /** Expires and purges whatever is due at the clock's now. Emits `expire` events. */
+  tick (): void {
+    const now = this.hlc.physical()
+    while ((this.heap.peek() ?? Infinity) <= now) {
+      this.heap.pop((e, tag) => {
+        if (this.map.get(e.key) !== e) return // superseded since it was scheduled
+        if (tag === EXPIRE) this.expire(e)
+        else this.purge(e)
+      })
+    }
+    // Superseded versions linger in the heap until their deadline; compact when they dominate.
+    if (this.heap.size > 2 * this.map.size + 1024) {
+      this.heap.filter(e => this.map.get(e.key) === e)
+    }
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  /** Number of keys held, tombstones included. */
+  get size (): number {
+    return this.map.size
+  }
+
+  /** Live entries, tombstones and approximate bytes (key characters + value bytes of live entries). */
+  stats (): { entries: number, tombstones: number, bytes: number } {
+    return { entries: this.map.size - this.tombstones, tombstones: this.tombstones, bytes: this.byteCount }
+  }
+
+  /** Stops accepting writes and merges; drops the state. */
+  close (): void {
+    this.closed = true
+    this.listeners.clear()
+    this.heap.clear()
+  }
+
+  get isClosed (): boolean {
+    return this.closed
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private assertOpen (): void {
+    if (this.closed) throw new MeshClosedError('the mesh is closed')
+  }
+
+  /** Replaces the held version of `e.key` by `e` (which already won), schedules it, emits. */
+  private apply (e: Entry, local: boolean, now: number): void {
+    const held = this.map.get(e.key)
+    if (held !== undefined) {
+      this.forget(held)
+      // An expiry that the timer has not processed yet still deserves its event.
+      if (!held.deleted && held.value !== EMPTY_VALUE && held.isExpired(now) && e.isLive(now)) {
+        this.counters.expired++
+        this.emit({ type: 'expire', key: held.key, entry: held, local: false })
+      }
+    } else {
+      this.sortedKeys = undefined
+    }
+    let stored = e
+    if (!e.deleted && e.expiresAt !== undefined && e.expiresAt <= now) stored = e.stripped()
+    this.remember(stored)
+    if (stored.deleted || stored !== e) {
+      this.schedule(stored.wall + this.retentionMs, stored, PURGE)
+    } else if (stored.expiresAt !== undefined) {
+      this.schedule(stored.expiresAt, stored, EXPIRE)
+    }
+    const wasVisible = held !== undefined && held.isLive(now)
+    if (stored.isLive(now)) {
+      this.emit({ type: 'set', key: e.key, entry: stored, local })
+    } else if (wasVisible) {
+      this.emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, entry: e.deleted ? stored : held, local })
+    }
+  }
+
+  private expire (e: Entry): void {
+    const s = e.stripped()
+    this.forget(e)
+    this.remember(s)
+    this.schedule(s.wall + this.retentionMs, s, PURGE)
+    this.counters.expired++
+    this.emit({ type: 'expire', key: e.key, entry: e, local: false })
+  }
+
+  private schedule (at: number, e: Entry, tag: number): void {
+    const earliest = this.heap.peek()
+    this.heap.push(at, e, tag)
+    if ((earliest === undefined || at < earliest) && this.onDeadline !== undefined) this.onDeadline(at)
+  }
+
+  private purge (e: Entry): void {
+    this.forget(e)
+    this.map.delete(e.key)
+    this.sortedKeys = undefined
+    this.counters.purged++
+  }
+
+  private remember (e: Entry): void {
+    this.map.set(e.key, e)
+    this.digest.add(e)
+    if (isTombstone(e)) this.tombstones++
+    else this.byteCount += e.key.length + e.value.byteLength
+  }
+
+  private forget (e: Entry): void {
+    this.digest.remove(e)
+    if (isTombstone(e)) this.tombstones--
+    else this.byteCount -= e.key.length + e.value.byteLength
+  }
+
+  private emit (event: StoreEvent): void {
+    for (const fn of this.listeners) fn(event)
+  }
+
+  private sorted (): string[] {
+    if (this.sortedKeys === undefined) this.sortedKeys = [...this.map.keys()].sort()
+    return this.sortedKeys
+  }
+}
+
+/** A deleted version, or an expired one stripped of its value. */
+function isTombstone (e: Entry): boolean {
+  return e.deleted || (e.expiresAt !== undefined && e.value === EMPTY_VALUE)
+}
+
+function lowerBound (a: string[], x: string): number {
+  let lo = 0
+  let hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (a[mid] < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+function upperBound (a: string[], x: string): number {
+  let lo = 0
+  let hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (a[mid] <= x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+function encodeCursor (key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url')
+}
+
+function decodeCursor (cursor: string): string {
+  return Buffer.from(cursor, 'base64url').toString('utf8')
+}

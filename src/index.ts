@@ -1,0 +1,36 @@
+/**
+ * meshkv: a shared, self-forgetting memory for agent processes. Each process embeds a libp2p
+ * node; nodes of one mesh replicate TTL-tagged writes, last-writer-wins by hybrid logical clock,
+ * and repair what gossip lost by anti-entropy.
+ *
+ * @example
+ * ```ts
+ * import { createMesh } from 'meshkv'
+ * const mesh = await createMesh({ name: 'agents' })
+ * await mesh.set('task:42', JSON.stringify({ state: 'running' }), { ttl: 30_000 })
+ * mesh.get('task:42')?.json()
+ * ```
+ */
+import { Mesh, type MeshOptions } from './mesh.js'
+
+/**
+ * Starts a mesh node: listens, discovers peers (mDNS, bootstrap), joins the mesh's topic and
+ * begins anti-entropy. Every option is optional; see {@link MeshOptions} for the defaults.
+ */
+export async function createMesh (options: MeshOptions = {}): Promise<Mesh> {
+  return Mesh.create(options)
+}
+
+export { Mesh }
+export type { MeshOptions, SetOptions, WatchOptions, WaitOptions, MeshEvent, ListPage, MeshStats } from './mesh.js'
+export { DEFAULT_MESH_NAME, DEFAULT_LISTEN } from './mesh.js'
+export type { ListOptions } from './core/store.js'
+export type { SyncResult } from './net/sync.js'
+export { Entry } from './core/entry.js'
+export {
+  MeshError, InvalidKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
+  MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason
+} from './core/errors.js'
+export { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
+export { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TTL_MS, DEFAULT_MAX_TTL_MS, DEFAULT_TOMBSTONE_GRACE_MS } from './core/limits.js'
+export { DEFAULT_SYNC_INTERVAL_MS } from './net/node.js'

@@ -1,0 +1,348 @@
+/**
+ * The API facade: `createMesh` and the `Mesh` a caller holds. Thin: validation and the shape of
+ * the API here, replication in `net`, semantics in `core`.
+ */
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+import type { Libp2p } from 'libp2p'
+import type { Entry } from './core/entry.js'
+import { AbortError, InvalidOptionError, MeshClosedError, WaitTimeoutError } from './core/errors.js'
+import { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
+import { checkKey, checkNumberOption, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS } from './core/limits.js'
+import { Store, type ListOptions, type StoreEvent } from './core/store.js'
+import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from './net/node.js'
+import type { NetCounters } from './net/metrics.js'
+import type { SyncResult } from './net/sync.js'
+import { EventQueue } from './watch.js'
+
+/** @default 'default' */
+export const DEFAULT_MESH_NAME = 'default'
+/** @default ['/ip4/0.0.0.0/tcp/0'] */
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+
+export interface MeshOptions {
+  /** Mesh name: nodes with the same name share one keyspace (one gossipsub topic). @default 'default' */
+  name?: string
+  /** Multiaddrs to listen on. @default ['/ip4/0.0.0.0/tcp/0'] */
+  listen?: string[]
+  /** Multiaddrs (with `/p2p/<peer id>`) of peers to dial at start. @default [] */
+  bootstrap?: string[]
+  /** Find peers on the LAN by multicast DNS. @default true */
+  mdns?: boolean
+  /** Physical clock, epoch milliseconds. Inject one to control time in tests. @default Date.now */
+  clock?: () => number
+  /** Remote timestamps further ahead of the local clock than this are rejected. @default 60_000 */
+  maxDriftMs?: number
+  /** Largest key, in UTF-8 bytes. @default 1024 */
+  maxKeyBytes?: number
+  /** Largest value, in bytes. @default 1_048_576 */
+  maxValueBytes?: number
+  /** TTL of a `set` that gives none, in ms; `Infinity` for no expiry. @default 3_600_000 (1 hour) */
+  defaultTtlMs?: number
+  /** Longest finite TTL a `set` may ask for, in ms. @default 86_400_000 (24 hours) */
+  maxTtlMs?: number
+  /**
+   * Least time a tombstone (deleted or expired key) is kept. Tombstones are kept for
+   * `max(maxTtlMs, tombstoneGraceMs)` after their write. @default 600_000 (10 minutes)
+   */
+  tombstoneGraceMs?: number
+  /** Mean interval of periodic anti-entropy rounds (jittered ±20 %), in ms. @default 5_000 */
+  syncIntervalMs?: number
+  /** The node's identity key; a new Ed25519 key when absent. */
+  privateKey?: PrivateKey
+  /** Advanced: a libp2p connection gater (to partition nodes in tests, or to allowlist peers). */
+  connectionGater?: ConnectionGater
+}
+
+export interface SetOptions {
+  /** Time to live in ms; `Infinity` never expires. @default the mesh's `defaultTtlMs` */
+  ttl?: number
+}
+
+export interface WatchOptions {
+  /** Only keys starting with this. @default '' */
+  prefix?: string
+  /** Ends the iteration when aborted. */
+  signal?: AbortSignal
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal
+  /** Milliseconds to wait before rejecting with WaitTimeoutError. @default no limit */
+  timeout?: number
+}
+
+/** A visible change: a value set, deleted, or expired. */
+export interface MeshEvent {
+  type: 'set' | 'delete' | 'expire'
+  key: string
+  /** The new entry (`set`), the tombstone (`delete`), or the version that expired (`expire`). */
+  entry?: Entry
+  /** True when this node made the change. */
+  local: boolean
+}
+
+export interface ListPage {
+  keys: string[]
+  entries?: Entry[]
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string
+}
+
+export interface MeshStats {
+  /** Live entries. */
+  entries: number
+  /** Deleted or expired keys kept to stop older versions coming back. */
+  tombstones: number
+  /** Approximate key characters plus value bytes of live entries. */
+  bytes: number
+  /** Peers connected in this mesh. */
+  peers: number
+  /** Root of the state digest: equal on two converged nodes. */
+  digest: string
+  messagesIn: number
+  messagesOut: number
+  entriesIn: number
+  entriesOut: number
+  publishErrors: number
+  /** Network inputs refused, by reason, and their total. */
+  rejected: NetCounters['rejected'] & { total: number }
+  syncs: NetCounters['syncs']
+  /** Remote versions applied, stale, refused for drift, expired here, tombstones purged. */
+  merges: { applied: number, stale: number, drift: number }
+  expired: number
+  purged: number
+  /** Possible resurrections: see docs/semantics.md, "Tombstone grace". */
+  lateArrivals: number
+}
+
+/** A running mesh node. Create one with {@link createMesh}. */
+export class Mesh {
+  /** The mesh name. */
+  readonly name: string
+  /** Advanced: the underlying libp2p node. */
+  readonly libp2p: Libp2p
+  private readonly store: Store
+  private readonly node: MeshNode
+  /** Live watches and their key prefixes. */
+  private readonly watchers = new Map<EventQueue<MeshEvent>, string>()
+  /** Rejecters of pending `waitFor` calls, run on close. */
+  private readonly waiters = new Set<() => void>()
+  private timer: NodeJS.Timeout | undefined
+  private timerAt = Infinity
+  private closing: Promise<void> | undefined
+
+  private constructor (name: string, store: Store, node: MeshNode) {
+    this.name = name
+    this.store = store
+    this.node = node
+    this.libp2p = node.libp2p
+    store.onDeadline = (at) => { this.arm(at) }
+  }
+
+  /** @internal use {@link createMesh} */
+  static async create (options: MeshOptions = {}): Promise<Mesh> {
+    const name = options.name ?? DEFAULT_MESH_NAME
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256 || name.includes('/')) {
+      throw new InvalidOptionError(`\`name\` must be 1 to 256 characters without "/", got ${JSON.stringify(name)}`)
+    }
+    const syncIntervalMs = checkNumberOption('syncIntervalMs', options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS, 10, 2 ** 31 - 1, true)
+    const listen = checkAddrs('listen', options.listen ?? DEFAULT_LISTEN)
+    const bootstrap = checkAddrs('bootstrap', options.bootstrap ?? [])
+    const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
+    const store = new Store(peerIdFromPrivateKey(privateKey).toString(), {
+      clock: options.clock,
+      maxDriftMs: options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS,
+      maxKeyBytes: options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES,
+      maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+      defaultTtlMs: options.defaultTtlMs ?? Math.min(DEFAULT_TTL_MS, options.maxTtlMs ?? DEFAULT_MAX_TTL_MS),
+      maxTtlMs: options.maxTtlMs ?? DEFAULT_MAX_TTL_MS,
+      tombstoneGraceMs: options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS
+    })
+    const node = await MeshNode.create({
+      name,
+      listen,
+      bootstrap,
+      mdns: options.mdns ?? true,
+      store,
+      syncIntervalMs,
+      privateKey,
+      connectionGater: options.connectionGater
+    })
+    const mesh = new Mesh(name, store, node)
+    store.subscribe(e => { mesh.fanOut(e) })
+    return mesh
+  }
+
+  /** This node's peer id. */
+  get peerId (): string {
+    return this.node.peerId.toString()
+  }
+
+  /** Addresses other nodes can dial, each ending in `/p2p/<peer id>`. */
+  get multiaddrs (): string[] {
+    return this.libp2p.getMultiaddrs().map(a => a.toString())
+  }
+
+  /** Writes a value (applied locally at once, then replicated). Overwrites silently and refreshes the TTL. */
+  async set (key: string, value: string | Uint8Array, options: SetOptions = {}): Promise<Entry> {
+    this.assertOpen()
+    const entry = this.store.set(key, value, options.ttl)
+    this.node.publish(entry)
+    return entry
+  }
+
+  /** The live entry of a key, from local state; undefined when absent, deleted or expired. */
+  get (key: string): Entry | undefined {
+    return this.store.get(key)
+  }
+
+  /** Whether a key has a live value. */
+  has (key: string): boolean {
+    return this.store.get(key) !== undefined
+  }
+
+  /** Deletes a key (a tombstone write that loses to any later write). */
+  async delete (key: string): Promise<void> {
+    this.assertOpen()
+    this.node.publish(this.store.delete(key))
+  }
+
+  /** Live keys (and entries) in key order, paginated by `limit` and `cursor`. */
+  list (options: ListOptions = {}): ListPage {
+    const page = this.store.list(options)
+    return page.nextCursor === undefined ? { keys: page.keys, entries: page.entries } : page
+  }
+
+  /** Changes to keys under `prefix` as they happen (local and remote), until `signal` aborts or the mesh closes. */
+  watch (options: WatchOptions = {}): AsyncIterableIterator<MeshEvent> {
+    this.assertOpen()
+    const prefix = options.prefix ?? ''
+    const queue: EventQueue<MeshEvent> = new EventQueue(() => { this.watchers.delete(queue) }, options.signal)
+    this.watchers.set(queue, prefix)
+    return queue
+  }
+
+  /** Resolves with the key's entry as soon as it is live (at once if it already is). */
+  async waitFor (key: string, options: WaitOptions = {}): Promise<Entry> {
+    this.assertOpen()
+    checkKey(key, this.store.maxKeyBytes)
+    const now = this.store.get(key)
+    if (now !== undefined) return now
+    const { signal, timeout } = options
+    if (timeout !== undefined) checkNumberOption('timeout', timeout, 0, 2 ** 31 - 1)
+    if (signal?.aborted === true) throw new AbortError(`waitFor(${JSON.stringify(key)}) was aborted`)
+    return new Promise<Entry>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const done = (): void => {
+        unsubscribe()
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        this.waiters.delete(onClose)
+      }
+      const onAbort = (): void => { done(); reject(new AbortError(`waitFor(${JSON.stringify(key)}) was aborted`)) }
+      const onClose = (): void => { done(); reject(new MeshClosedError('the mesh closed while waiting')) }
+      const unsubscribe = this.store.subscribe(e => {
+        if (e.key === key && e.type === 'set') { done(); resolve(e.entry) }
+      })
+      if (timeout !== undefined) {
+        timer = setTimeout(() => { done(); reject(new WaitTimeoutError(`waitFor(${JSON.stringify(key)}) timed out after ${timeout} ms`)) }, timeout)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.waiters.add(onClose)
+    })
+  }
+
+  /** Peer ids of connected peers in this mesh. */
+  peers (): string[] {
+    return this.node.meshPeers().map(p => p.toString())
+  }
+
+  /** Dials a peer by multiaddr (ending in `/p2p/<peer id>`); resolves with its peer id. */
+  async dial (addr: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    this.assertOpen()
+    return (await this.node.dial(addr, options)).toString()
+  }
+
+  /** Runs one anti-entropy round with a connected peer now (they also run on their own). */
+  async sync (peerId: string, options: { signal?: AbortSignal } = {}): Promise<SyncResult | undefined> {
+    this.assertOpen()
+    return this.node.syncWith(peerIdFromString(peerId), options)
+  }
+
+  /** Publishes queued writes now (they go out within a millisecond anyway). */
+  async flush (): Promise<void> {
+    await this.node.flush()
+  }
+
+  /** Counters of state, traffic, rejections and sync. */
+  stats (): MeshStats {
+    const s = this.store.stats()
+    const c = this.node.counters
+    const m = this.store.counters
+    const rejected = c.rejected
+    return {
+      ...s,
+      peers: this.node.meshPeers().length,
+      digest: this.store.digest.root(),
+      messagesIn: c.messagesIn,
+      messagesOut: c.messagesOut,
+      entriesIn: c.entriesIn,
+      entriesOut: c.entriesOut,
+      publishErrors: c.publishErrors,
+      rejected: { ...rejected, total: Object.values(rejected).reduce((a, b) => a + b, 0) },
+      syncs: { ...c.syncs },
+      merges: { applied: m.applied, stale: m.stale, drift: m.drift },
+      expired: m.expired,
+      purged: m.purged,
+      lateArrivals: m.lateArrivals
+    }
+  }
+
+  /** Flushes gossip, leaves the mesh, ends every watch and wait. Idempotent. */
+  async close (): Promise<void> {
+    this.closing ??= (async () => {
+      clearTimeout(this.timer)
+      await this.node.stop()
+      this.store.close()
+      for (const w of [...this.watchers.keys()]) w.end()
+      for (const fn of [...this.waiters]) fn()
+    })()
+    return this.closing
+  }
+
+  private assertOpen (): void {
+    if (this.closing !== undefined) throw new MeshClosedError('the mesh is closed')
+  }
+
+  private fanOut (e: StoreEvent): void {
+    if (this.watchers.size === 0) return
+    const event: MeshEvent = { type: e.type, key: e.key, entry: e.entry, local: e.local }
+    for (const [w, prefix] of this.watchers) {
+      if (e.key.startsWith(prefix)) w.push(event)
+    }
+  }
+
+  /** Arms the expiry timer for `at` if that is earlier than the one armed. */
+  private arm (at: number): void {
+    if (at >= this.timerAt || this.closing !== undefined) return
+    clearTimeout(this.timer)
+    this.timerAt = at
+    const delay = Math.min(Math.max(at - this.store.now(), 0), 2 ** 31 - 1)
+    this.timer = setTimeout(() => {
+      this.timerAt = Infinity
+      this.store.tick()
+      const next = this.store.nextDeadline()
+      if (next !== undefined) this.arm(next)
+    }, delay)
+    this.timer.unref()
+  }
+}
+
+function checkAddrs (name: string, addrs: unknown): string[] {
+  if (!Array.isArray(addrs) || addrs.some(a => typeof a !== 'string' || !a.startsWith('/'))) {
+    throw new InvalidOptionError(`\`${name}\` must be an array of multiaddr strings such as "/ip4/127.0.0.1/tcp/0", got ${JSON.stringify(addrs)}`)
+  }
+  return addrs as string[]
+}

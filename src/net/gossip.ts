@@ -1,0 +1,135 @@
+/**
+ * Gossip: local writes go out on the mesh topic in batches; remote batches are validated in the
+ * topic validator (so a bad one is Rejected and gossipsub's peer scoring penalises its sender)
+ * and merged into the store. Best-effort: anti-entropy repairs whatever gossip loses.
+ */
+import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
+import type { Entry } from '../core/entry.js'
+import { InvalidMessageError } from '../core/errors.js'
+import type { Store } from '../core/store.js'
+import { decodeBatch, encodeBatch, type DecodeLimits } from './codec.js'
+import type { NetCounters } from './metrics.js'
+import type { PeerId } from '@libp2p/interface'
+
+/** A batch is flushed once its entries reach this many bytes (or at the end of the tick). @default 262_144 */
+export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024
+/** Most entries in one gossip message. */
+export const MAX_BATCH_ENTRIES = 16_384
+
+/** Mesh name to gossipsub topic. */
+export function topicFor (name: string): string {
+  return `/meshkv/1/${name}`
+}
+
+export interface GossipInit {
+  pubsub: GossipSub
+  topic: string
+  store: Store
+  counters: NetCounters
+  limits: DecodeLimits
+  maxBatchBytes?: number
+}
+
+export class Gossip {
+  private readonly pubsub: GossipSub
+  readonly topic: string
+  private readonly store: Store
+  private readonly counters: NetCounters
+  private readonly limits: DecodeLimits
+  private readonly maxBatchBytes: number
+  private queue: Entry[] = []
+  private queuedBytes = 0
+  private scheduled: NodeJS.Immediate | undefined
+  private readonly pending = new Set<Promise<void>>()
+
+  constructor (init: GossipInit) {
+    this.pubsub = init.pubsub
+    this.topic = init.topic
+    this.store = init.store
+    this.counters = init.counters
+    this.limits = init.limits
+    this.maxBatchBytes = init.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
+  }
+
+  start (): void {
+    this.pubsub.topicValidators.set(this.topic, (peer, msg) => this.validate(peer, msg))
+    this.pubsub.subscribe(this.topic)
+  }
+
+  /** Queues a local write for the next batch. */
+  enqueue (entry: Entry): void {
+    this.queue.push(entry)
+    this.queuedBytes += entry.key.length * 3 + entry.value.byteLength + 24
+    if (this.queuedBytes >= this.maxBatchBytes || this.queue.length >= MAX_BATCH_ENTRIES) {
+      this.flush()
+    } else if (this.scheduled === undefined) {
+      this.scheduled = setImmediate(() => this.flush())
+    }
+  }
+
+  /** Publishes the queued entries now. */
+  flush (): void {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled)
+      this.scheduled = undefined
+    }
+    if (this.queue.length === 0) return
+    const batch = this.queue
+    this.queue = []
+    this.queuedBytes = 0
+    const data = encodeBatch(batch)
+    this.counters.messagesOut++
+    this.counters.entriesOut += batch.length
+    const p: Promise<void> = this.pubsub.publish(this.topic, data).then(
+      () => {},
+      () => { this.counters.publishErrors++ }
+    ).finally(() => this.pending.delete(p))
+    this.pending.add(p)
+  }
+
+  /** Flushes and waits for the publishes under way. */
+  async drain (): Promise<void> {
+    this.flush()
+    await Promise.all([...this.pending])
+  }
+
+  async stop (): Promise<void> {
+    await this.drain()
+    this.pubsub.topicValidators.delete(this.topic)
+    try {
+      this.pubsub.unsubscribe(this.topic)
+    } catch {
+      // already stopped
+    }
+  }
+
+  /** Untrusted input: never throws; anything wrong is Rejected and counted. */
+  private validate (_from: PeerId, msg: Message): TopicValidatorResult {
+    this.counters.messagesIn++
+    try {
+      if (msg.type !== 'signed') return this.reject(new InvalidMessageError('malformed', 'unsigned gossip message'))
+      const entries = decodeBatch(msg.data, this.limits)
+      const author = msg.from.toString()
+      for (const e of entries) {
+        if (e.origin !== author) {
+          return this.reject(new InvalidMessageError('origin-mismatch', `entry ${JSON.stringify(e.key)} names origin ${e.origin} but was published by ${author}`))
+        }
+        if (!this.store.hlc.withinDrift(e.wall)) {
+          return this.reject(new InvalidMessageError('drift', `entry ${JSON.stringify(e.key)} is dated ${e.wall}, beyond the drift bound`))
+        }
+      }
+      this.counters.entriesIn += entries.length
+      if (this.store.isClosed) return TopicValidatorResult.Ignore
+      this.store.merge(entries)
+      return TopicValidatorResult.Accept
+    } catch (err) {
+      if (err instanceof InvalidMessageError) return this.reject(err)
+      return this.reject(new InvalidMessageError('malformed', (err as Error).message))
+    }
+  }
+
+  private reject (err: InvalidMessageError): TopicValidatorResult {
+    this.counters.rejected[err.reason]++
+    return TopicValidatorResult.Reject
+  }
+}

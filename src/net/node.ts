@@ -1,0 +1,161 @@
+/**
+ * The libp2p adapter: one libp2p node (TCP, Noise, Yamux, identify, gossipsub, mDNS, bootstrap)
+ * carrying one mesh's gossip topic and the anti-entropy protocol, bound to one store.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub, StrictSign, type GossipSub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Entry } from '../core/entry.js'
+import type { Store } from '../core/store.js'
+import type { DecodeLimits } from './codec.js'
+import { discovery, type DiscoveryOptions } from './discovery.js'
+import { Gossip, MAX_BATCH_ENTRIES, topicFor } from './gossip.js'
+import { createCounters, type NetCounters } from './metrics.js'
+import { SyncService, type SyncResult } from './sync.js'
+
+/** @default 5_000 */
+export const DEFAULT_SYNC_INTERVAL_MS = 5_000
+
+export interface NodeInit extends DiscoveryOptions {
+  name: string
+  listen: string[]
+  store: Store
+  syncIntervalMs: number
+  privateKey?: PrivateKey
+  connectionGater?: ConnectionGater
+}
+
+type Services = { pubsub: GossipSub, identify: unknown }
+
+export class MeshNode {
+  readonly libp2p: Libp2p<Services>
+  readonly counters: NetCounters
+  readonly topic: string
+  private readonly store: Store
+  private readonly gossip: Gossip
+  private readonly sync: SyncService
+  private readonly syncIntervalMs: number
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+
+  private constructor (libp2p: Libp2p<Services>, init: NodeInit, limits: DecodeLimits) {
+    this.libp2p = libp2p
+    this.store = init.store
+    this.counters = createCounters()
+    this.topic = topicFor(init.name)
+    this.syncIntervalMs = init.syncIntervalMs
+    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits })
+    this.sync = new SyncService({ libp2p, store: this.store, counters: this.counters, limits })
+  }
+
+  static async create (init: NodeInit): Promise<MeshNode> {
+    const limits: DecodeLimits = { maxKeyBytes: init.store.maxKeyBytes, maxValueBytes: init.store.maxValueBytes, maxEntries: MAX_BATCH_ENTRIES }
+    const libp2p = await createLibp2p({
+      privateKey: init.privateKey,
+      addresses: { listen: init.listen },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionGater: init.connectionGater,
+      peerDiscovery: discovery(init),
+      services: {
+        identify: identify(),
+        pubsub: gossipsub({
+          globalSignaturePolicy: StrictSign,
+          allowPublishToZeroTopicPeers: true,
+          ignoreDuplicatePublishError: true,
+          emitSelf: false,
+          floodPublish: true,
+          // a batch carries at most one maximal value plus the batch bound
+          maxInboundDataLength: limits.maxValueBytes + limits.maxKeyBytes * 4 + 1024 * 1024,
+          allowedTopics: [topicFor(init.name)]
+        })
+      },
+      start: false
+    })
+    const node = new MeshNode(libp2p as unknown as Libp2p<Services>, init, limits)
+    await node.start()
+    return node
+  }
+
+  get peerId (): PeerId {
+    return this.libp2p.peerId
+  }
+
+  private async start (): Promise<void> {
+    const pubsub = this.libp2p.services.pubsub
+    this.libp2p.addEventListener('peer:discovery', (evt) => {
+      const id = evt.detail.id
+      if (this.stopped || id.equals(this.libp2p.peerId) || this.libp2p.getConnections(id).length > 0) return
+      this.libp2p.dial(id).catch(() => {})
+    })
+    // Sync with every peer that joins this mesh's topic: a new connection, a late joiner, a healed
+    // partition. One side of each pair starts the round (it repairs both directions).
+    pubsub.addEventListener('subscription-change', (evt) => {
+      const { peerId, subscriptions } = evt.detail
+      if (!subscriptions.some(s => s.subscribe && s.topic === this.topic)) return
+      if (this.libp2p.peerId.toString() < peerId.toString()) this.syncSoon(peerId)
+    })
+    await this.libp2p.start()
+    await this.sync.start()
+    this.gossip.start()
+    this.scheduleSync()
+  }
+
+  /** Queues a local write for gossip. */
+  publish (entry: Entry): void {
+    this.gossip.enqueue(entry)
+  }
+
+  /** Peers connected to this node that have joined the mesh topic. */
+  meshPeers (): PeerId[] {
+    return this.libp2p.services.pubsub.getSubscribers(this.topic)
+  }
+
+  /** Dials a multiaddr (which must include /p2p/<peer id>) or a peer id. */
+  async dial (addr: string, options: { signal?: AbortSignal } = {}): Promise<PeerId> {
+    const conn = await this.libp2p.dial(multiaddr(addr), options)
+    return conn.remotePeer
+  }
+
+  /** One anti-entropy round with `peer` now. */
+  async syncWith (peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<SyncResult | undefined> {
+    return this.sync.syncWith(peer, options)
+  }
+
+  /** Publishes queued writes now and waits for the publishes under way. */
+  async flush (): Promise<void> {
+    await this.gossip.drain()
+  }
+
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    clearTimeout(this.timer)
+    await this.gossip.stop()
+    await this.sync.stop().catch(() => {})
+    await this.libp2p.stop()
+  }
+
+  private syncSoon (peer: PeerId): void {
+    if (this.stopped) return
+    this.sync.syncWith(peer).catch(() => {})
+  }
+
+  /** Periodic anti-entropy with one random mesh peer, every `syncIntervalMs` ± 20 %. */
+  private scheduleSync (): void {
+    if (this.stopped || this.syncIntervalMs === Infinity) return
+    const delay = this.syncIntervalMs * (0.8 + 0.4 * Math.random())
+    this.timer = setTimeout(() => {
+      const peers = this.meshPeers()
+      if (peers.length > 0) this.syncSoon(peers[Math.floor(Math.random() * peers.length)])
+      this.scheduleSync()
+    }, delay)
+    this.timer.unref()
+  }
+}

@@ -1,0 +1,840 @@
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface WireEntry {
+  key: string
+  value: Uint8Array<ArrayBuffer>
+  wall: number
+  counter: number
+  origin: number
+  expiresAt?: number
+  deleted: boolean
+}
+
+export namespace WireEntry {
+  let _codec: Codec<WireEntry>
+
+  export const codec = (): Codec<WireEntry> => {
+    if (_codec == null) {
+      _codec = message<WireEntry>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.key != null && obj.key !== '')) {
+          w.uint32(10)
+          w.string(obj.key)
+        }
+
+        if ((obj.value != null && obj.value.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.value)
+        }
+
+        if ((obj.wall != null && obj.wall !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.wall)
+        }
+
+        if ((obj.counter != null && obj.counter !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.counter)
+        }
+
+        if ((obj.origin != null && obj.origin !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.origin)
+        }
+
+        if (obj.expiresAt != null) {
+          w.uint32(48)
+          w.uint64Number(obj.expiresAt)
+        }
+
+        if ((obj.deleted != null && obj.deleted !== false)) {
+          w.uint32(56)
+          w.bool(obj.deleted)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          key: '',
+          value: uint8ArrayAlloc(0),
+          wall: 0,
+          counter: 0,
+          origin: 0,
+          deleted: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.key = reader.string()
+              break
+            }
+            case 2: {
+              obj.value = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.wall = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.counter = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.origin = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.expiresAt = reader.uint64Number()
+              break
+            }
+            case 7: {
+              obj.deleted = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.value`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.wall`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.counter`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.origin`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.deleted`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface WireEntryKeyFieldEvent {
+    field: '$.key'
+    value: string
+  }
+
+  export interface WireEntryValueFieldEvent {
+    field: '$.value'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WireEntryWallFieldEvent {
+    field: '$.wall'
+    value: number
+  }
+
+  export interface WireEntryCounterFieldEvent {
+    field: '$.counter'
+    value: number
+  }
+
+  export interface WireEntryOriginFieldEvent {
+    field: '$.origin'
+    value: number
+  }
+
+  export interface WireEntryExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: number
+  }
+
+  export interface WireEntryDeletedFieldEvent {
+    field: '$.deleted'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<WireEntry>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, WireEntry.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WireEntry>): WireEntry {
+    return decodeMessage(buf, WireEntry.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WireEntry>): Generator<WireEntryKeyFieldEvent | WireEntryValueFieldEvent | WireEntryWallFieldEvent | WireEntryCounterFieldEvent | WireEntryOriginFieldEvent | WireEntryExpiresAtFieldEvent | WireEntryDeletedFieldEvent> {
+    return streamMessage(buf, WireEntry.codec(), opts)
+  }
+}
+
+export interface Batch {
+  version: number
+  origins: string[]
+  entries: WireEntry[]
+}
+
+export namespace Batch {
+  let _codec: Codec<Batch>
+
+  export const codec = (): Codec<Batch> => {
+    if (_codec == null) {
+      _codec = message<Batch>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.origins != null && obj.origins.length > 0) {
+          for (const value of obj.origins) {
+            w.uint32(18)
+            w.string(value)
+          }
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(26)
+            WireEntry.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          origins: [],
+          entries: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              if (opts.limits?.origins != null && obj.origins.length === opts.limits.origins) {
+                throw new MaxLengthError('Decode error - repeated field "origins" had too many elements')
+              }
+
+              obj.origins.push(reader.string())
+              break
+            }
+            case 3: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(WireEntry.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.entries$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          origins: 0,
+          entries: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.origins != null && obj.origins === opts.limits.origins) {
+                throw new MaxLengthError('Streaming decode error - repeated field "origins" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.origins[]`,
+                index: obj.origins,
+                value: reader.string()
+              }
+
+              obj.origins++
+
+              break
+            }
+            case 3: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              for (const evt of WireEntry.codec().stream(reader, reader.uint32(), `${prefix}.entries[]`, {
+                limits: opts.limits?.entries$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.entries
+                }
+              }
+
+              obj.entries++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BatchVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface BatchOriginsFieldEvent {
+    field: '$.origins[]'
+    index: number
+    value: string
+  }
+
+  export interface BatchEntriesKeyFieldEvent {
+    field: '$.entries[].key'
+    value: string
+    index: number
+  }
+
+  export interface BatchEntriesValueFieldEvent {
+    field: '$.entries[].value'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface BatchEntriesWallFieldEvent {
+    field: '$.entries[].wall'
+    value: number
+    index: number
+  }
+
+  export interface BatchEntriesCounterFieldEvent {
+    field: '$.entries[].counter'
+    value: number
+    index: number
+  }
+
+  export interface BatchEntriesOriginFieldEvent {
+    field: '$.entries[].origin'
+    value: number
+    index: number
+  }
+
+  export interface BatchEntriesExpiresAtFieldEvent {
+    field: '$.entries[].expiresAt'
+    value: number
+    index: number
+  }
+
+  export interface BatchEntriesDeletedFieldEvent {
+    field: '$.entries[].deleted'
+    value: boolean
+    index: number
+  }
+
+  export function encode (obj: Partial<Batch>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Batch.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Batch {
+    return decodeMessage(buf, Batch.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchVersionFieldEvent | BatchOriginsFieldEvent | BatchEntriesKeyFieldEvent | BatchEntriesValueFieldEvent | BatchEntriesWallFieldEvent | BatchEntriesCounterFieldEvent | BatchEntriesOriginFieldEvent | BatchEntriesExpiresAtFieldEvent | BatchEntriesDeletedFieldEvent> {
+    return streamMessage(buf, Batch.codec(), opts)
+  }
+}
+
+export interface SyncFrame {
+  version: number
+  kind: SyncFrame.Kind
+  bucketCount: number
+  buckets: Uint8Array<ArrayBuffer>
+  diff: number[]
+  origins: string[]
+  entries: WireEntry[]
+  want: string[]
+  last: boolean
+}
+
+export namespace SyncFrame {
+  export enum Kind {
+    DIGEST = 'DIGEST',
+    SUMMARY = 'SUMMARY',
+    PUSH = 'PUSH'
+  }
+
+  enum __KindValues {
+    DIGEST = 0,
+    SUMMARY = 1,
+    PUSH = 2
+  }
+
+  export namespace Kind {
+    export const codec = (): Codec<Kind> => {
+      return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  let _codec: Codec<SyncFrame>
+
+  export const codec = (): Codec<SyncFrame> => {
+    if (_codec == null) {
+      _codec = message<SyncFrame>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.kind != null && __KindValues[obj.kind] !== 0) {
+          w.uint32(16)
+          SyncFrame.Kind.codec().encode(obj.kind, w)
+        }
+
+        if ((obj.bucketCount != null && obj.bucketCount !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.bucketCount)
+        }
+
+        if ((obj.buckets != null && obj.buckets.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.buckets)
+        }
+
+        if (obj.diff != null && obj.diff.length > 0) {
+          for (const value of obj.diff) {
+            w.uint32(40)
+            w.uint32(value)
+          }
+        }
+
+        if (obj.origins != null && obj.origins.length > 0) {
+          for (const value of obj.origins) {
+            w.uint32(50)
+            w.string(value)
+          }
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(58)
+            WireEntry.codec().encode(value, w)
+          }
+        }
+
+        if (obj.want != null && obj.want.length > 0) {
+          for (const value of obj.want) {
+            w.uint32(66)
+            w.string(value)
+          }
+        }
+
+        if ((obj.last != null && obj.last !== false)) {
+          w.uint32(72)
+          w.bool(obj.last)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          kind: Kind.DIGEST,
+          bucketCount: 0,
+          buckets: uint8ArrayAlloc(0),
+          diff: [],
+          origins: [],
+          entries: [],
+          want: [],
+          last: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.kind = SyncFrame.Kind.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.bucketCount = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.buckets = reader.bytes()
+              break
+            }
+            case 5: {
+              if (opts.limits?.diff != null && obj.diff.length === opts.limits.diff) {
+                throw new MaxLengthError('Decode error - repeated field "diff" had too many elements')
+              }
+
+              obj.diff.push(reader.uint32())
+              break
+            }
+            case 6: {
+              if (opts.limits?.origins != null && obj.origins.length === opts.limits.origins) {
+                throw new MaxLengthError('Decode error - repeated field "origins" had too many elements')
+              }
+
+              obj.origins.push(reader.string())
+              break
+            }
+            case 7: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(WireEntry.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.entries$
+              }))
+              break
+            }
+            case 8: {
+              if (opts.limits?.want != null && obj.want.length === opts.limits.want) {
+                throw new MaxLengthError('Decode error - repeated field "want" had too many elements')
+              }
+
+              obj.want.push(reader.string())
+              break
+            }
+            case 9: {
+              obj.last = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          diff: 0,
+          origins: 0,
+          entries: 0,
+          want: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.kind`,
+                value: SyncFrame.Kind.codec().decode(reader)
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.bucketCount`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.buckets`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              if (opts.limits?.diff != null && obj.diff === opts.limits.diff) {
+                throw new MaxLengthError('Streaming decode error - repeated field "diff" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.diff[]`,
+                index: obj.diff,
+                value: reader.uint32()
+              }
+
+              obj.diff++
+
+              break
+            }
+            case 6: {
+              if (opts.limits?.origins != null && obj.origins === opts.limits.origins) {
+                throw new MaxLengthError('Streaming decode error - repeated field "origins" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.origins[]`,
+                index: obj.origins,
+                value: reader.string()
+              }
+
+              obj.origins++
+
+              break
+            }
+            case 7: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              for (const evt of WireEntry.codec().stream(reader, reader.uint32(), `${prefix}.entries[]`, {
+                limits: opts.limits?.entries$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.entries
+                }
+              }
+
+              obj.entries++
+
+              break
+            }
+            case 8: {
+              if (opts.limits?.want != null && obj.want === opts.limits.want) {
+                throw new MaxLengthError('Streaming decode error - repeated field "want" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.want[]`,
+                index: obj.want,
+                value: reader.string()
+              }
+
+              obj.want++
+
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.last`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SyncFrameVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface SyncFrameKindFieldEvent {
+    field: '$.kind'
+    value: SyncFrame.Kind
+  }
+
+  export interface SyncFrameBucketCountFieldEvent {
+    field: '$.bucketCount'
+    value: number
+  }
+
+  export interface SyncFrameBucketsFieldEvent {
+    field: '$.buckets'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncFrameDiffFieldEvent {
+    field: '$.diff[]'
+    index: number
+    value: number
+  }
+
+  export interface SyncFrameOriginsFieldEvent {
+    field: '$.origins[]'
+    index: number
+    value: string
+  }
+
+  export interface SyncFrameEntriesKeyFieldEvent {
+    field: '$.entries[].key'
+    value: string
+    index: number
+  }
+
+  export interface SyncFrameEntriesValueFieldEvent {
+    field: '$.entries[].value'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncFrameEntriesWallFieldEvent {
+    field: '$.entries[].wall'
+    value: number
+    index: number
+  }
+
+  export interface SyncFrameEntriesCounterFieldEvent {
+    field: '$.entries[].counter'
+    value: number
+    index: number
+  }
+
+  export interface SyncFrameEntriesOriginFieldEvent {
+    field: '$.entries[].origin'
+    value: number
+    index: number
+  }
+
+  export interface SyncFrameEntriesExpiresAtFieldEvent {
+    field: '$.entries[].expiresAt'
+    value: number
+    index: number
+  }
+
+  export interface SyncFrameEntriesDeletedFieldEvent {
+    field: '$.entries[].deleted'
+    value: boolean
+    index: number
+  }
+
+  export interface SyncFrameWantFieldEvent {
+    field: '$.want[]'
+    index: number
+    value: string
+  }
+
+  export interface SyncFrameLastFieldEvent {
+    field: '$.last'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<SyncFrame>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SyncFrame.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): SyncFrame {
+    return decodeMessage(buf, SyncFrame.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameVersionFieldEvent | SyncFrameKindFieldEvent | SyncFrameBucketCountFieldEvent | SyncFrameBucketsFieldEvent | SyncFrameDiffFieldEvent | SyncFrameOriginsFieldEvent | SyncFrameEntriesKeyFieldEvent | SyncFrameEntriesValueFieldEvent | SyncFrameEntriesWallFieldEvent | SyncFrameEntriesCounterFieldEvent | SyncFrameEntriesOriginFieldEvent | SyncFrameEntriesExpiresAtFieldEvent | SyncFrameEntriesDeletedFieldEvent | SyncFrameWantFieldEvent | SyncFrameLastFieldEvent> {
+    return streamMessage(buf, SyncFrame.codec(), opts)
+  }
+}

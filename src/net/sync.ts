@@ -1,0 +1,261 @@
+/**
+ * Anti-entropy over a libp2p stream protocol, `/meshkv/sync/1.0.0`. One round, started by the
+ * initiator I with responder R:
+ *
+ *   I → R  DIGEST   I's bucket hashes
+ *   R → I  SUMMARY  the differing buckets and R's versions there, without values (1+ frames)
+ *   I → R  PUSH     I's full versions R lacks or has older, and the keys I wants (1+ frames)
+ *   R → I  PUSH     R's full versions of the wanted keys (1+ frames)
+ *
+ * Both sides merge what they receive, so one round repairs both directions. Every frame is
+ * length-prefixed protobuf with a version field, decode limits and a deadline for the round.
+ */
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Entry } from '../core/entry.js'
+import { InvalidMessageError } from '../core/errors.js'
+import type { Store } from '../core/store.js'
+import { lookup, plan, summarize } from '../core/sync.js'
+import { fromWire, toWire, WIRE_VERSION, type DecodeLimits } from './codec.js'
+import type { NetCounters } from './metrics.js'
+import { SyncFrame } from './proto/meshkv.js'
+
+export const SYNC_PROTOCOL = '/meshkv/sync/1.0.0'
+/** A sync round that takes longer than this is aborted. @default 30_000 */
+export const DEFAULT_SYNC_TIMEOUT_MS = 30_000
+/** Target size of one frame's entries. */
+const FRAME_BUDGET_BYTES = 1024 * 1024
+/** Most entries (or wanted keys) in one frame. */
+const MAX_FRAME_ENTRIES = 32_768
+
+export interface SyncInit {
+  libp2p: Libp2p
+  store: Store
+  counters: NetCounters
+  limits: DecodeLimits
+  timeoutMs?: number
+}
+
+/** What one round moved. */
+export interface SyncResult {
+  /** Differing digest buckets. */
+  diff: number
+  sent: number
+  received: number
+}
+
+type Frames = LengthPrefixedStream<Stream>
+
+export class SyncService {
+  private readonly libp2p: Libp2p
+  private readonly store: Store
+  private readonly counters: NetCounters
+  private readonly limits: DecodeLimits
+  private readonly timeoutMs: number
+  private readonly maxFrameBytes: number
+  /** Peers with a round under way that this node started. */
+  private readonly active = new Set<string>()
+
+  constructor (init: SyncInit) {
+    this.libp2p = init.libp2p
+    this.store = init.store
+    this.counters = init.counters
+    this.limits = { ...init.limits, maxEntries: MAX_FRAME_ENTRIES }
+    this.timeoutMs = init.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS
+    this.maxFrameBytes = FRAME_BUDGET_BYTES + init.limits.maxValueBytes + init.limits.maxKeyBytes * 4 + 64 * 1024
+  }
+
+  async start (): Promise<void> {
+    await this.libp2p.handle(SYNC_PROTOCOL, (stream) => this.serve(stream), { maxInboundStreams: 8 })
+  }
+
+  async stop (): Promise<void> {
+    await this.libp2p.unhandle(SYNC_PROTOCOL)
+  }
+
+  /** True while a round this node started with `peer` is under way. */
+  isSyncing (peer: PeerId): boolean {
+    return this.active.has(peer.toString())
+  }
+
+  /** Runs one round with `peer` as initiator. Resolves undefined when one is already under way. */
+  async syncWith (peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<SyncResult | undefined> {
+    const id = peer.toString()
+    if (this.active.has(id)) return undefined
+    this.active.add(id)
+    const signal = this.deadline(options.signal)
+    let stream: Stream | undefined
+    try {
+      stream = await this.libp2p.dialProtocol(peer, SYNC_PROTOCOL, { signal })
+      const frames = this.frames(stream)
+      this.counters.syncs.initiated++
+      await frames.write(SyncFrame.encode({ ...blank(), kind: SyncFrame.Kind.DIGEST, bucketCount: this.store.digest.bucketCount, buckets: toBytes(this.store.digest.snapshot()) }), { signal })
+      const summary = await this.readPhase(frames, SyncFrame.Kind.SUMMARY, signal)
+      if (summary.diff.length === 0) {
+        this.counters.syncs.inSync++
+        await stream.close({ signal })
+        return { diff: 0, sent: 0, received: 0 }
+      }
+      const { push, want } = plan(this.store, summary.diff, summary.entries)
+      await this.writePhase(frames, push, want, signal)
+      const reply = await this.readPhase(frames, SyncFrame.Kind.PUSH, signal)
+      this.merge(reply.entries)
+      await stream.close({ signal })
+      this.counters.syncs.entriesSent += push.length
+      this.counters.syncs.entriesReceived += reply.entries.length
+      return { diff: summary.diff.length, sent: push.length, received: reply.entries.length }
+    } catch (err) {
+      this.fail(stream, err)
+      throw err
+    } finally {
+      this.active.delete(id)
+    }
+  }
+
+  /** Responder side. Untrusted input: errors are counted and end the stream, never the node. */
+  private async serve (stream: Stream): Promise<void> {
+    const signal = this.deadline()
+    try {
+      const frames = this.frames(stream)
+      const first = await this.readFrame(frames, signal)
+      checkFrame(first, SyncFrame.Kind.DIGEST)
+      if (first.bucketCount !== this.store.digest.bucketCount || first.buckets.byteLength !== first.bucketCount * 8) {
+        throw new InvalidMessageError('invalid-entry', `digest must have ${this.store.digest.bucketCount} buckets of 8 bytes, got ${first.bucketCount} in ${first.buckets.byteLength} bytes`)
+      }
+      this.counters.syncs.served++
+      const { diff, versions } = summarize(this.store, fromBytes(first.buckets))
+      await this.writeFrames(frames, SyncFrame.Kind.SUMMARY, versions, [], false, signal, diff)
+      if (diff.length === 0) {
+        this.counters.syncs.inSync++
+        await stream.close({ signal })
+        return
+      }
+      const pushed = await this.readPhase(frames, SyncFrame.Kind.PUSH, signal)
+      this.merge(pushed.entries)
+      const reply = lookup(this.store, pushed.want)
+      await this.writePhase(frames, reply, [], signal)
+      await stream.close({ signal })
+      this.counters.syncs.entriesSent += reply.length
+      this.counters.syncs.entriesReceived += pushed.entries.length
+    } catch (err) {
+      this.fail(stream, err)
+    }
+  }
+
+  private merge (entries: Entry[]): void {
+    if (entries.length === 0 || this.store.isClosed) return
+    const outcomes = this.store.merge(entries)
+    for (const o of outcomes) if (o === 'drift') this.counters.rejected.drift++
+  }
+
+  private fail (stream: Stream | undefined, err: unknown): void {
+    this.counters.syncs.failed++
+    if (err instanceof InvalidMessageError) this.counters.rejected[err.reason]++
+    stream?.abort(err instanceof Error ? err : new Error(String(err)))
+  }
+
+  private frames (stream: Stream): Frames {
+    return lpStream(stream, { maxDataLength: this.maxFrameBytes })
+  }
+
+  /** Reads and decodes one frame; a bad frame becomes an InvalidMessageError. */
+  private async readFrame (frames: Frames, signal: AbortSignal): Promise<SyncFrame> {
+    let data
+    try {
+      data = await frames.read({ signal })
+    } catch (err) {
+      const name = (err as Error).name
+      if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
+        throw new InvalidMessageError('oversized', `sync frame exceeds ${this.maxFrameBytes} bytes`)
+      }
+      throw err
+    }
+    try {
+      return SyncFrame.decode(data, { limits: { diff: this.store.digest.bucketCount, origins: MAX_FRAME_ENTRIES, entries: MAX_FRAME_ENTRIES, want: MAX_FRAME_ENTRIES } })
+    } catch (err) {
+      throw new InvalidMessageError('malformed', `sync frame does not decode: ${(err as Error).message}`)
+    }
+  }
+
+  private deadline (signal?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(this.timeoutMs)
+    return signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+  }
+
+  /** Reads frames of one kind until the one marked `last`; decodes and checks their entries. */
+  private async readPhase (frames: Frames, kind: SyncFrame.Kind, signal: AbortSignal): Promise<{ diff: number[], entries: Entry[], want: string[] }> {
+    const entries: Entry[] = []
+    const want: string[] = []
+    let diff: number[] = []
+    for (let n = 0; ; n++) {
+      const f = await this.readFrame(frames, signal)
+      checkFrame(f, kind)
+      if (n === 0) diff = checkDiff(f.diff, this.store.digest.bucketCount)
+      for (const e of fromWire(f.origins, f.entries, this.limits)) entries.push(e)
+      for (const k of f.want) {
+        if (k.length > this.limits.maxKeyBytes) throw new InvalidMessageError('oversized', `wanted key of ${k.length} characters exceeds ${this.limits.maxKeyBytes}`)
+        want.push(k)
+      }
+      if (f.last) return { diff, entries, want }
+    }
+  }
+
+  private async writePhase (frames: Frames, entries: Entry[], want: string[], signal: AbortSignal): Promise<void> {
+    await this.writeFrames(frames, SyncFrame.Kind.PUSH, entries, want, true, signal)
+  }
+
+  /** Writes entries (and wanted keys) as frames of bounded size; the final one is marked `last`. */
+  private async writeFrames (frames: Frames, kind: SyncFrame.Kind, entries: Entry[], want: string[], withValues: boolean, signal: AbortSignal, diff: number[] = []): Promise<void> {
+    const out: SyncFrame[] = []
+    let start = 0
+    let bytes = 0
+    const cut = (end: number): void => {
+      const { origins, entries: wire } = toWire(entries.slice(start, end), withValues)
+      out.push({ ...blank(), kind, origins, entries: wire, diff: out.length === 0 ? diff : [] })
+      start = end
+      bytes = 0
+    }
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]
+      const size = e.key.length * 3 + (withValues ? e.value.byteLength : 0) + 32
+      if (i > start && (bytes + size > FRAME_BUDGET_BYTES || i - start >= MAX_FRAME_ENTRIES)) cut(i)
+      bytes += size
+    }
+    if (start < entries.length || out.length === 0) cut(entries.length)
+    for (let i = 0; i < want.length; i += MAX_FRAME_ENTRIES) {
+      out.push({ ...blank(), kind, want: want.slice(i, i + MAX_FRAME_ENTRIES) })
+    }
+    out[out.length - 1].last = true
+    for (const f of out) await frames.write(SyncFrame.encode(f), { signal })
+  }
+}
+
+function blank (): SyncFrame {
+  return { version: WIRE_VERSION, kind: SyncFrame.Kind.DIGEST, bucketCount: 0, buckets: new Uint8Array(0), diff: [], origins: [], entries: [], want: [], last: false }
+}
+
+function checkFrame (f: SyncFrame, kind: SyncFrame.Kind): void {
+  if (f.version !== WIRE_VERSION) throw new InvalidMessageError('version', `sync frame version must be ${WIRE_VERSION}, got ${f.version}`)
+  if (f.kind !== kind) throw new InvalidMessageError('malformed', `expected a ${kind} sync frame, got ${String(f.kind)}`)
+}
+
+function checkDiff (diff: number[], buckets: number): number[] {
+  for (const b of diff) {
+    if (b >= buckets) throw new InvalidMessageError('invalid-entry', `bucket ${b} is outside 0..${buckets - 1}`)
+  }
+  return diff
+}
+
+function toBytes (lanes: Uint32Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(lanes.length * 4)
+  const view = new DataView(out.buffer)
+  for (let i = 0; i < lanes.length; i++) view.setUint32(i * 4, lanes[i], true)
+  return out
+}
+
+function fromBytes (bytes: Uint8Array): Uint32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const out = new Uint32Array(bytes.byteLength / 4)
+  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true)
+  return out
+}

@@ -12,7 +12,7 @@ import {
   checkKey, checkNumberOption, resolveTtl, toValueBytes,
   DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS
 } from './limits.js'
-import { compareVersions } from './merge.js'
+import { compareVersionIds, compareVersions } from './merge.js'
 
 export interface StoreOptions {
   /** Physical clock in epoch ms. @default Date.now */
@@ -245,7 +245,8 @@ export class Store {
       return 'drift'
     }
     const held = this.map.get(e.key)
-    if (held !== undefined && compareVersions(held, e) >= 0) {
+    // An expired version held without its value is the same version as one arriving with it.
+    if (held !== undefined && (held.value === EMPTY_VALUE ? compareVersionIds(held, e) >= 0 : compareVersions(held, e) >= 0)) {
       this.counters.stale++
       return 'stale'
     }

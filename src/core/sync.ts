@@ -4,21 +4,8 @@
  * (net/sync.ts) and the simulator both drive these functions.
  */
 import type { Entry } from './entry.js'
+import { compareVersionIds } from './merge.js'
 import type { Store } from './store.js'
-
-/**
- * Order of versions by identity (HLC, delete flag, expiry), ignoring value bytes: summaries
- * travel without values.
- */
-export function compareVersionIds (a: Entry, b: Entry): number {
-  if (a.wall !== b.wall) return a.wall < b.wall ? -1 : 1
-  if (a.counter !== b.counter) return a.counter < b.counter ? -1 : 1
-  if (a.origin !== b.origin) return a.origin < b.origin ? -1 : 1
-  if (a.deleted !== b.deleted) return a.deleted ? 1 : -1
-  const ea = a.expiresAt ?? Infinity
-  const eb = b.expiresAt ?? Infinity
-  return ea === eb ? 0 : ea < eb ? -1 : 1
-}
 
 /** Responder, step 1: the buckets that differ from the initiator's digest, and our versions in them. */
 export function summarize (store: Store, remoteBuckets: Uint32Array): { diff: number[], versions: Entry[] } {

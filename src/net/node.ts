@@ -20,6 +20,8 @@ import { SyncService, type SyncResult } from './sync.js'
 
 /** @default 5_000 */
 export const DEFAULT_SYNC_INTERVAL_MS = 5_000
+/** Mesh peers remembered for redialling. */
+const MAX_KNOWN_PEERS = 256
 
 export interface NodeInit extends DiscoveryOptions {
   name: string
@@ -42,6 +44,9 @@ export class MeshNode {
   private readonly syncIntervalMs: number
   private timer: NodeJS.Timeout | undefined
   private stopped = false
+  /** Mesh peers seen, so they are redialled after a disconnection (a healed partition). */
+  private readonly known = new Map<string, PeerId>()
+  private readonly bootstrap: string[]
 
   private constructor (libp2p: Libp2p<Services>, init: NodeInit, limits: DecodeLimits) {
     this.libp2p = libp2p
@@ -49,6 +54,7 @@ export class MeshNode {
     this.counters = createCounters()
     this.topic = topicFor(init.name)
     this.syncIntervalMs = init.syncIntervalMs
+    this.bootstrap = init.bootstrap
     this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits })
     this.sync = new SyncService({ libp2p, store: this.store, counters: this.counters, limits })
   }
@@ -99,6 +105,7 @@ export class MeshNode {
     pubsub.addEventListener('subscription-change', (evt) => {
       const { peerId, subscriptions } = evt.detail
       if (!subscriptions.some(s => s.subscribe && s.topic === this.topic)) return
+      this.remember(peerId)
       if (this.libp2p.peerId.toString() < peerId.toString()) this.syncSoon(peerId)
     })
     await this.libp2p.start()
@@ -147,15 +154,39 @@ export class MeshNode {
     this.sync.syncWith(peer).catch(() => {})
   }
 
-  /** Periodic anti-entropy with one random mesh peer, every `syncIntervalMs` ± 20 %. */
+  private remember (peer: PeerId): void {
+    const id = peer.toString()
+    this.known.delete(id)
+    this.known.set(id, peer)
+    if (this.known.size > MAX_KNOWN_PEERS) this.known.delete(this.known.keys().next().value as string)
+  }
+
+  /**
+   * Every `syncIntervalMs` ± 20 %: one anti-entropy round with a random mesh peer, and a redial of
+   * bootstrap and known mesh peers that are not connected (after a partition heals, nothing else
+   * would bring a bootstrap-only mesh back together).
+   */
   private scheduleSync (): void {
     if (this.stopped || this.syncIntervalMs === Infinity) return
     const delay = this.syncIntervalMs * (0.8 + 0.4 * Math.random())
     this.timer = setTimeout(() => {
       const peers = this.meshPeers()
       if (peers.length > 0) this.syncSoon(peers[Math.floor(Math.random() * peers.length)])
+      this.redial()
       this.scheduleSync()
     }, delay)
     this.timer.unref()
+  }
+
+  private redial (): void {
+    for (const peer of this.known.values()) {
+      if (this.libp2p.getConnections(peer).length === 0) this.libp2p.dial(peer).catch(() => {})
+    }
+    for (const addr of this.bootstrap) {
+      const ma = multiaddr(addr)
+      const id = ma.getComponents().find(c => c.name === 'p2p')?.value
+      if (id !== undefined && this.known.has(id)) continue
+      this.libp2p.dial(ma).catch(() => {})
+    }
   }
 }

@@ -15,7 +15,13 @@ export const DEFAULT_MAX_TTL_MS = 24 * 60 * 60 * 1000
 /** @default 600_000 (10 minutes) */
 export const DEFAULT_TOMBSTONE_GRACE_MS = 10 * 60 * 1000
 
-const encoder = new TextEncoder()
+/**
+ * A private copy of some bytes. Small copies come from Node's shared Buffer pool, so an entry's
+ * value costs a view on a slab rather than an ArrayBuffer of its own (a few hundred bytes less).
+ */
+export function copyBytes (bytes: Uint8Array): Uint8Array {
+  return bytes.byteLength === 0 ? new Uint8Array(0) : Buffer.from(bytes)
+}
 
 /** Throws InvalidKeyError unless `key` is a non-empty well-formed string without NUL of at most `maxBytes` UTF-8 bytes. */
 export function checkKey (key: unknown, maxBytes: number): asserts key is string {
@@ -44,9 +50,9 @@ export function checkKey (key: unknown, maxBytes: number): asserts key is string
 export function toValueBytes (value: unknown, maxBytes: number): Uint8Array {
   let bytes: Uint8Array
   if (typeof value === 'string') {
-    bytes = encoder.encode(value)
+    bytes = Buffer.from(value, 'utf8')
   } else if (value instanceof Uint8Array) {
-    bytes = value.slice()
+    bytes = copyBytes(value)
   } else {
     throw new InvalidValueError(`value must be a string or a Uint8Array, got ${value === null ? 'null' : typeof value}`)
   }

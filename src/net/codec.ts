@@ -6,7 +6,7 @@
 import { Entry } from '../core/entry.js'
 import { InvalidKeyError, InvalidMessageError } from '../core/errors.js'
 import { MAX_COUNTER, MAX_WALL } from '../core/hlc.js'
-import { checkKey } from '../core/limits.js'
+import { checkKey, copyBytes } from '../core/limits.js'
 import { Batch, type WireEntry } from './proto/meshkv.js'
 
 /** Wire format version carried in every envelope. Messages of any other version are rejected. */
@@ -97,7 +97,7 @@ export function fromWire (origins: string[], entries: WireEntry[], limits: Decod
     }
     out[i] = new Entry({
       key: w.key,
-      value: w.value.byteLength === 0 ? new Uint8Array(0) : w.value.slice(),
+      value: copyBytes(w.value),
       wall: w.wall,
       counter: w.counter,
       origin: intern(origins[w.origin]),

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench`: measures meshkv on this machine, each figure beside a baseline measured in the
+ * same run, prints a table and writes bench/results/latest.json.
+ *
+ *   MESHKV_BENCH_QUICK=1 npm run bench   smaller sizes, for a smoke run
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { Entry } from '../src/core/entry.js'
+import { Store } from '../src/core/store.js'
+import { encodeBatch } from '../src/net/codec.js'
+import { converged, eventually, partition, heal, reconnect, startCluster, stopAll, type Node } from '../sim/cluster.js'
+import { summary } from './stats.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const QUICK = process.env.MESHKV_BENCH_QUICK === '1'
+
+interface Row { name: string, value: string, baseline?: string, ratio?: string, target?: string }
+const rows: Row[] = []
+const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, quick: QUICK }
+
+const fmt = (n: number, digits = 2): string => n.toLocaleString('en-US', { maximumFractionDigits: digits })
+
+// ---- 1. local get ---------------------------------------------------------------------------
+function benchGet (): void {
+  const store = new Store('bench')
+  const n = 100_000
+  const keys = Array.from({ length: n }, (_, i) => `key:${i}`)
+  const map = new Map<string, Uint8Array>()
+  for (const k of keys) { store.set(k, 'v'.repeat(32), 3_600_000); map.set(k, new Uint8Array(32)) }
+  const perOp = (fn: (k: string) => unknown): number => {
+    const samples: number[] = []
+    let sink = 0
+    for (let round = 0; round < 200; round++) {
+      const t = process.hrtime.bigint()
+      for (let i = 0; i < 5_000; i++) if (fn(keys[(round * 5_000 + i) % n]) !== undefined) sink++
+      samples.push(Number(process.hrtime.bigint() - t) / 5_000)
+    }
+    if (sink === 0) throw new Error('no hits')
+    return summary(samples).p50
+  }
+  perOp(k => store.get(k)); perOp(k => map.get(k)) // warm up
+  const ns = perOp(k => store.get(k))
+  const base = perOp(k => map.get(k))
+  results.get = { medianNs: ns, baselineMapGetNs: base }
+  rows.push({ name: 'local get (median)', value: `${fmt(ns)} ns`, baseline: `Map.get ${fmt(base)} ns`, ratio: `${fmt(ns / base)}x`, target: '< 1 us' })
+}
+
+// ---- 2. set-to-visible on every peer ---------------------------------------------------------
+async function benchVisible (size: number): Promise<void> {
+  const nodes = await startCluster(size, { mdns: false })
+  try {
+    const writer = nodes[0].mesh
+    const peers = nodes.slice(1)
+    const samples: number[] = []
+    const count = QUICK ? 100 : 500
+    for (let i = 0; i < count + 20; i++) {
+      const key = `vis:${i}`
+      const t = performance.now()
+      const seen = Promise.all(peers.map(async p => p.mesh.waitFor(key)))
+      await writer.set(key, 'x', { ttl: 60_000 })
+      await seen
+      if (i >= 20) samples.push(performance.now() - t) // first 20 warm up
+      await new Promise(resolve => setTimeout(resolve, 2))
+    }
+    const s = summary(samples)
+    results[`visible${size}`] = s
+    rows.push({ name: `set-to-visible on all ${size - 1} peers, ${size} nodes (p50 / p99)`, value: `${fmt(s.p50)} / ${fmt(s.p99)} ms`, target: size === 5 ? '<= 3 / <= 15 ms' : undefined })
+  } finally {
+    await stopAll(nodes)
+  }
+}
+
+// ---- 3. replicated write throughput -----------------------------------------------------------
+async function benchThroughput (): Promise<void> {
+  const n = QUICK ? 20_000 : 100_000
+  const nodes = await startCluster(3, { mdns: false, syncIntervalMs: Infinity })
+  try {
+    const writer = nodes[0].mesh
+    const t = performance.now()
+    for (let i = 0; i < n; i++) await writer.set(`tp:${i}`, 'value-of-32-bytes-0123456789abcd', { ttl: 600_000 })
+    await eventually(() => nodes.every(x => x.mesh.stats().entries >= n), 'every node holds every write', 120_000, 5)
+    const secs = (performance.now() - t) / 1000
+    const rate = n / secs
+    // baseline: the same kind of writes, one gossipsub message each (what batching saves): valid
+    // single-entry batches published straight on the mesh topic, through the same validation and merge
+    const m = QUICK ? 2_000 : 5_000
+    const pubsub = (writer.libp2p.services as { pubsub: GossipSub }).pubsub
+    const topic = pubsub.getTopics()[0]
+    const value = new TextEncoder().encode('value-of-32-bytes-0123456789abcd')
+    const t2 = performance.now()
+    for (let i = 0; i < m; i++) {
+      const wall = Date.now()
+      await pubsub.publish(topic, encodeBatch([new Entry({ key: `base:${i}`, value, wall, counter: i % 65_536, origin: writer.peerId, expiresAt: wall + 600_000 })]))
+    }
+    await eventually(() => nodes.slice(1).every(x => x.mesh.stats().entries >= n + m), 'baseline messages delivered', 120_000, 5)
+    const baseRate = m / ((performance.now() - t2) / 1000)
+    results.throughput = { writes: n, seconds: secs, perSecond: rate, unbatchedPerSecond: baseRate }
+    rows.push({ name: `replicated writes/s into 3 nodes (${fmt(n, 0)} writes)`, value: fmt(rate, 0), baseline: `1 msg/write ${fmt(baseRate, 0)}`, ratio: `${fmt(rate / baseRate)}x`, target: '>= 50,000' })
+  } finally {
+    await stopAll(nodes)
+  }
+}
+
+// ---- 4. convergence after a partition heals ---------------------------------------------------
+async function benchConverge (keys: number): Promise<void> {
+  const nodes = await startCluster(3, { mdns: false, syncIntervalMs: 2_000 })
+  try {
+    const [a, b, c] = nodes
+    await partition([a, b], [c])
+    await eventually(() => c.mesh.peers().length === 0, 'partitioned')
+    // divergent state: keys written on the minority side only (half) and on the majority side (half)
+    for (let i = 0; i < keys / 2; i++) await c.mesh.set(`c:${i}`, 'v'.repeat(32), { ttl: 600_000 })
+    for (let i = 0; i < keys / 2; i++) await a.mesh.set(`a:${i}`, 'v'.repeat(32), { ttl: 600_000 })
+    await eventually(() => b.mesh.stats().entries >= keys / 2, 'majority side replicated', 120_000)
+    const t = performance.now()
+    heal(nodes)
+    await reconnect(nodes as Node[])
+    await eventually(() => converged(nodes), 'converged after heal', 120_000, 5)
+    const ms = performance.now() - t
+    results[`converge${keys}`] = { divergentKeys: keys, ms }
+    rows.push({ name: `converge after heal, ${fmt(keys, 0)} divergent keys`, value: `${fmt(ms, 0)} ms`, target: keys >= 100_000 ? '<= 3 s' : undefined })
+  } finally {
+    await stopAll(nodes)
+  }
+}
+
+// ---- 5. memory per entry (child process with --expose-gc) -------------------------------------
+function benchMemory (): void {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'memory.ts')], { encoding: 'utf8' })
+  const m = JSON.parse(out.trim().split('\n').pop() as string) as { entries: number, overheadPerEntry: number, baselinePerEntry: number, payloadPerEntry: number }
+  results.memory = m
+  rows.push({ name: `memory overhead per entry beyond key+value (${fmt(m.entries, 0)} entries)`, value: `${fmt(m.overheadPerEntry, 0)} B`, baseline: `Map<string,Uint8Array> ${fmt(m.baselinePerEntry, 0)} B`, ratio: `${fmt(m.overheadPerEntry / m.baselinePerEntry)}x`, target: '<= 150 B' })
+}
+
+benchGet()
+benchMemory()
+await benchVisible(3)
+await benchVisible(5)
+await benchThroughput()
+await benchConverge(10_000)
+await benchConverge(QUICK ? 20_000 : 100_000)
+
+const widths = [62, 20, 30, 8, 18]
+const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' ')
+console.log(line(['measure', 'meshkv', 'baseline (same run)', 'ratio', 'target']))
+console.log('-'.repeat(widths.reduce((a, b) => a + b + 1, 0)))
+for (const r of rows) console.log(line([r.name, r.value, r.baseline ?? '', r.ratio ?? '', r.target ?? '']))
+const file = join(here, 'results', 'latest.json')
+mkdirSync(dirname(file), { recursive: true })
+writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
+console.log(`\nwrote ${file}`)
+process.exit(0)

@@ -16,7 +16,7 @@ import type { DecodeLimits } from './codec.js'
 import { discovery, type DiscoveryOptions } from './discovery.js'
 import { Gossip, MAX_BATCH_ENTRIES, topicFor } from './gossip.js'
 import { createCounters, type NetCounters } from './metrics.js'
-import { SyncService, type SyncResult } from './sync.js'
+import { SyncService, SYNC_PROTOCOL, type SyncResult } from './sync.js'
 
 /** @default 5_000 */
 export const DEFAULT_SYNC_INTERVAL_MS = 5_000
@@ -100,8 +100,14 @@ export class MeshNode {
       if (this.stopped || id.equals(this.libp2p.peerId) || this.libp2p.getConnections(id).length > 0) return
       this.libp2p.dial(id).catch(() => {})
     })
-    // Sync with every peer that joins this mesh's topic: a new connection, a late joiner, a healed
-    // partition. One side of each pair starts the round (it repairs both directions).
+    // Sync with every peer that connects (as soon as identify shows it speaks the sync protocol)
+    // and again once it joins this mesh's topic, so that writes gossiped before its subscription
+    // was known are repaired too: a new connection, a late joiner, a healed partition. One side of
+    // each pair starts the round (it repairs both directions).
+    this.libp2p.addEventListener('peer:identify', (evt) => {
+      const { peerId, protocols } = evt.detail
+      if (protocols.includes(SYNC_PROTOCOL) && this.libp2p.peerId.toString() < peerId.toString()) this.syncSoon(peerId)
+    })
     pubsub.addEventListener('subscription-change', (evt) => {
       const { peerId, subscriptions } = evt.detail
       if (!subscriptions.some(s => s.subscribe && s.topic === this.topic)) return

@@ -53,8 +53,8 @@ export class SyncService {
   private readonly limits: DecodeLimits
   private readonly timeoutMs: number
   private readonly maxFrameBytes: number
-  /** Peers with a round under way that this node started. */
-  private readonly active = new Set<string>()
+  /** Peers with a round under way that this node started, and whether another was asked for meanwhile. */
+  private readonly active = new Map<string, { again: boolean }>()
 
   constructor (init: SyncInit) {
     this.libp2p = init.libp2p
@@ -78,12 +78,33 @@ export class SyncService {
     return this.active.has(peer.toString())
   }
 
-  /** Runs one round with `peer` as initiator. Resolves undefined when one is already under way. */
+  /**
+   * Runs one round with `peer` as initiator. When one is already under way it resolves undefined
+   * at once and that round is followed by one more (state may have changed since it began).
+   */
   async syncWith (peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<SyncResult | undefined> {
     const id = peer.toString()
-    if (this.active.has(id)) return undefined
-    this.active.add(id)
-    const signal = this.deadline(options.signal)
+    const running = this.active.get(id)
+    if (running !== undefined) {
+      running.again = true
+      return undefined
+    }
+    const state = { again: false }
+    this.active.set(id, state)
+    try {
+      let result = await this.round(peer, options.signal)
+      while (state.again && options.signal?.aborted !== true) {
+        state.again = false
+        result = await this.round(peer, options.signal)
+      }
+      return result
+    } finally {
+      this.active.delete(id)
+    }
+  }
+
+  private async round (peer: PeerId, outer?: AbortSignal): Promise<SyncResult> {
+    const signal = this.deadline(outer)
     let stream: Stream | undefined
     try {
       stream = await this.libp2p.dialProtocol(peer, SYNC_PROTOCOL, { signal })
@@ -107,8 +128,6 @@ export class SyncService {
     } catch (err) {
       this.fail(stream, err)
       throw err
-    } finally {
-      this.active.delete(id)
     }
   }
 

@@ -72,9 +72,17 @@ export class Entry implements Timestamp {
     return this.expiresAt !== undefined && this.expiresAt <= now
   }
 
-  /** True when the entry is a live value at `now`: not deleted and not expired. */
+  /**
+   * True for a delete, or for an expired version kept without its value. The latter stays dead
+   * even if the local clock is later set back before its `expiresAt`.
+   */
+  get tombstone (): boolean {
+    return this.deleted || (this.expiresAt !== undefined && this.value === EMPTY)
+  }
+
+  /** True when the entry is a live value at `now`: not a tombstone and not expired. */
   isLive (now: number): boolean {
-    return !this.deleted && (this.expiresAt === undefined || this.expiresAt > now)
+    return !this.tombstone && (this.expiresAt === undefined || this.expiresAt > now)
   }
 
   /** The same version with its value dropped: what is kept after expiry. */

@@ -31,6 +31,11 @@ export interface StoreOptions {
   tombstoneGraceMs?: number
   /** Digest buckets. @default 1024 */
   buckets?: number
+  /**
+   * The order remote versions are merged by. Only for fault injection: the simulator passes a
+   * broken order to prove its checker catches it. @default compareVersions
+   */
+  mergeOrder?: (held: Entry, incoming: Entry) => number
 }
 
 /** A change to the visible state. */
@@ -93,6 +98,7 @@ export class Store {
   readonly retentionMs: number
   readonly counters: StoreCounters = { applied: 0, stale: 0, drift: 0, lateArrivals: 0, expired: 0, purged: 0 }
 
+  private readonly mergeOrder: ((held: Entry, incoming: Entry) => number) | undefined
   private readonly map = new Map<string, Entry>()
   private readonly heap = new DeadlineHeap<Entry>()
   private readonly listeners = new Set<(event: StoreEvent) => void>()
@@ -112,6 +118,7 @@ export class Store {
     this.defaultTtlMs = checkNumberOption('defaultTtlMs', options.defaultTtlMs ?? Math.min(DEFAULT_TTL_MS, this.maxTtlMs), 1, this.maxTtlMs, true)
     this.tombstoneGraceMs = checkNumberOption('tombstoneGraceMs', options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS, 0, 2 ** 40)
     this.retentionMs = Math.max(this.maxTtlMs, this.tombstoneGraceMs)
+    this.mergeOrder = options.mergeOrder
   }
 
   get node (): string {
@@ -166,7 +173,7 @@ export class Store {
   get (key: string): Entry | undefined {
     const e = this.map.get(key)
     if (e === undefined || e.deleted) return undefined
-    if (e.expiresAt !== undefined && e.expiresAt <= this.hlc.physical()) return undefined
+    if (e.expiresAt !== undefined && (e.expiresAt <= this.hlc.physical() || e.value === EMPTY_VALUE)) return undefined
     return e
   }
 
@@ -245,8 +252,7 @@ export class Store {
       return 'drift'
     }
     const held = this.map.get(e.key)
-    // An expired version held without its value is the same version as one arriving with it.
-    if (held !== undefined && (held.value === EMPTY_VALUE ? compareVersionIds(held, e) >= 0 : compareVersions(held, e) >= 0)) {
+    if (held !== undefined && this.holds(held, e)) {
       this.counters.stale++
       return 'stale'
     }
@@ -321,7 +327,7 @@ export class Store {
     if (held !== undefined) {
       this.forget(held)
       // An expiry that the timer has not processed yet still deserves its event.
-      if (!held.deleted && held.value !== EMPTY_VALUE && held.isExpired(now) && e.isLive(now)) {
+      if (!held.tombstone && held.isExpired(now)) {
         this.counters.expired++
         this.emit({ type: 'expire', key: held.key, entry: held, local: false })
       }
@@ -353,6 +359,13 @@ export class Store {
     this.emit({ type: 'expire', key: e.key, entry: e, local: false })
   }
 
+  /** Whether the held version wins over (or is the same as) an incoming one. */
+  private holds (held: Entry, incoming: Entry): boolean {
+    if (this.mergeOrder !== undefined) return this.mergeOrder(held, incoming) >= 0
+    // An expired version held without its value is the same version as one arriving with it.
+    return (held.value === EMPTY_VALUE ? compareVersionIds(held, incoming) : compareVersions(held, incoming)) >= 0
+  }
+
   private schedule (at: number, e: Entry, tag: number): void {
     const earliest = this.heap.peek()
     this.heap.push(at, e, tag)
@@ -369,13 +382,13 @@ export class Store {
   private remember (e: Entry): void {
     this.map.set(e.key, e)
     this.digest.add(e)
-    if (isTombstone(e)) this.tombstones++
+    if (e.tombstone) this.tombstones++
     else this.byteCount += e.key.length + e.value.byteLength
   }
 
   private forget (e: Entry): void {
     this.digest.remove(e)
-    if (isTombstone(e)) this.tombstones--
+    if (e.tombstone) this.tombstones--
     else this.byteCount -= e.key.length + e.value.byteLength
   }
 
@@ -387,11 +400,6 @@ export class Store {
     if (this.sortedKeys === undefined) this.sortedKeys = [...this.map.keys()].sort()
     return this.sortedKeys
   }
-}
-
-/** A deleted version, or an expired one stripped of its value. */
-function isTombstone (e: Entry): boolean {
-  return e.deleted || (e.expiresAt !== undefined && e.value === EMPTY_VALUE)
 }
 
 function lowerBound (a: string[], x: string): number {

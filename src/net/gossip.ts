@@ -4,6 +4,7 @@
  * and merged into the store. Best-effort: anti-entropy repairs whatever gossip loses.
  */
 import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
+import { admitBatch } from '../core/admit.js'
 import type { Entry } from '../core/entry.js'
 import { InvalidMessageError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
@@ -109,15 +110,7 @@ export class Gossip {
     try {
       if (msg.type !== 'signed') return this.reject(new InvalidMessageError('malformed', 'unsigned gossip message'))
       const entries = decodeBatch(msg.data, this.limits)
-      const author = msg.from.toString()
-      for (const e of entries) {
-        if (e.origin !== author) {
-          return this.reject(new InvalidMessageError('origin-mismatch', `entry ${JSON.stringify(e.key)} names origin ${e.origin} but was published by ${author}`))
-        }
-        if (!this.store.hlc.withinDrift(e.wall)) {
-          return this.reject(new InvalidMessageError('drift', `entry ${JSON.stringify(e.key)} is dated ${e.wall}, beyond the drift bound`))
-        }
-      }
+      admitBatch(entries, msg.from.toString(), this.store.hlc)
       this.counters.entriesIn += entries.length
       if (this.store.isClosed) return TopicValidatorResult.Ignore
       this.store.merge(entries)

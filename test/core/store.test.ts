@@ -105,6 +105,30 @@ describe('Store: expiry', () => {
     expect(store.stats()).toMatchObject({ entries: 0, tombstones: 1, bytes: 0 })
   })
 
+  it('an expired entry stays absent when the clock is set back before its expiresAt', () => {
+    let now = 10_000
+    const store = new Store('a', { clock: () => now })
+    store.set('k', 'v', 100)
+    now = 10_200
+    store.tick()
+    now = 10_050 // NTP steps the clock back
+    expect(store.get('k')).toBeUndefined()
+    expect(store.list().keys).toEqual([])
+  })
+
+  it('an overdue expiry is announced even when a tombstone supersedes it before the timer runs', () => {
+    let now = 10_000
+    const b = new Store('b', { clock: () => now })
+    const events: StoreEvent[] = []
+    b.subscribe(e => events.push(e))
+    b.set('k', 'v', 100)
+    now = 10_500 // past expiry; the timer has not run
+    const del = new Entry({ key: 'k', value: new Uint8Array(0), wall: 10_400, counter: 0, origin: 'a', deleted: true })
+    expect(b.merge([del])).toEqual(['applied'])
+    expect(events.map(e => e.type)).toEqual(['set', 'expire'])
+    expect(events[1].entry.text()).toBe('v')
+  })
+
   it('expiry is absolute: a replica receiving the write late forgets at the same instant', () => {
     const a = setup({}, 'a')
     const b = setup({}, 'b')

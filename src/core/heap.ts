@@ -1,6 +1,7 @@
 /**
  * A binary min-heap of (deadline, item, tag) kept in parallel arrays, so a scheduled expiry costs a
- * number and two slots rather than an object.
+ * number and two slots rather than an object. Ordered by deadline, then tag: equal deadlines pop
+ * in tag order.
  */
 export class DeadlineHeap<T> {
   private at: number[] = []
@@ -67,6 +68,10 @@ export class DeadlineHeap<T> {
     this.tags = []
   }
 
+  private less (i: number, j: number): boolean {
+    return this.at[i] < this.at[j] || (this.at[i] === this.at[j] && this.tags[i] < this.tags[j])
+  }
+
   private swap (i: number, j: number): void {
     const a = this.at[i]; this.at[i] = this.at[j]; this.at[j] = a
     const b = this.items[i]; this.items[i] = this.items[j]; this.items[j] = b
@@ -76,7 +81,7 @@ export class DeadlineHeap<T> {
   private up (i: number): void {
     while (i > 0) {
       const p = (i - 1) >> 1
-      if (this.at[p] <= this.at[i]) return
+      if (!this.less(i, p)) return
       this.swap(i, p)
       i = p
     }
@@ -88,8 +93,8 @@ export class DeadlineHeap<T> {
       const l = 2 * i + 1
       const r = l + 1
       let m = i
-      if (l < n && this.at[l] < this.at[m]) m = l
-      if (r < n && this.at[r] < this.at[m]) m = r
+      if (l < n && this.less(l, m)) m = l
+      if (r < n && this.less(r, m)) m = r
       if (m === i) return
       this.swap(i, m)
       i = m

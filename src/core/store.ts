@@ -105,6 +105,8 @@ export class Store {
   private sortedKeys: string[] | undefined
   /** Called when the earliest deadline moves earlier, so the owner can re-arm its timer. */
   onDeadline: ((at: number) => void) | undefined
+  /** Called for every version that replaces the held one (local or remote), in order. */
+  onApply: ((entry: Entry, local: boolean) => void) | undefined
   private tombstones = 0
   private byteCount = 0
   private closed = false
@@ -334,6 +336,7 @@ export class Store {
     } else {
       this.sortedKeys = undefined
     }
+    if (this.onApply !== undefined) this.onApply(e, local)
     let stored = e
     if (!e.deleted && e.expiresAt !== undefined && e.expiresAt <= now) stored = e.stripped()
     this.remember(stored)
@@ -346,7 +349,8 @@ export class Store {
     if (stored.isLive(now)) {
       this.emit({ type: 'set', key: e.key, entry: stored, local })
     } else if (wasVisible) {
-      this.emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, entry: e.deleted ? stored : held, local })
+      // superseded by a delete, or by a newer version that had already expired when it arrived
+      this.emit({ type: e.deleted ? 'delete' : 'expire', key: e.key, entry: e.deleted ? stored : e, local })
     }
   }
 

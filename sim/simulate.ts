@@ -46,7 +46,20 @@ export interface SimResult {
   /** Virtual ms simulated. */
   virtualMs: number
   timeline: string[]
+  /** The network's shape over time: for each change, every node's group and liveness. */
+  phases: Phase[]
+  /** Fault kinds the schedule injected. */
+  faults: string[]
+  /** Virtual time of the final heal. */
+  healedAt: number
   history: History
+}
+
+export interface Phase {
+  t: number
+  groups: number[]
+  bridge: number | undefined
+  alive: boolean[]
 }
 
 /** Settings of the simulated product: small so that expiry and purges happen within a run. */
@@ -91,6 +104,9 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   let groupOf: number[] = Array(n).fill(0) // nodes talk when their groups may talk
   let bridge: number | undefined // in a bridge partition, the group that talks to both others
   let round = 0
+  const phases: Phase[] = []
+  const faultKinds = new Set<string>()
+  const phase = (): void => { phases.push({ t: q.now, groups: [...groupOf], bridge, alive: replicas.map(r => r.alive) }) }
 
   const canTalk = (a: number, b: number): boolean => {
     const ga = groupOf[a]; const gb = groupOf[b]
@@ -203,6 +219,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     const before = replicas.map((_, a) => replicas.map((__, b) => canTalk(a, b)))
     groupOf = groups
     bridge = bridgeGroup
+    phase()
     rec.fault(q.now, what)
     say(what)
     for (let a = 0; a < n; a++) {
@@ -214,6 +231,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const healAll = (): void => { setGroups(Array(n).fill(0), undefined, 'heal') }
   const partitionNow = (kind: PartitionKind): void => {
     stats.partitions++
+    faultKinds.add(kind === 'bridge' && n < 3 ? 'split-brain' : kind)
     const order = rng.shuffle([...Array(n).keys()])
     const groups = Array(n).fill(0)
     if (kind === 'isolated') {
@@ -231,8 +249,10 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   }
   const crash = (r: Replica): void => {
     stats.crashes++
+    faultKinds.add('crash')
     r.alive = false
     r.store.close()
+    phase()
     rec.fault(q.now, `crash ${r.id}`)
     say(`crash ${r.id}`)
   }
@@ -240,6 +260,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     const old = replicas[index]
     const inc = Number(old.id.split('.')[1]) + 1
     const r = boot(index, inc)
+    phase()
     rec.fault(q.now, `restart n${index} as ${r.id} (empty)`)
     say(`restart n${index} as ${r.id} (empty)`)
     periodicSync(r)
@@ -267,6 +288,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
 
   // ---- the schedule ------------------------------------------------------------------------
   for (let i = 0; i < n; i++) boot(i, 0)
+  phase()
   for (const r of replicas) periodicSync(r)
   const opGap = rng.pick([5, 20, 60])
   for (let t = rng.float() * opGap; t < duration; t += rng.float() * 2 * opGap) q.at(t, workload)
@@ -277,9 +299,10 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     if (roll < 0.5) {
       const kind = rng.pick<PartitionKind>(['split-brain', 'isolated', 'bridge', 'flapping'])
       if (kind === 'flapping') {
+        faultKinds.add('flapping')
         const period = rng.range(200, 2_000)
         for (let k = 0; k < rng.range(2, 6); k++) {
-          q.at(at + 2 * k * period, () => { partitionNow(rng.pick(['split-brain', 'isolated'])) })
+          q.at(at + 2 * k * period, () => { partitionNow(rng.pick<PartitionKind>(['split-brain', 'isolated'])); faultKinds.add('flapping') })
           q.at(at + (2 * k + 1) * period, healAll)
         }
       } else {
@@ -294,6 +317,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
       const index = rng.int(n)
       q.at(at, () => {
         const r = replicas[index]
+        faultKinds.add('clock-jump')
         const to = rng.range(-SKEW_MS, SKEW_MS)
         rec.fault(q.now, `clock of ${r.id} jumps ${to - r.skew > 0 ? '+' : ''}${to - r.skew} ms`)
         say(`clock of ${r.id} jumps ${to - r.skew} ms`)
@@ -333,7 +357,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   }
   const violations = check(history, options.checks ?? CHECKS)
   if (convergeMs === undefined) violations.unshift({ check: 'convergence', message: `replicas did not converge within ${CONVERGE_LIMIT_MS} ms of the final heal` })
-  return { seed, violations, nodes: n, ...stats, convergeMs, virtualMs: q.now, timeline: lines, history }
+  return { seed, violations, nodes: n, ...stats, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
 }
 
 /** A merge order that keeps whatever arrived first: the deliberately broken merge. */

@@ -203,10 +203,12 @@ export class Mesh {
     return this.store.get(key) !== undefined
   }
 
-  /** Deletes a key (a tombstone write that loses to any later write). */
-  async delete (key: string): Promise<void> {
+  /** Deletes a key: a tombstone write that loses to any later write. Resolves with the tombstone. */
+  async delete (key: string): Promise<Entry> {
     this.assertOpen()
-    this.node.publish(this.store.delete(key))
+    const tombstone = this.store.delete(key)
+    this.node.publish(tombstone)
+    return tombstone
   }
 
   /** Live keys (and entries) in key order, paginated by `limit` and `cursor`. */

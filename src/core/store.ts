@@ -155,7 +155,7 @@ export class Store {
       origin: t.node,
       expiresAt: ttlMs === Infinity ? undefined : t.wall + ttlMs
     })
-    this.apply(entry, true, t.wall)
+    this.apply(entry, true, this.hlc.physical())
     return entry
   }
 
@@ -165,7 +165,7 @@ export class Store {
     checkKey(key, this.maxKeyBytes)
     const t = this.hlc.now()
     const entry = new Entry({ key, value: EMPTY_VALUE, wall: t.wall, counter: t.counter, origin: t.node, deleted: true })
-    this.apply(entry, true, t.wall)
+    this.apply(entry, true, this.hlc.physical())
     return entry
   }
 

@@ -1,0 +1,293 @@
+/**
+ * The real-node nemesis: real `createMesh` nodes on loopback in this process, a workload, and a
+ * nemesis that partitions them by group (connection gater plus closed connections), heals,
+ * restarts nodes empty, and skews a node's injected clock. The same checker judges the history.
+ */
+import { createMesh, type Mesh } from '../src/index.js'
+import { check, type Violation } from './checker.js'
+import { Gate } from './gate.js'
+import { Recorder, type History } from './history.js'
+import { Prng } from './prng.js'
+import { byScenario, formatTable } from './report.js'
+
+/** Settings of the nodes under test: short TTL bounds so a run exercises expiry. */
+const MESH = { maxTtlMs: 60_000, tombstoneGraceMs: 10_000, defaultTtlMs: 5_000, syncIntervalMs: 500, mdns: false } as const
+const TIMER_SLACK_MS = 250
+const CONVERGE_LIMIT_MS = 30_000
+
+interface RealNode {
+  index: number
+  incarnation: number
+  mesh: Mesh
+  gate: Gate
+  skew: number
+  stopWatch: AbortController
+}
+
+export interface ScenarioResult {
+  name: string
+  violations: Violation[]
+  ops: number
+  writes: number
+  partitions: number
+  restarts: number
+  convergeMs: number | undefined
+  faults: string[]
+}
+
+class Cluster {
+  readonly nodes: RealNode[] = []
+  readonly rec = new Recorder()
+  readonly rng: Prng
+  partitions = 0
+  restarts = 0
+  ops = 0
+  writes = 0
+  private running = false
+  private loop: Promise<void> | undefined
+
+  constructor (seed: number) {
+    this.rng = new Prng(seed)
+  }
+
+  id (n: RealNode): string {
+    return `n${n.index}.${n.incarnation}`
+  }
+
+  async start (count: number, skews: number[] = []): Promise<void> {
+    for (let i = 0; i < count; i++) this.nodes.push(await this.boot(i, 0, skews[i] ?? 0))
+    await this.reconnect()
+    await this.until(() => this.nodes.every(n => n.mesh.peers().length === count - 1), 'every node sees the others')
+  }
+
+  private async boot (index: number, incarnation: number, skew: number): Promise<RealNode> {
+    const gate = new Gate()
+    const bootstrap = this.nodes.filter(n => n !== undefined && n.index !== index).map(n => n.mesh.multiaddrs[0])
+    const mesh = await createMesh({ ...MESH, name: 'nemesis', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, connectionGater: gate, clock: () => Date.now() + skew })
+    const node: RealNode = { index, incarnation, mesh, gate, skew, stopWatch: new AbortController() }
+    const id = `n${index}.${incarnation}`
+    void (async () => {
+      for await (const e of mesh.watch({ signal: node.stopWatch.signal })) {
+        if (e.entry !== undefined) this.rec.event(Date.now(), id, e.type, e.entry)
+      }
+    })()
+    return node
+  }
+
+  /** Nodes in different groups cannot talk, unless one of them is in the bridge group. */
+  async partition (groups: number[], bridge?: number, what = 'partition'): Promise<void> {
+    this.partitions++
+    this.rec.fault(Date.now(), `${what}: groups ${groups.join(',')}${bridge !== undefined ? ` bridge ${bridge}` : ''}`)
+    const talk = (a: number, b: number): boolean => groups[a] === groups[b] || groups[a] === bridge || groups[b] === bridge
+    for (const n of this.nodes) n.gate.blocked.clear()
+    for (const a of this.nodes) {
+      for (const b of this.nodes) {
+        if (a !== b && !talk(a.index, b.index)) a.gate.blocked.add(b.mesh.peerId)
+      }
+    }
+    for (const a of this.nodes) {
+      for (const b of this.nodes) {
+        if (a !== b && !talk(a.index, b.index)) await a.mesh.libp2p.hangUp(b.mesh.libp2p.peerId).catch(() => {})
+      }
+    }
+  }
+
+  async heal (): Promise<void> {
+    this.rec.fault(Date.now(), 'heal')
+    for (const n of this.nodes) n.gate.blocked.clear()
+    await this.reconnect()
+  }
+
+  /** Closes node `index` and starts an empty replacement (a new identity) bootstrapped to the others. */
+  async restart (index: number): Promise<void> {
+    const old = this.nodes[index]
+    this.restarts++
+    this.rec.fault(Date.now(), `restart ${this.id(old)}`)
+    old.stopWatch.abort()
+    await old.mesh.close()
+    this.nodes[index] = await this.boot(index, old.incarnation + 1, old.skew)
+  }
+
+  /** Dials every pair that is not connected (and not blocked). */
+  async reconnect (): Promise<void> {
+    for (const a of this.nodes) {
+      for (const b of this.nodes) {
+        if (a.index < b.index && !a.gate.blocked.has(b.mesh.peerId) && a.mesh.libp2p.getConnections(b.mesh.libp2p.peerId).length === 0) {
+          await a.mesh.dial(b.mesh.multiaddrs[0]).catch(() => {})
+        }
+      }
+    }
+  }
+
+  /** A background workload: random sets (short and long TTLs), deletes and reads on random nodes. */
+  startWorkload (keys: string[]): void {
+    this.running = true
+    const ttls = [300, 1_000, 3_000, 30_000, Infinity, undefined]
+    this.loop = (async () => {
+      while (this.running) {
+        // Events reach the watchers through async iterators: let every one emitted so far be
+        // recorded before this op, so the history is in the order things happened.
+        await new Promise(resolve => setImmediate(resolve))
+        const n = this.rng.pick(this.nodes)
+        const key = this.rng.pick(keys)
+        const roll = this.rng.float()
+        const id = this.id(n)
+        this.ops++
+        try {
+          if (roll < 0.3) {
+            this.rec.read(Date.now(), id, key, n.mesh.get(key))
+          } else if (roll < 0.4) {
+            this.writes++
+            this.rec.write(Date.now(), id, await n.mesh.delete(key))
+          } else {
+            this.writes++
+            const e = await n.mesh.set(key, `v${this.writes}`, { ttl: this.rng.pick(ttls) })
+            this.rec.write(Date.now(), id, e)
+          }
+        } catch (err) {
+          if ((err as Error).name !== 'MeshClosedError') throw err
+        }
+        await sleep(this.rng.range(2, 25))
+      }
+    })()
+  }
+
+  async stopWorkload (): Promise<void> {
+    this.running = false
+    await this.loop
+  }
+
+  async until (cond: () => boolean, what: string, limitMs = CONVERGE_LIMIT_MS): Promise<void> {
+    const end = Date.now() + limitMs
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`timed out waiting until ${what}`)
+      await sleep(10)
+    }
+  }
+
+  digestsAgree (): boolean {
+    return new Set(this.nodes.map(n => n.mesh.stats().digest)).size === 1
+  }
+
+  history (keys: string[], skewBoundMs: number): History {
+    const checkedAt = Date.now()
+    return {
+      ops: this.rec.ops,
+      keys,
+      final: this.nodes.map(n => ({ node: this.id(n), skew: n.skew, digest: n.mesh.stats().digest, visible: new Map(keys.map(k => [k, n.mesh.get(k)])) })),
+      checkedAt,
+      skewBoundMs,
+      timerSlackMs: TIMER_SLACK_MS,
+      retentionMs: Math.max(MESH.maxTtlMs, MESH.tombstoneGraceMs),
+      exactApplies: false
+    }
+  }
+
+  async stop (): Promise<void> {
+    for (const n of this.nodes) n.stopWatch.abort()
+    await Promise.all(this.nodes.map(async n => n.mesh.close()))
+  }
+}
+
+async function sleep (ms: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}
+
+export interface Scenario {
+  name: string
+  nodes: number
+  /** Per-node clock offsets in ms. */
+  skews?: number[]
+  /** The nemesis: runs while the workload does, leaves the cluster partitioned or not. */
+  nemesis: (c: Cluster) => Promise<void>
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'split',
+    nodes: 5,
+    nemesis: async c => { await sleep(1_000); await c.partition([0, 0, 0, 1, 1], undefined, 'majority/minority split'); await sleep(3_000) }
+  },
+  {
+    name: 'isolated',
+    nodes: 4,
+    nemesis: async c => { await sleep(1_000); await c.partition([0, 0, 0, 1], undefined, 'isolate n3'); await sleep(3_000) }
+  },
+  {
+    name: 'bridge',
+    nodes: 5,
+    nemesis: async c => { await sleep(1_000); await c.partition([0, 0, 2, 1, 1], 2, 'bridge n2 between {n0,n1} and {n3,n4}'); await sleep(3_000) }
+  },
+  {
+    name: 'flapping',
+    nodes: 4,
+    nemesis: async c => {
+      for (let i = 0; i < 4; i++) {
+        await c.partition(i % 2 === 0 ? [0, 0, 1, 1] : [0, 1, 0, 1], undefined, 'flap')
+        await sleep(2_000)
+        await c.heal()
+        await sleep(500)
+      }
+    }
+  },
+  {
+    name: 'rolling-restarts',
+    nodes: 4,
+    nemesis: async c => {
+      for (let i = 0; i < c.nodes.length; i++) {
+        await sleep(800)
+        await c.until(() => c.digestsAgree(), 'converged before the restart')
+        await c.restart(i)
+        await c.until(() => c.nodes.every(n => n.mesh.peers().length === c.nodes.length - 1), 'restarted node joined')
+      }
+    }
+  },
+  { name: 'clock-skew+30s', nodes: 4, skews: [30_000], nemesis: async c => { await sleep(1_500); await c.partition([0, 0, 1, 1]); await sleep(2_000) } },
+  { name: 'clock-skew-30s', nodes: 4, skews: [-30_000], nemesis: async c => { await sleep(1_500); await c.partition([0, 0, 1, 1]); await sleep(2_000) } }
+]
+
+/** Runs one scenario: workload + nemesis, heal, wait for convergence, check the history. */
+export async function runScenario (s: Scenario, seed = 1): Promise<ScenarioResult> {
+  const c = new Cluster(seed)
+  const keys = Array.from({ length: 24 }, (_, i) => `k${i}`)
+  const skewBound = Math.max(100, ...(s.skews ?? []).map(Math.abs)) + 50
+  try {
+    await c.start(s.nodes, s.skews)
+    c.startWorkload(keys)
+    await s.nemesis(c)
+    await c.stopWorkload()
+    for (const n of c.nodes) await n.mesh.flush()
+    await c.heal()
+    const healed = Date.now()
+    let convergeMs: number | undefined
+    try {
+      await c.until(() => c.digestsAgree(), 'converged after the heal')
+      convergeMs = Date.now() - healed
+    } catch {
+      convergeMs = undefined
+    }
+    await sleep(TIMER_SLACK_MS) // let expiry timers that are due run before the final read
+    const violations = check(c.history(keys, skewBound))
+    if (convergeMs === undefined) violations.unshift({ check: 'convergence', message: `did not converge within ${CONVERGE_LIMIT_MS} ms of the heal` })
+    return { name: s.name, violations, ops: c.ops, writes: c.writes, partitions: c.partitions, restarts: c.restarts, convergeMs, faults: [s.name] }
+  } finally {
+    await c.stop()
+  }
+}
+
+/** Runs the named scenario, or all; prints a table. Resolves true when there were no violations. */
+export async function runScenarios (only?: string): Promise<boolean> {
+  const chosen = SCENARIOS.filter(s => only === undefined || s.name === only)
+  if (chosen.length === 0) {
+    console.error(`no scenario named ${only}; there are: ${SCENARIOS.map(s => s.name).join(', ')}`)
+    return false
+  }
+  const results: ScenarioResult[] = []
+  for (const s of chosen) {
+    const r = await runScenario(s)
+    results.push(r)
+    for (const v of r.violations) console.log(`FAIL ${s.name}: [${v.check}] ${v.message}`)
+  }
+  console.log(formatTable(byScenario(results.map(r => ({ ...r, crashes: r.restarts }))), 'ms'))
+  return results.every(r => r.violations.length === 0)
+}

@@ -1,0 +1,101 @@
+/**
+ * Output a person can read: a summary table per scenario, a text history, an SVG timeline.
+ */
+import { label } from './history.js'
+import type { SimResult } from './simulate.js'
+
+export interface ScenarioRow {
+  scenario: string
+  runs: number
+  ops: number
+  partitions: number
+  crashes: number
+  /** Converge-after-heal samples, ms. */
+  converge: number[]
+  violations: number
+}
+
+const pct = (xs: number[], p: number): number => {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p / 100 * s.length) - 1))]
+}
+
+/** Groups results by the faults their schedule injected. */
+export function byScenario (results: Iterable<Pick<SimResult, 'faults' | 'ops' | 'partitions' | 'crashes' | 'convergeMs' | 'violations'>>): ScenarioRow[] {
+  const rows = new Map<string, ScenarioRow>()
+  for (const r of results) {
+    const scenario = r.faults.length === 0 ? 'no faults' : r.faults.join(' + ')
+    let row = rows.get(scenario)
+    if (row === undefined) rows.set(scenario, row = { scenario, runs: 0, ops: 0, partitions: 0, crashes: 0, converge: [], violations: 0 })
+    row.runs++
+    row.ops += r.ops
+    row.partitions += r.partitions
+    row.crashes += r.crashes
+    if (r.convergeMs !== undefined) row.converge.push(r.convergeMs)
+    row.violations += r.violations.length
+  }
+  return [...rows.values()].sort((a, b) => b.runs - a.runs)
+}
+
+export function formatTable (rows: ScenarioRow[], unit = 'virtual ms'): string {
+  const head = ['scenario', 'runs', 'ops', 'partitions', 'crashes', `converge after heal p50 / p99 / max (${unit})`, 'violations']
+  const body = rows.map(r => [
+    r.scenario, String(r.runs), String(r.ops), String(r.partitions), String(r.crashes),
+    r.converge.length === 0 ? '-' : `${pct(r.converge, 50).toFixed(0)} / ${pct(r.converge, 99).toFixed(0)} / ${Math.max(...r.converge).toFixed(0)}`,
+    String(r.violations)
+  ])
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map(b => b[i].length)))
+  const line = (cells: string[]): string => cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join('  ')
+  return [line(head), widths.map(w => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n')
+}
+
+/** The schedule and history of one run, as text. */
+export function formatHistory (r: SimResult): string {
+  const out: string[] = []
+  for (const op of r.history.ops) {
+    const t = op.t.toFixed(1).padStart(9)
+    if (op.kind === 'fault') out.push(`${t}  ** ${op.what}`)
+    else if (op.kind === 'write') out.push(`${t}  ${op.node.padEnd(6)} write  ${op.version.key} = ${label(op.version)}`)
+    else if (op.kind === 'read') out.push(`${t}  ${op.node.padEnd(6)} read   ${op.key} -> ${label(op.value)}`)
+    else if (op.kind === 'event') out.push(`${t}  ${op.node.padEnd(6)} ${op.type.padEnd(6)} ${op.version.key} = ${label(op.version)}`)
+    else out.push(`${t}  ${op.node.padEnd(6)} apply  ${op.version.key} = ${label(op.version)}`)
+  }
+  return out.join('\n')
+}
+
+const COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#edc948']
+
+/** An SVG timeline: one row per node, colored by partition group, grey while crashed; writes as ticks. */
+export function timelineSvg (r: SimResult): string {
+  const width = 1000
+  const rowH = 22
+  const left = 60
+  const top = 30
+  const end = r.virtualMs
+  const x = (t: number): number => left + (t / end) * (width - left - 10)
+  const parts: string[] = []
+  for (let i = 0; i < r.phases.length; i++) {
+    const p = r.phases[i]
+    const until = r.phases[i + 1]?.t ?? end
+    p.groups.forEach((g, node) => {
+      const color = !p.alive[node] ? '#ccc' : p.bridge === g ? '#e15759' : COLORS[g % COLORS.length]
+      parts.push(`<rect x="${x(p.t).toFixed(1)}" y="${top + node * rowH}" width="${Math.max(0.5, x(until) - x(p.t)).toFixed(1)}" height="${rowH - 6}" fill="${color}" opacity="0.55"/>`)
+    })
+  }
+  for (let node = 0; node < r.nodes; node++) parts.push(`<text x="4" y="${top + node * rowH + 12}" font-size="11">n${node}</text>`)
+  for (const op of r.history.ops) {
+    if (op.kind !== 'write') continue
+    const node = Number(op.node.slice(1).split('.')[0])
+    parts.push(`<line x1="${x(op.t).toFixed(1)}" x2="${x(op.t).toFixed(1)}" y1="${top + node * rowH}" y2="${top + node * rowH + rowH - 6}" stroke="${op.version.deleted ? '#000' : '#fff'}" stroke-width="1"/>`)
+  }
+  const marks: Array<[number, string, string]> = [[r.healedAt, 'heal', '#333']]
+  if (r.convergeMs !== undefined) marks.push([r.healedAt + r.convergeMs, 'converged', '#2a9d3f'])
+  for (const [t, text, color] of marks) {
+    parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${top - 8}" y2="${top + r.nodes * rowH}" stroke="${color}" stroke-dasharray="4 2"/>`)
+    parts.push(`<text x="${x(t) + 3}" y="${top - 10}" font-size="11" fill="${color}">${text}</text>`)
+  }
+  const height = top + r.nodes * rowH + 30
+  parts.push(`<text x="${left}" y="${height - 8}" font-size="11">seed ${r.seed}: ${r.nodes} nodes, ${r.writes} writes (ticks; black = delete), ${r.partitions} partitions (colour = group, red = bridge), ${r.crashes} crashes (grey), ${(end / 1000).toFixed(1)} s virtual; ${r.violations.length} violations</text>`)
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="monospace">\n${parts.join('\n')}\n</svg>\n`
+}

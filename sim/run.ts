@@ -1,0 +1,100 @@
+/**
+ * `npm run sim -- [options]`: many seeded schedules of the simulator, or one replayed in detail,
+ * or the real-node nemesis scenarios.
+ *
+ *   npm run sim -- --seeds 10000            schedules 1..10000; one line per failure, then a table
+ *   npm run sim -- --seed 42 --verbose      replay one: parameters, timeline, history, violations
+ *   npm run sim -- --seed 42 --svg t.svg    and draw its timeline
+ *   npm run sim -- --real                   every real-node scenario on loopback
+ *   npm run sim -- --real --scenario split  one of them
+ */
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { firstArrivalWins, simulate, type SimOptions, type SimResult } from './simulate.js'
+import { byScenario, formatHistory, formatTable, timelineSvg } from './report.js'
+
+const HELP = `usage: npm run sim -- [--seeds N] [--from S] [--seed S [--verbose] [--svg FILE]] [--nodes N]
+                      [--broken-merge] [--real [--scenario NAME]]
+  --seeds N        run N schedules (default 1000), seeds S..S+N-1
+  --from S         first seed (default 1)
+  --seed S         run one schedule
+  --verbose        with --seed: print the schedule, timeline and history
+  --svg FILE       with --seed: write an SVG timeline
+  --nodes N        replicas per schedule (2..64; default random 3..8)
+  --broken-merge   fault injection: merge keeps the first arrival (the checker must catch it)
+  --real           run the real-node nemesis scenarios instead
+  --scenario NAME  with --real: only this scenario`
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string' },
+    from: { type: 'string' },
+    seed: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+    svg: { type: 'string' },
+    nodes: { type: 'string' },
+    'broken-merge': { type: 'boolean', default: false },
+    real: { type: 'boolean', default: false },
+    scenario: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false }
+  }
+})
+
+function int (name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name} must be an integer from ${min} to ${max}, got ${value}\n\n${HELP}`)
+    process.exit(2)
+  }
+  return n
+}
+
+if (values.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+
+if (values.real) {
+  const { runScenarios } = await import('./nemesis.js')
+  const ok = await runScenarios(values.scenario)
+  process.exit(ok ? 0 : 1)
+}
+
+const options: SimOptions = {
+  nodes: values.nodes === undefined ? undefined : int('nodes', values.nodes, 3, 2, 64),
+  mergeOrder: values['broken-merge'] ? firstArrivalWins : undefined
+}
+const flags = `${values.nodes !== undefined ? ` --nodes ${values.nodes}` : ''}${values['broken-merge'] ? ' --broken-merge' : ''}`
+
+if (values.seed !== undefined) {
+  const seed = int('seed', values.seed, 1, 0, 2 ** 32 - 1)
+  const r = simulate(seed, { ...options, timeline: true })
+  console.log(`seed ${seed}: ${r.nodes} nodes, ${r.ops} ops (${r.writes} writes), ${r.partitions} partitions, ${r.crashes} crashes, ${r.messages} messages (${r.dropped} dropped), faults: ${r.faults.join(', ') || 'none'}`)
+  console.log(`\ntimeline:\n${r.timeline.join('\n')}`)
+  if (values.verbose) console.log(`\nhistory:\n${formatHistory(r)}`)
+  if (values.svg !== undefined) {
+    writeFileSync(values.svg, timelineSvg(r))
+    console.log(`\nwrote ${values.svg}`)
+  }
+  console.log(r.violations.length === 0 ? '\nno violations' : `\n${r.violations.length} violations:\n${r.violations.map(v => `  [${v.check}] ${v.message}`).join('\n')}`)
+  process.exit(r.violations.length === 0 ? 0 : 1)
+}
+
+const count = int('seeds', values.seeds, 1000, 1, 10_000_000)
+const from = int('from', values.from, 1, 0, 2 ** 32 - 1)
+const results: Array<Pick<SimResult, 'faults' | 'ops' | 'partitions' | 'crashes' | 'convergeMs' | 'violations'>> = []
+let failed = 0
+const started = performance.now()
+for (let seed = from; seed < from + count; seed++) {
+  const r = simulate(seed, options)
+  results.push({ faults: r.faults, ops: r.ops, partitions: r.partitions, crashes: r.crashes, convergeMs: r.convergeMs, violations: r.violations })
+  if (r.violations.length > 0) {
+    failed++
+    console.log(`FAIL seed ${seed}: ${r.violations.length} violations, first [${r.violations[0].check}] ${r.violations[0].message}\n     replay: npm run sim -- --seed ${seed} --verbose${flags}`)
+  }
+}
+const secs = (performance.now() - started) / 1000
+console.log(`\n${formatTable(byScenario(results))}`)
+console.log(`\n${count} schedules (seeds ${from}..${from + count - 1}) in ${secs.toFixed(1)} s: ${(count / secs).toFixed(0)} schedules/s; ${failed} failed, ${results.reduce((a, r) => a + r.violations.length, 0)} violations`)
+process.exit(failed === 0 ? 0 : 1)

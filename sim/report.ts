@@ -71,7 +71,7 @@ export function timelineSvg (r: SimResult): string {
   const width = 1000
   const rowH = 22
   const left = 60
-  const top = 30
+  const top = 44
   const end = r.virtualMs
   const x = (t: number): number => left + (t / end) * (width - left - 10)
   const parts: string[] = []
@@ -91,11 +91,12 @@ export function timelineSvg (r: SimResult): string {
   }
   const marks: Array<[number, string, string]> = [[r.healedAt, 'heal', '#333']]
   if (r.convergeMs !== undefined) marks.push([r.healedAt + r.convergeMs, 'converged', '#2a9d3f'])
-  for (const [t, text, color] of marks) {
-    parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${top - 8}" y2="${top + r.nodes * rowH}" stroke="${color}" stroke-dasharray="4 2"/>`)
-    parts.push(`<text x="${x(t) + 3}" y="${top - 10}" font-size="11" fill="${color}">${text}</text>`)
-  }
-  const height = top + r.nodes * rowH + 30
-  parts.push(`<text x="${left}" y="${height - 8}" font-size="11">seed ${r.seed}: ${r.nodes} nodes, ${r.writes} writes (ticks; black = delete), ${r.partitions} partitions (colour = group, red = bridge), ${r.crashes} crashes (grey), ${(end / 1000).toFixed(1)} s virtual; ${r.violations.length} violations</text>`)
+  marks.forEach(([t, text, color], i) => {
+    parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${top - 8 - 14 * i}" y2="${top + r.nodes * rowH}" stroke="${color}" stroke-dasharray="4 2"/>`)
+    parts.push(`<text x="${x(t) - 3}" y="${top - 10 - 14 * i}" font-size="11" fill="${color}" text-anchor="end">${text}</text>`)
+  })
+  const height = top + r.nodes * rowH + 40
+  parts.push(`<text x="${left}" y="${height - 22}" font-size="11">seed ${r.seed}: ${r.nodes} nodes, ${r.writes} writes (ticks; black = delete), ${r.partitions} partitions, ${r.crashes} crashes, ${(end / 1000).toFixed(1)} s virtual, ${r.violations.length} violations</text>`)
+  parts.push(`<text x="${left}" y="${height - 8}" font-size="11">colour = partition group (red = bridge), grey = crashed</text>`)
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="monospace">\n${parts.join('\n')}\n</svg>\n`
 }

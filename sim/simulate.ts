@@ -91,7 +91,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const rec = new Recorder()
   const q = new EventQueue()
   const lines: string[] = []
-  const say = (msg: string): void => { if (options.timeline === true) lines.push(`${String(q.now).padStart(7)} ms  ${msg}`) }
+  const say = (msg: string): void => { if (options.timeline === true) lines.push(`${q.now.toFixed(0).padStart(7)} ms  ${msg}`) }
   const n = options.nodes ?? rng.range(3, 8)
   const duration = options.durationMs ?? rng.range(5_000, 30_000)
   const dropRate = rng.pick([0, 0.01, 0.1, 0.3])
@@ -292,6 +292,9 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   for (const r of replicas) periodicSync(r)
   const opGap = rng.pick([5, 20, 60])
   for (let t = rng.float() * opGap; t < duration; t += rng.float() * 2 * opGap) q.at(t, workload)
+  // faults act only while the workload runs; the final heal ends them all
+  let faultsOn = true
+  const fault = (t: number, fn: () => void): void => { q.at(t, () => { if (faultsOn) fn() }) }
   const faults = rng.range(0, 6)
   for (let f = 0; f < faults; f++) {
     const at = rng.float() * duration
@@ -302,20 +305,20 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
         faultKinds.add('flapping')
         const period = rng.range(200, 2_000)
         for (let k = 0; k < rng.range(2, 6); k++) {
-          q.at(at + 2 * k * period, () => { partitionNow(rng.pick<PartitionKind>(['split-brain', 'isolated'])); faultKinds.add('flapping') })
-          q.at(at + (2 * k + 1) * period, healAll)
+          fault(at + 2 * k * period, () => { partitionNow(rng.pick<PartitionKind>(['split-brain', 'isolated'])); faultKinds.add('flapping') })
+          fault(at + (2 * k + 1) * period, healAll)
         }
       } else {
-        q.at(at, () => { partitionNow(kind) })
-        q.at(at + rng.range(100, 8_000), healAll)
+        fault(at, () => { partitionNow(kind) })
+        fault(at + rng.range(100, 8_000), healAll)
       }
     } else if (roll < 0.7) {
       const index = rng.int(n)
-      q.at(at, () => { if (replicas[index].alive && replicas.filter(r => r.alive).length > 1) crash(replicas[index]) })
-      q.at(at + rng.range(50, 5_000), () => { if (!replicas[index].alive) restart(index) })
+      fault(at, () => { if (replicas[index].alive && replicas.filter(r => r.alive).length > 1) crash(replicas[index]) })
+      fault(at + rng.range(50, 5_000), () => { if (!replicas[index].alive) restart(index) })
     } else {
       const index = rng.int(n)
-      q.at(at, () => {
+      fault(at, () => {
         const r = replicas[index]
         faultKinds.add('clock-jump')
         const to = rng.range(-SKEW_MS, SKEW_MS)
@@ -328,6 +331,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   q.runUntil(duration)
 
   // ---- heal, restart the crashed, quiesce --------------------------------------------------
+  faultsOn = false
   healAll()
   for (let i = 0; i < n; i++) if (!replicas[i].alive) restart(i)
   const healedAt = q.now

@@ -21,11 +21,13 @@ const pct = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p / 100 * s.length) - 1))]
 }
 
-/** Groups results by the faults their schedule injected. */
+/**
+ * One row per fault kind (a schedule that injected several kinds counts in each), one for
+ * schedules without faults, and a total.
+ */
 export function byScenario (results: Iterable<Pick<SimResult, 'faults' | 'ops' | 'partitions' | 'crashes' | 'convergeMs' | 'violations'>>): ScenarioRow[] {
   const rows = new Map<string, ScenarioRow>()
-  for (const r of results) {
-    const scenario = r.faults.length === 0 ? 'no faults' : r.faults.join(' + ')
+  const add = (scenario: string, r: Pick<SimResult, 'ops' | 'partitions' | 'crashes' | 'convergeMs' | 'violations'>): void => {
     let row = rows.get(scenario)
     if (row === undefined) rows.set(scenario, row = { scenario, runs: 0, ops: 0, partitions: 0, crashes: 0, converge: [], violations: 0 })
     row.runs++
@@ -35,7 +37,14 @@ export function byScenario (results: Iterable<Pick<SimResult, 'faults' | 'ops' |
     if (r.convergeMs !== undefined) row.converge.push(r.convergeMs)
     row.violations += r.violations.length
   }
-  return [...rows.values()].sort((a, b) => b.runs - a.runs)
+  let total = 0
+  for (const r of results) {
+    total++
+    for (const kind of r.faults.length === 0 ? ['no faults'] : r.faults) add(kind, r)
+    add('all schedules', r)
+  }
+  const out = [...rows.values()].sort((a, b) => (a.scenario === 'all schedules' ? 1 : 0) - (b.scenario === 'all schedules' ? 1 : 0) || b.runs - a.runs)
+  return total > 1 ? out : out.filter(r => r.scenario !== 'all schedules')
 }
 
 export function formatTable (rows: ScenarioRow[], unit = 'virtual ms'): string {

@@ -14,13 +14,14 @@ import { firstArrivalWins, simulate, type SimOptions, type SimResult } from './s
 import { byScenario, formatHistory, formatTable, timelineSvg } from './report.js'
 
 const HELP = `usage: npm run sim -- [--seeds N] [--from S] [--seed S [--verbose] [--svg FILE]] [--nodes N]
-                      [--broken-merge] [--real [--scenario NAME]]
+                      [--duration MS] [--broken-merge] [--real [--scenario NAME]]
   --seeds N        run N schedules (default 1000), seeds S..S+N-1
   --from S         first seed (default 1)
   --seed S         run one schedule
   --verbose        with --seed: print the schedule, timeline and history
   --svg FILE       with --seed: write an SVG timeline
   --nodes N        replicas per schedule (2..64; default random 3..8)
+  --duration MS    virtual ms of workload per schedule (default random 5000..30000)
   --broken-merge   fault injection: merge keeps the first arrival (the checker must catch it)
   --real           run the real-node nemesis scenarios instead
   --scenario NAME  with --real: only this scenario`
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     svg: { type: 'string' },
     nodes: { type: 'string' },
+    duration: { type: 'string' },
     'broken-merge': { type: 'boolean', default: false },
     real: { type: 'boolean', default: false },
     scenario: { type: 'string' },
@@ -63,9 +65,10 @@ if (values.real) {
 
 const options: SimOptions = {
   nodes: values.nodes === undefined ? undefined : int('nodes', values.nodes, 3, 2, 64),
+  durationMs: values.duration === undefined ? undefined : int('duration', values.duration, 10_000, 1, 24 * 3_600_000),
   mergeOrder: values['broken-merge'] ? firstArrivalWins : undefined
 }
-const flags = `${values.nodes !== undefined ? ` --nodes ${values.nodes}` : ''}${values['broken-merge'] ? ' --broken-merge' : ''}`
+const flags = `${values.nodes !== undefined ? ` --nodes ${values.nodes}` : ''}${values.duration !== undefined ? ` --duration ${values.duration}` : ''}${values['broken-merge'] ? ' --broken-merge' : ''}`
 
 if (values.seed !== undefined) {
   const seed = int('seed', values.seed, 1, 0, 2 ** 32 - 1)

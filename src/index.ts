@@ -29,8 +29,13 @@ export type { SyncResult } from './net/sync.js'
 export { Entry } from './core/entry.js'
 export {
   MeshError, InvalidKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
-  MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason
+  MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
+  LockUnavailableError, ElectionLostError, NotLockHolderError, LeaseLostError, type LeaseLossReason
 } from './core/errors.js'
+export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './leases.js'
+export type { LockStatus, LeaseMode } from './core/lease.js'
+export { Leadership, DEFAULT_ELECTION_TTL_MS, type ElectOptions } from './election.js'
+export { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, type HeartbeatOptions, type Member } from './presence.js'
 export { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
 export { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TTL_MS, DEFAULT_MAX_TTL_MS, DEFAULT_TOMBSTONE_GRACE_MS } from './core/limits.js'
 export { DEFAULT_SYNC_INTERVAL_MS } from './net/node.js'

@@ -15,6 +15,11 @@ import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from './net/node.js'
 import type { NetCounters } from './net/metrics.js'
 import type { SyncResult } from './net/sync.js'
 import { EventQueue } from './watch.js'
+import { Acceptor } from './core/acceptor.js'
+import { RESERVED_PREFIX, type LockStatus } from './core/lease.js'
+import { elect, leaderOf, type ElectOptions, type Leadership } from './election.js'
+import { DEFAULT_MAX_LEASE_TTL_MS, Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions, type QuorumOptions } from './leases.js'
+import { heartbeat, members, type Heartbeat, type HeartbeatOptions, type Member } from './presence.js'
 
 /** @default 'default' */
 export const DEFAULT_MESH_NAME = 'default'
@@ -53,6 +58,14 @@ export interface MeshOptions {
   privateKey?: PrivateKey
   /** Advanced: a libp2p connection gater (to partition nodes in tests, or to allowlist peers). */
   connectionGater?: ConnectionGater
+  /**
+   * Quorum mode for locks and elections: a majority of these acceptors must grant every claim.
+   * `{ members: [peerId, …] }` names them; `{ size: N }` says the mesh has N acceptors. Without it
+   * locks default to gossip mode. @default undefined
+   */
+  quorum?: QuorumOptions
+  /** Longest lease TTL in quorum mode; a restarted acceptor grants nothing for this long. @default 60_000 */
+  maxLeaseTtlMs?: number
 }
 
 export interface SetOptions {
@@ -127,18 +140,31 @@ export class Mesh {
   private readonly node: MeshNode
   /** Live watches and their key prefixes. */
   private readonly watchers = new Map<EventQueue<MeshEvent>, string>()
+  private readonly locks: Locks
+  private readonly heartbeats = new Set<Heartbeat>()
   /** Rejecters of pending `waitFor` calls, run on close. */
   private readonly waiters = new Set<() => void>()
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
   private closing: Promise<void> | undefined
 
-  private constructor (name: string, store: Store, node: MeshNode) {
+  private constructor (name: string, store: Store, node: MeshNode, options: MeshOptions, maxLeaseTtlMs: number) {
     this.name = name
     this.store = store
     this.node = node
     this.libp2p = node.libp2p
     store.onDeadline = (at) => { this.arm(at) }
+    this.locks = new Locks({
+      store,
+      selfId: store.node,
+      quorum: options.quorum,
+      maxLeaseTtlMs,
+      publish: e => { node.publish(e) },
+      request: async (peer, req, signal) => node.leaseRequest(peer, req, signal),
+      meshPeers: () => this.peers(),
+      settleMs: () => Math.min(MAX_SETTLE_MS, Math.max(MIN_SETTLE_MS, node.deliveryBoundMs() ?? MIN_SETTLE_MS)),
+      assertOpen: () => { this.assertOpen() }
+    })
   }
 
   /** @internal use {@link createMesh} */
@@ -150,6 +176,8 @@ export class Mesh {
     const syncIntervalMs = checkNumberOption('syncIntervalMs', options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS, 10, 2 ** 31 - 1, true)
     const listen = checkAddrs('listen', options.listen ?? DEFAULT_LISTEN)
     const bootstrap = checkAddrs('bootstrap', options.bootstrap ?? [])
+    const maxLeaseTtlMs = checkNumberOption('maxLeaseTtlMs', options.maxLeaseTtlMs ?? DEFAULT_MAX_LEASE_TTL_MS, 1, 2 ** 31 - 1)
+    checkQuorum(options.quorum)
     const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
     const store = new Store(peerIdFromPrivateKey(privateKey).toString(), {
       clock: options.clock,
@@ -166,11 +194,12 @@ export class Mesh {
       bootstrap,
       mdns: options.mdns ?? true,
       store,
+      acceptor: new Acceptor(() => store.now(), maxLeaseTtlMs),
       syncIntervalMs,
       privateKey,
       connectionGater: options.connectionGater
     })
-    const mesh = new Mesh(name, store, node)
+    const mesh = new Mesh(name, store, node, options, maxLeaseTtlMs)
     store.subscribe(e => { mesh.fanOut(e) })
     return mesh
   }
@@ -256,6 +285,49 @@ export class Mesh {
     })
   }
 
+  // ---- locks, leaders, presence -------------------------------------------------------------
+
+  /**
+   * Acquires a lock: resolves with a Lease (fencing `token`, `signal`, `renew`, `release`).
+   * Without `wait` it fails at once with LockUnavailableError while another owner holds it.
+   */
+  async lock (name: string, options: LockOptions = {}): Promise<Lease> {
+    return this.locks.lock(name, options)
+  }
+
+  /** Releases `name` held by `owner` (who need not hold a Lease object here). Anyone else: NotLockHolderError. */
+  async unlock (name: string, options: { owner?: string } = {}): Promise<void> {
+    await this.locks.unlock(name, options.owner ?? this.peerId)
+  }
+
+  /** Who holds a lock now: `{ held, owner, token, expiresAt, since }` or `{ held: false }`. */
+  lockStatus (name: string): LockStatus {
+    return this.locks.status(name)
+  }
+
+  /** Campaigns for leadership of `group`; resolves when this node leads (auto-renewing). ElectionLostError while another leader is live, unless `wait`. */
+  async elect (group: string, options: ElectOptions = {}): Promise<Leadership> {
+    return elect(this.locks, group, options)
+  }
+
+  /** The id of the live leader of `group`, or undefined. */
+  leader (group: string): string | undefined {
+    return leaderOf(this.locks, group)
+  }
+
+  /** Announces presence: rewrites a short-TTL key every `interval` until `stop()`. */
+  heartbeat (id: string, options: HeartbeatOptions = {}): Heartbeat {
+    this.assertOpen()
+    const hb = heartbeat(this.store, e => { this.node.publish(e) }, id, options)
+    this.heartbeats.add(hb)
+    return hb
+  }
+
+  /** Live presence entries whose id starts with `prefix`. */
+  members (prefix = ''): Member[] {
+    return members(this.store, prefix)
+  }
+
   /** Peer ids of connected peers in this mesh. */
   peers (): string[] {
     return this.node.meshPeers().map(p => p.toString())
@@ -306,6 +378,8 @@ export class Mesh {
   async close (): Promise<void> {
     this.closing ??= (async () => {
       clearTimeout(this.timer)
+      for (const hb of this.heartbeats) hb.stop({ leave: true })
+      this.locks.closeAll()
       await this.node.stop()
       this.store.close()
       for (const w of [...this.watchers.keys()]) w.end()
@@ -321,8 +395,9 @@ export class Mesh {
   private fanOut (e: StoreEvent): void {
     if (this.watchers.size === 0) return
     const event: MeshEvent = { type: e.type, key: e.key, entry: e.entry, local: e.local }
+    const reserved = e.key.startsWith(RESERVED_PREFIX)
     for (const [w, prefix] of this.watchers) {
-      if (e.key.startsWith(prefix)) w.push(event)
+      if (e.key.startsWith(prefix) && (!reserved || prefix.startsWith(RESERVED_PREFIX))) w.push(event)
     }
   }
 
@@ -340,6 +415,15 @@ export class Mesh {
     }, delay)
     this.timer.unref()
   }
+}
+
+function checkQuorum (q: QuorumOptions | undefined): void {
+  if (q === undefined) return
+  if (q.members !== undefined && (!Array.isArray(q.members) || q.members.length === 0 || q.members.some(m => typeof m !== 'string' || m.length === 0))) {
+    throw new InvalidOptionError(`\`quorum.members\` must be a non-empty array of peer id strings, got ${JSON.stringify(q.members)}`)
+  }
+  if (q.size !== undefined) checkNumberOption('quorum.size', q.size, 1, 1_000)
+  if (q.members === undefined && q.size === undefined) throw new InvalidOptionError('`quorum` needs `members` or `size`, got neither')
 }
 
 function checkAddrs (name: string, addrs: unknown): string[] {

@@ -52,6 +52,34 @@ export class AbortError extends MeshError {
   static override name = 'AbortError'
 }
 
+/** A lock is held by another owner (and `wait` ran out, or was not given). The CLI exits 4. */
+export class LockUnavailableError extends MeshError {
+  static override name = 'LockUnavailableError'
+}
+
+/** Another leader is live (and `wait` ran out, or was not given). The CLI exits 4. */
+export class ElectionLostError extends MeshError {
+  static override name = 'ElectionLostError'
+}
+
+/** Only the holder of a lock may renew or release it. */
+export class NotLockHolderError extends MeshError {
+  static override name = 'NotLockHolderError'
+}
+
+/** Why a lease ended without its holder releasing it. */
+export type LeaseLossReason = 'expired' | 'superseded' | 'quorum-lost' | 'released' | 'closed'
+
+/** The reason a lease's `signal` aborts with: the lease is over. */
+export class LeaseLostError extends MeshError {
+  static override name = 'LeaseLostError'
+  readonly reason: LeaseLossReason
+  constructor (reason: LeaseLossReason, message: string) {
+    super(message)
+    this.reason = reason
+  }
+}
+
 /** A remote timestamp is further ahead of the local physical clock than `maxDriftMs` allows. */
 export class ClockDriftError extends MeshError {
   static override name = 'ClockDriftError'

@@ -7,7 +7,8 @@ import { Digest, bucketOf, DEFAULT_BUCKETS } from './digest.js'
 import { Entry, EMPTY_VALUE } from './entry.js'
 import { MeshClosedError } from './errors.js'
 import { DeadlineHeap } from './heap.js'
-import { Hlc, type PhysicalClock } from './hlc.js'
+import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
+import { RESERVED_PREFIX } from './lease.js'
 import {
   checkKey, checkNumberOption, resolveTtl, toValueBytes,
   DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS
@@ -140,13 +141,16 @@ export class Store {
 
   // ---- local writes ------------------------------------------------------------------------
 
-  /** A local write: validates, stamps with the HLC, applies. */
-  set (key: string, value: string | Uint8Array, ttl?: number): Entry {
+  /**
+   * A local write: validates, stamps with the HLC, applies. `stamp`, when given, must come from
+   * `this.hlc.now()` just before (a caller that needs the timestamp inside the key: lease claims).
+   */
+  set (key: string, value: string | Uint8Array, ttl?: number, stamp?: Timestamp): Entry {
     this.assertOpen()
     checkKey(key, this.maxKeyBytes)
     const bytes = toValueBytes(value, this.maxValueBytes)
     const ttlMs = resolveTtl(ttl, this.defaultTtlMs, this.maxTtlMs)
-    const t = this.hlc.now()
+    const t = stamp ?? this.hlc.now()
     const entry = new Entry({
       key,
       value: bytes,
@@ -188,7 +192,10 @@ export class Store {
     return this.map.get(key)
   }
 
-  /** Live entries in key order, paginated. The cursor is the last key of the previous page. */
+  /**
+   * Live entries in key order, paginated. The cursor is the last key of the previous page. Keys
+   * under `@meshkv/` (leases, presence) are left out unless the prefix asks for them.
+   */
   list (options: ListOptions = {}): ListResult {
     const prefix = options.prefix ?? ''
     const limit = options.limit ?? Infinity
@@ -197,12 +204,14 @@ export class Store {
     const after = options.cursor !== undefined ? decodeCursor(options.cursor) : undefined
     const start = after !== undefined && after >= prefix ? upperBound(sorted, after) : lowerBound(sorted, prefix)
     const now = this.hlc.physical()
+    const hideReserved = !prefix.startsWith(RESERVED_PREFIX)
     const keys: string[] = []
     const entries: Entry[] = []
     let i = start
     for (; i < sorted.length; i++) {
       const key = sorted[i]
       if (!key.startsWith(prefix)) break
+      if (hideReserved && key.startsWith(RESERVED_PREFIX)) continue
       const e = this.map.get(key)
       if (e === undefined || !e.isLive(now)) continue
       if (keys.length >= limit) break
@@ -211,6 +220,17 @@ export class Store {
     }
     const more = i < sorted.length && sorted[i].startsWith(prefix)
     return more && keys.length > 0 ? { keys, entries, nextCursor: encodeCursor(keys[keys.length - 1]) } : { keys, entries }
+  }
+
+  /** Every version held under a key prefix, tombstones included, in key order. */
+  versionsWithPrefix (prefix: string): Entry[] {
+    const sorted = this.sorted()
+    const out: Entry[] = []
+    for (let i = lowerBound(sorted, prefix); i < sorted.length && sorted[i].startsWith(prefix); i++) {
+      const e = this.map.get(sorted[i])
+      if (e !== undefined) out.push(e)
+    }
+    return out
   }
 
   /** Every version held, tombstones included (for sync and checks). */

@@ -42,6 +42,8 @@ export class Gossip {
   private queuedBytes = 0
   private scheduled: NodeJS.Immediate | undefined
   private readonly pending = new Set<Promise<void>>()
+  /** Smoothed gossip delivery delay (receive time − write time) and its mean deviation, ms. */
+  private delay = { mean: 0, dev: 0, samples: 0 }
 
   constructor (init: GossipInit) {
     this.pubsub = init.pubsub
@@ -114,11 +116,35 @@ export class Gossip {
       this.counters.entriesIn += entries.length
       if (this.store.isClosed) return TopicValidatorResult.Ignore
       this.store.merge(entries)
+      this.observeDelay(entries)
       return TopicValidatorResult.Accept
     } catch (err) {
       if (err instanceof InvalidMessageError) return this.reject(err)
       return this.reject(new InvalidMessageError('malformed', (err as Error).message))
     }
+  }
+
+  /**
+   * A bound on how long a write takes to reach this node, from the newest entry of each batch
+   * (clock skew included): mean + 4 × deviation, as TCP estimates its retransmission timeout.
+   */
+  deliveryBoundMs (): number | undefined {
+    return this.delay.samples < 8 ? undefined : this.delay.mean + 4 * this.delay.dev
+  }
+
+  private observeDelay (entries: Entry[]): void {
+    let newest = 0
+    for (const e of entries) if (e.wall > newest) newest = e.wall
+    const sample = Math.min(Math.max(this.store.now() - newest, 0), 5_000)
+    const d = this.delay
+    if (d.samples === 0) {
+      d.mean = sample
+      d.dev = sample / 2
+    } else {
+      d.dev += (Math.abs(sample - d.mean) - d.dev) / 4
+      d.mean += (sample - d.mean) / 8
+    }
+    d.samples++
   }
 
   private reject (err: InvalidMessageError): TopicValidatorResult {

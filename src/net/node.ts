@@ -10,11 +10,14 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Acceptor, GrantReply, GrantRequest } from '../core/acceptor.js'
 import type { Entry } from '../core/entry.js'
 import type { Store } from '../core/store.js'
 import type { DecodeLimits } from './codec.js'
 import { discovery, type DiscoveryOptions } from './discovery.js'
 import { Gossip, MAX_BATCH_ENTRIES, topicFor } from './gossip.js'
+import { LeaseProtocol } from './lease-protocol.js'
 import { createCounters, type NetCounters } from './metrics.js'
 import { SyncService, SYNC_PROTOCOL, type SyncResult } from './sync.js'
 
@@ -27,6 +30,8 @@ export interface NodeInit extends DiscoveryOptions {
   name: string
   listen: string[]
   store: Store
+  /** This node's quorum-mode lease acceptor. */
+  acceptor: Acceptor
   syncIntervalMs: number
   privateKey?: PrivateKey
   connectionGater?: ConnectionGater
@@ -41,6 +46,8 @@ export class MeshNode {
   private readonly store: Store
   private readonly gossip: Gossip
   private readonly sync: SyncService
+  private readonly leases: LeaseProtocol
+  private readonly acceptor: Acceptor
   private readonly syncIntervalMs: number
   private timer: NodeJS.Timeout | undefined
   private stopped = false
@@ -57,6 +64,8 @@ export class MeshNode {
     this.bootstrap = init.bootstrap
     this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits })
     this.sync = new SyncService({ libp2p, store: this.store, counters: this.counters, limits })
+    this.acceptor = init.acceptor
+    this.leases = new LeaseProtocol(libp2p, init.acceptor, this.counters)
   }
 
   static async create (init: NodeInit): Promise<MeshNode> {
@@ -116,6 +125,7 @@ export class MeshNode {
     })
     await this.libp2p.start()
     await this.sync.start()
+    await this.leases.start()
     this.gossip.start()
     this.scheduleSync()
   }
@@ -141,6 +151,17 @@ export class MeshNode {
     return this.sync.syncWith(peer, options)
   }
 
+  /** Asks one lease acceptor (this node's own without the network). Failures are refusals. */
+  async leaseRequest (peer: string, req: GrantRequest, signal?: AbortSignal): Promise<GrantReply> {
+    if (peer === this.libp2p.peerId.toString()) return this.acceptor.handle(req)
+    return this.leases.request(peerIdFromString(peer), req, signal)
+  }
+
+  /** A bound on gossip delivery time observed so far; undefined before enough samples. */
+  deliveryBoundMs (): number | undefined {
+    return this.gossip.deliveryBoundMs()
+  }
+
   /** Publishes queued writes now and waits for the publishes under way. */
   async flush (): Promise<void> {
     await this.gossip.drain()
@@ -152,6 +173,7 @@ export class MeshNode {
     clearTimeout(this.timer)
     await this.gossip.stop()
     await this.sync.stop().catch(() => {})
+    await this.leases.stop().catch(() => {})
     await this.libp2p.stop()
   }
 

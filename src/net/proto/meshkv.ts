@@ -838,3 +838,406 @@ export namespace SyncFrame {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
+
+export interface LeaseRequest {
+  version: number
+  kind: LeaseRequest.Kind
+  name: string
+  owner: string
+  token: string
+  ttlMs: number
+}
+
+export namespace LeaseRequest {
+  export enum Kind {
+    ACQUIRE = 'ACQUIRE',
+    RENEW = 'RENEW',
+    RELEASE = 'RELEASE'
+  }
+
+  enum __KindValues {
+    ACQUIRE = 0,
+    RENEW = 1,
+    RELEASE = 2
+  }
+
+  export namespace Kind {
+    export const codec = (): Codec<Kind> => {
+      return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  let _codec: Codec<LeaseRequest>
+
+  export const codec = (): Codec<LeaseRequest> => {
+    if (_codec == null) {
+      _codec = message<LeaseRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.kind != null && __KindValues[obj.kind] !== 0) {
+          w.uint32(16)
+          LeaseRequest.Kind.codec().encode(obj.kind, w)
+        }
+
+        if ((obj.name != null && obj.name !== '')) {
+          w.uint32(26)
+          w.string(obj.name)
+        }
+
+        if ((obj.owner != null && obj.owner !== '')) {
+          w.uint32(34)
+          w.string(obj.owner)
+        }
+
+        if ((obj.token != null && obj.token !== '')) {
+          w.uint32(42)
+          w.string(obj.token)
+        }
+
+        if ((obj.ttlMs != null && obj.ttlMs !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.ttlMs)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          kind: Kind.ACQUIRE,
+          name: '',
+          owner: '',
+          token: '',
+          ttlMs: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.kind = LeaseRequest.Kind.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.name = reader.string()
+              break
+            }
+            case 4: {
+              obj.owner = reader.string()
+              break
+            }
+            case 5: {
+              obj.token = reader.string()
+              break
+            }
+            case 6: {
+              obj.ttlMs = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.kind`,
+                value: LeaseRequest.Kind.codec().decode(reader)
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.name`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.owner`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.token`,
+                value: reader.string()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.ttlMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LeaseRequestVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface LeaseRequestKindFieldEvent {
+    field: '$.kind'
+    value: LeaseRequest.Kind
+  }
+
+  export interface LeaseRequestNameFieldEvent {
+    field: '$.name'
+    value: string
+  }
+
+  export interface LeaseRequestOwnerFieldEvent {
+    field: '$.owner'
+    value: string
+  }
+
+  export interface LeaseRequestTokenFieldEvent {
+    field: '$.token'
+    value: string
+  }
+
+  export interface LeaseRequestTtlMsFieldEvent {
+    field: '$.ttlMs'
+    value: number
+  }
+
+  export function encode (obj: Partial<LeaseRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LeaseRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseRequest>): LeaseRequest {
+    return decodeMessage(buf, LeaseRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseRequest>): Generator<LeaseRequestVersionFieldEvent | LeaseRequestKindFieldEvent | LeaseRequestNameFieldEvent | LeaseRequestOwnerFieldEvent | LeaseRequestTokenFieldEvent | LeaseRequestTtlMsFieldEvent> {
+    return streamMessage(buf, LeaseRequest.codec(), opts)
+  }
+}
+
+export interface LeaseReply {
+  version: number
+  granted: boolean
+  reason: string
+  holderOwner: string
+  holderToken: string
+}
+
+export namespace LeaseReply {
+  let _codec: Codec<LeaseReply>
+
+  export const codec = (): Codec<LeaseReply> => {
+    if (_codec == null) {
+      _codec = message<LeaseReply>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.granted != null && obj.granted !== false)) {
+          w.uint32(16)
+          w.bool(obj.granted)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(26)
+          w.string(obj.reason)
+        }
+
+        if ((obj.holderOwner != null && obj.holderOwner !== '')) {
+          w.uint32(34)
+          w.string(obj.holderOwner)
+        }
+
+        if ((obj.holderToken != null && obj.holderToken !== '')) {
+          w.uint32(42)
+          w.string(obj.holderToken)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          granted: false,
+          reason: '',
+          holderOwner: '',
+          holderToken: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.granted = reader.bool()
+              break
+            }
+            case 3: {
+              obj.reason = reader.string()
+              break
+            }
+            case 4: {
+              obj.holderOwner = reader.string()
+              break
+            }
+            case 5: {
+              obj.holderToken = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.granted`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.holderOwner`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.holderToken`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LeaseReplyVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface LeaseReplyGrantedFieldEvent {
+    field: '$.granted'
+    value: boolean
+  }
+
+  export interface LeaseReplyReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export interface LeaseReplyHolderOwnerFieldEvent {
+    field: '$.holderOwner'
+    value: string
+  }
+
+  export interface LeaseReplyHolderTokenFieldEvent {
+    field: '$.holderToken'
+    value: string
+  }
+
+  export function encode (obj: Partial<LeaseReply>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LeaseReply.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseReply>): LeaseReply {
+    return decodeMessage(buf, LeaseReply.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseReply>): Generator<LeaseReplyVersionFieldEvent | LeaseReplyGrantedFieldEvent | LeaseReplyReasonFieldEvent | LeaseReplyHolderOwnerFieldEvent | LeaseReplyHolderTokenFieldEvent> {
+    return streamMessage(buf, LeaseReply.codec(), opts)
+  }
+}

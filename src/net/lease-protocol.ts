@@ -1,0 +1,96 @@
+/**
+ * `/meshkv/lease/1.0.0`: quorum-mode lease requests, one request and one reply per stream. The
+ * serving side is the node's Acceptor; anything malformed is counted and the stream aborted.
+ */
+import { lpStream } from '@libp2p/utils'
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Acceptor, GrantKind, GrantReply, GrantRequest } from '../core/acceptor.js'
+import { InvalidMessageError } from '../core/errors.js'
+import { WIRE_VERSION } from './codec.js'
+import type { NetCounters } from './metrics.js'
+import { LeaseReply, LeaseRequest } from './proto/meshkv.js'
+
+export const LEASE_PROTOCOL = '/meshkv/lease/1.0.0'
+/** A quorum request that takes longer than this counts as refused. @default 2_000 */
+export const DEFAULT_LEASE_REQUEST_TIMEOUT_MS = 2_000
+const MAX_FRAME_BYTES = 4096
+const MAX_FIELD = 1024
+
+const KINDS: Record<LeaseRequest.Kind, GrantKind> = {
+  [LeaseRequest.Kind.ACQUIRE]: 'acquire',
+  [LeaseRequest.Kind.RENEW]: 'renew',
+  [LeaseRequest.Kind.RELEASE]: 'release'
+}
+const WIRE_KINDS: Record<GrantKind, LeaseRequest.Kind> = {
+  acquire: LeaseRequest.Kind.ACQUIRE,
+  renew: LeaseRequest.Kind.RENEW,
+  release: LeaseRequest.Kind.RELEASE
+}
+
+export class LeaseProtocol {
+  constructor (
+    private readonly libp2p: Libp2p,
+    private readonly acceptor: Acceptor,
+    private readonly counters: NetCounters,
+    private readonly timeoutMs = DEFAULT_LEASE_REQUEST_TIMEOUT_MS
+  ) {}
+
+  async start (): Promise<void> {
+    await this.libp2p.handle(LEASE_PROTOCOL, (stream) => this.serve(stream), { maxInboundStreams: 64 })
+  }
+
+  async stop (): Promise<void> {
+    await this.libp2p.unhandle(LEASE_PROTOCOL)
+  }
+
+  /** Asks one acceptor. Network failures and timeouts are refusals, never throws. */
+  async request (peer: PeerId, req: GrantRequest, signal?: AbortSignal): Promise<GrantReply> {
+    const timeout = AbortSignal.timeout(this.timeoutMs)
+    const s = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+    let stream: Stream | undefined
+    try {
+      stream = await this.libp2p.dialProtocol(peer, LEASE_PROTOCOL, { signal: s })
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+      await lp.write(LeaseRequest.encode({ version: WIRE_VERSION, kind: WIRE_KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs }), { signal: s })
+      const reply = LeaseReply.decode(await lp.read({ signal: s }))
+      await stream.close({ signal: s }).catch(() => {})
+      if (reply.version !== WIRE_VERSION) return { granted: false, reason: 'not-holder' }
+      if (reply.granted) return { granted: true }
+      const reason = (['held', 'stale-token', 'not-holder', 'recovering', 'ttl'] as const).find(r => r === reply.reason) ?? 'not-holder'
+      return { granted: false, reason, holder: reply.holderOwner !== '' ? { owner: reply.holderOwner, token: reply.holderToken } : undefined }
+    } catch (err) {
+      stream?.abort(err instanceof Error ? err : new Error(String(err)))
+      return { granted: false, reason: 'not-holder' }
+    }
+  }
+
+  private async serve (stream: Stream): Promise<void> {
+    const signal = AbortSignal.timeout(this.timeoutMs)
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+      let req: LeaseRequest
+      try {
+        req = LeaseRequest.decode(await lp.read({ signal }))
+      } catch (err) {
+        if ((err as Error).name === 'AbortError') throw err
+        throw new InvalidMessageError('malformed', `lease request does not decode: ${(err as Error).message}`)
+      }
+      if (req.version !== WIRE_VERSION) throw new InvalidMessageError('version', `lease request version must be ${WIRE_VERSION}, got ${req.version}`)
+      if ([req.name, req.owner, req.token].some(f => f.length === 0 || f.length > MAX_FIELD)) {
+        throw new InvalidMessageError('invalid-entry', 'lease request fields must be 1 to 1024 characters')
+      }
+      const reply = this.acceptor.handle({ kind: KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs })
+      await lp.write(LeaseReply.encode({
+        version: WIRE_VERSION,
+        granted: reply.granted,
+        reason: reply.granted ? '' : reply.reason,
+        holderOwner: reply.granted ? '' : reply.holder?.owner ?? '',
+        holderToken: reply.granted ? '' : reply.holder?.token ?? ''
+      }), { signal })
+      await stream.close({ signal })
+    } catch (err) {
+      if (err instanceof InvalidMessageError) this.counters.rejected[err.reason]++
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+}

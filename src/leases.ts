@@ -34,8 +34,10 @@ export interface LockOptions {
   /** Keep trying for this many ms while another owner holds it. @default 0 (fail at once) */
   wait?: number
   signal?: AbortSignal
-  /** @default 'quorum' when the mesh was created with `quorum`, else 'gossip' */
+  /** @default 'quorum' when the mesh (or this call) has `quorum`, else 'gossip' */
   mode?: LeaseMode
+  /** Quorum-mode acceptors for this call. @default the mesh's `quorum` */
+  quorum?: QuorumOptions
   /** Gossip mode: how long to let competing claims arrive before re-checking. @default derived from delivery latency, at least 50 ms */
   settleMs?: number
 }
@@ -61,6 +63,8 @@ export class Lease {
   readonly name: string
   readonly owner: string
   readonly mode: LeaseMode
+  /** @internal the acceptors of a quorum-mode lease */
+  readonly quorum: QuorumOptions | undefined
   /** Fencing token: strictly increasing per lock; compare as strings. Pass it to the resource you guard. */
   readonly token: string
   /** Aborts (reason: LeaseLostError) when the lease is lost, expires unrenewed, or is released. */
@@ -73,8 +77,9 @@ export class Lease {
   private unsubscribe: () => void
 
   /** @internal */
-  constructor (locks: Locks, claim: Claim) {
+  constructor (locks: Locks, claim: Claim, quorum: QuorumOptions | undefined) {
     this.locks = locks
+    this.quorum = quorum
     this.name = claim.name
     this.owner = claim.owner
     this.mode = claim.mode
@@ -181,8 +186,10 @@ export class Locks {
     checkLeaseName('lock name', name)
     const owner = options.owner ?? this.host.selfId
     checkLeaseName('owner', owner)
-    const mode = options.mode ?? (this.host.quorum !== undefined ? 'quorum' : 'gossip')
+    const quorum = options.quorum ?? this.host.quorum
+    const mode = options.mode ?? (quorum !== undefined ? 'quorum' : 'gossip')
     if (mode !== 'gossip' && mode !== 'quorum') throw new InvalidOptionError(`\`mode\` must be 'gossip' or 'quorum', got ${JSON.stringify(mode)}`)
+    if (mode === 'quorum' && quorum === undefined) throw new InvalidOptionError('quorum mode needs `quorum: { members }` or `quorum: { size }`, on createMesh or on this call')
     const ttl = this.ttl(options.ttl, mode)
     const wait = checkNumberOption('wait', options.wait ?? 0, 0, 2 ** 31 - 1, true)
     if (options.settleMs !== undefined) checkNumberOption('settleMs', options.settleMs, 0, 60_000)
@@ -196,10 +203,10 @@ export class Locks {
         continue
       }
       const claim = mode === 'quorum'
-        ? await this.claimByQuorum(name, owner, ttl, signal)
+        ? await this.claimByQuorum(name, owner, ttl, quorum as QuorumOptions, signal)
         : await this.claimByGossip(name, owner, ttl, options.settleMs ?? this.host.settleMs(), signal)
       if (claim !== undefined) {
-        const lease = new Lease(this, claim)
+        const lease = new Lease(this, claim, mode === 'quorum' ? quorum : undefined)
         this.leases.add(lease)
         lease.signal.addEventListener('abort', () => this.leases.delete(lease), { once: true })
         return lease
@@ -236,7 +243,7 @@ export class Locks {
     }
     const start = this.host.store.now()
     if (lease.mode === 'quorum') {
-      const ok = await this.ask({ kind: 'renew', name: lease.name, owner: lease.owner, token: lease.token, ttlMs: ttl }, signal)
+      const ok = await this.ask({ kind: 'renew', name: lease.name, owner: lease.owner, token: lease.token, ttlMs: ttl }, lease.quorum ?? this.host.quorum ?? {}, signal)
       if (!ok.majority) {
         const err = new LeaseLostError('quorum-lost', `lease on ${lease.name} could not be renewed: ${ok.grants} of ${ok.asked} acceptors granted, ${ok.needed} needed`)
         lease.end(err.reason, err.message)
@@ -250,11 +257,11 @@ export class Locks {
   /** @internal */
   async releaseClaim (lease: Lease): Promise<void> {
     const claim = this.holder(lease.name)
-    if (claim !== undefined && claim.token === lease.token) await this.withdraw(claim)
+    if (claim !== undefined && claim.token === lease.token) await this.withdraw(claim, lease.quorum)
   }
 
-  private async withdraw (claim: Claim): Promise<void> {
-    if (claim.mode === 'quorum') await this.ask({ kind: 'release', name: claim.name, owner: claim.owner, token: claim.token, ttlMs: 1 })
+  private async withdraw (claim: Claim, quorum = this.host.quorum): Promise<void> {
+    if (claim.mode === 'quorum') await this.ask({ kind: 'release', name: claim.name, owner: claim.owner, token: claim.token, ttlMs: 1 }, quorum ?? {})
     this.host.publish(this.host.store.delete(claimKey(claim.name, claim.token, claim.owner, claim.mode)))
   }
 
@@ -281,12 +288,12 @@ export class Locks {
   }
 
   /** Quorum mode: a majority of acceptors must grant the claim; then it is published. */
-  private async claimByQuorum (name: string, owner: string, ttl: number, signal?: AbortSignal): Promise<Claim | undefined> {
+  private async claimByQuorum (name: string, owner: string, ttl: number, quorum: QuorumOptions, signal?: AbortSignal): Promise<Claim | undefined> {
     const stamp = this.host.store.hlc.now()
     const token = formatTimestamp(stamp)
     const start = this.host.store.now()
     const req: GrantRequest = { kind: 'acquire', name, owner, token, ttlMs: ttl }
-    const r = await this.ask(req, signal)
+    const r = await this.ask(req, quorum, signal)
     // a lease runs from before the request went out: the acceptors' grants outlive the holder's view of it
     if (!r.majority || this.host.store.now() >= start + ttl) {
       for (const peer of r.granted) void this.host.request(peer, { ...req, kind: 'release' })
@@ -297,8 +304,7 @@ export class Locks {
   }
 
   /** Sends a request to every acceptor; counts grants against the majority. */
-  private async ask (req: GrantRequest, signal?: AbortSignal): Promise<{ majority: boolean, grants: number, asked: number, needed: number, granted: string[] }> {
-    const q = this.host.quorum ?? {}
+  private async ask (req: GrantRequest, q: QuorumOptions, signal?: AbortSignal): Promise<{ majority: boolean, grants: number, asked: number, needed: number, granted: string[] }> {
     const members = q.members ?? [this.host.selfId, ...this.host.meshPeers()]
     const size = q.members?.length ?? q.size ?? members.length
     const needed = Math.floor(size / 2) + 1

@@ -99,13 +99,19 @@ export function acceptedClaims (claims: Iterable<Claim>): Claim[] {
   return accepted
 }
 
-/** The holder at `now`: the accepted claim still live at `now` with the greatest token. */
+/**
+ * The holder at `now`: the accepted claim live at `now` with the greatest token; failing that, the
+ * first accepted claim that starts after `now` (a claimant whose clock runs ahead of ours).
+ */
 export function holderAt (claims: Iterable<Claim>, now: number): Claim | undefined {
   let holder: Claim | undefined
+  let ahead: Claim | undefined
   for (const c of acceptedClaims(claims)) {
-    if (c.end > now && !c.released) holder = c
+    if (c.released || c.end <= now) continue
+    if (c.at <= now) holder = c
+    else ahead ??= c
   }
-  return holder
+  return holder ?? ahead
 }
 
 export function statusOf (holder: Claim | undefined): LockStatus {

@@ -81,23 +81,28 @@ if (values.seed !== undefined) {
     console.log(`\nwrote ${values.svg}`)
   }
   console.log(r.violations.length === 0 ? '\nno violations' : `\n${r.violations.length} violations:\n${r.violations.map(v => `  [${v.check}] ${v.message}`).join('\n')}`)
-  process.exit(r.violations.length === 0 ? 0 : 1)
+  process.exitCode = r.violations.length === 0 ? 0 : 1
+} else {
+  runMany()
 }
 
-const count = int('seeds', values.seeds, 1000, 1, 10_000_000)
-const from = int('from', values.from, 1, 0, 2 ** 32 - 1)
-const results: Array<Pick<SimResult, 'faults' | 'ops' | 'partitions' | 'crashes' | 'convergeMs' | 'violations'>> = []
-let failed = 0
-const started = performance.now()
-for (let seed = from; seed < from + count; seed++) {
-  const r = simulate(seed, options)
-  results.push({ faults: r.faults, ops: r.ops, partitions: r.partitions, crashes: r.crashes, convergeMs: r.convergeMs, violations: r.violations })
-  if (r.violations.length > 0) {
-    failed++
-    console.log(`FAIL seed ${seed}: ${r.violations.length} violations, first [${r.violations[0].check}] ${r.violations[0].message}\n     replay: npm run sim -- --seed ${seed} --verbose${flags}`)
+function runMany (): void {
+
+  const count = int('seeds', values.seeds, 1000, 1, 10_000_000)
+  const from = int('from', values.from, 1, 0, 2 ** 32 - 1)
+  const results: Array<Pick<SimResult, 'faults' | 'ops' | 'partitions' | 'crashes' | 'convergeMs' | 'violations'>> = []
+  let failed = 0
+  const started = performance.now()
+  for (let seed = from; seed < from + count; seed++) {
+    const r = simulate(seed, options)
+    results.push({ faults: r.faults, ops: r.ops, partitions: r.partitions, crashes: r.crashes, convergeMs: r.convergeMs, violations: r.violations })
+    if (r.violations.length > 0) {
+      failed++
+      console.log(`FAIL seed ${seed}: ${r.violations.length} violations, first [${r.violations[0].check}] ${r.violations[0].message}\n     replay: npm run sim -- --seed ${seed} --verbose${flags}`)
+    }
   }
+  const secs = (performance.now() - started) / 1000
+  console.log(`\n${formatTable(byScenario(results))}`)
+  console.log(`\n${count} schedules (seeds ${from}..${from + count - 1}) in ${secs.toFixed(1)} s: ${(count / secs).toFixed(0)} schedules/s; ${failed} failed, ${results.reduce((a, r) => a + r.violations.length, 0)} violations`)
+  process.exitCode = failed === 0 ? 0 : 1
 }
-const secs = (performance.now() - started) / 1000
-console.log(`\n${formatTable(byScenario(results))}`)
-console.log(`\n${count} schedules (seeds ${from}..${from + count - 1}) in ${secs.toFixed(1)} s: ${(count / secs).toFixed(0)} schedules/s; ${failed} failed, ${results.reduce((a, r) => a + r.violations.length, 0)} violations`)
-process.exit(failed === 0 ? 0 : 1)

@@ -15,6 +15,8 @@ import { check, CHECKS, type Check, type Violation } from './checker.js'
 import { Recorder, type History } from './history.js'
 import { Prng } from './prng.js'
 import { EventQueue } from './queue.js'
+import { Acceptor } from '../src/core/acceptor.js'
+import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type LeaseRun } from './leases.js'
 
 export type PartitionKind = 'split-brain' | 'isolated' | 'bridge' | 'flapping'
 
@@ -52,6 +54,11 @@ export interface SimResult {
   faults: string[]
   /** Virtual time of the final heal. */
   healedAt: number
+  /** Lock attempts, holds, and gossip-mode holds that overlapped another node's. */
+  leaseAttempts: number
+  holds: number
+  gossipOverlaps: number
+  dropRate: number
   history: History
 }
 
@@ -72,6 +79,7 @@ interface Replica {
   id: string
   index: number
   store: Store
+  acceptor: Acceptor
   alive: boolean
   skew: number
   queue: Entry[]
@@ -85,6 +93,7 @@ type Message =
   | { type: 'summary', round: number, diff: number[], versions: Entry[] }
   | { type: 'push', round: number, entries: Entry[], want: string[] }
   | { type: 'reply', round: number, entries: Entry[] }
+  | { type: 'call', run: () => void }
 
 export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const rng = new Prng(seed)
@@ -115,8 +124,9 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
 
   // ---- replicas ----------------------------------------------------------------------------
   const boot = (index: number, incarnation: number): Replica => {
-    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, alive: true, skew: rng.range(-SKEW_MS, SKEW_MS), queue: [], flushAt: undefined, tickAt: undefined }
+    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew: rng.range(-SKEW_MS, SKEW_MS), queue: [], flushAt: undefined, tickAt: undefined }
     r.store = new Store(r.id, { ...SIM_STORE, clock: () => q.now + r.skew, mergeOrder: options.mergeOrder })
+    r.acceptor = new Acceptor(() => q.now + r.skew, SIM_MAX_LEASE_TTL_MS)
     r.store.subscribe(e => { if (r.alive) rec.event(q.now, r.id, e.type, e.entry) })
     r.store.onDeadline = () => { armTick(r) }
     r.store.onApply = (e, local) => { if (!local) rec.apply(q.now, r.id, e) }
@@ -139,6 +149,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const merge = (r: Replica, entries: Entry[]): void => {
     if (!r.alive || entries.length === 0) return
     r.store.merge(entries)
+    leases?.merged(r)
   }
 
   // ---- network -----------------------------------------------------------------------------
@@ -182,6 +193,9 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
         return
       case 'reply':
         merge(to, msg.entries)
+        return
+      case 'call':
+        msg.run()
     }
   }
   const gossip = (r: Replica, e: Entry): void => {
@@ -251,6 +265,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     stats.crashes++
     faultKinds.add('crash')
     r.alive = false
+    leases?.crashed(r)
     r.store.close()
     phase()
     rec.fault(q.now, `crash ${r.id}`)
@@ -287,8 +302,18 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   }
 
   // ---- the schedule ------------------------------------------------------------------------
+  let leases: LeaseRun | undefined
   for (let i = 0; i < n; i++) boot(i, 0)
   phase()
+  leases = leaseWorkload({
+    q,
+    rng,
+    live: () => replicas.filter(r => r.alive),
+    call: (from, to, run) => { send(from as Replica, to as Replica, { type: 'call', run: () => { if ((to as Replica).alive) run() } }) },
+    publish: (node, e) => { rec.write(q.now, node.id, e); gossip(node as Replica, e) },
+    settleMs: 0.2 + meanLatency * 20 + 10,
+    size: n
+  }, duration)
   for (const r of replicas) periodicSync(r)
   const opGap = rng.pick([5, 20, 60])
   for (let t = rng.float() * opGap; t < duration; t += rng.float() * 2 * opGap) q.at(t, workload)
@@ -332,6 +357,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
 
   // ---- heal, restart the crashed, quiesce --------------------------------------------------
   faultsOn = false
+  leases.finish()
   healAll()
   for (let i = 0; i < n; i++) if (!replicas[i].alive) restart(i)
   const healedAt = q.now
@@ -359,9 +385,11 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     retentionMs: Math.max(SIM_STORE.maxTtlMs, SIM_STORE.tombstoneGraceMs),
     exactApplies: true
   }
-  const violations = check(history, options.checks ?? CHECKS)
+  const holds = leases.holds
+  const violations = check(history, options.checks ?? { ...CHECKS, ...leaseChecks(() => holds, 2 * SKEW_MS) })
   if (convergeMs === undefined) violations.unshift({ check: 'convergence', message: `replicas did not converge within ${CONVERGE_LIMIT_MS} ms of the final heal` })
-  return { seed, violations, nodes: n, ...stats, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
+  const gossipOverlaps = overlaps(holds.filter(h => h.mode === 'gossip')).length
+  return { seed, violations, nodes: n, ...stats, leaseAttempts: leases.attempts, holds: holds.length, gossipOverlaps, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
 }
 
 /** A merge order that keeps whatever arrived first: the deliberately broken merge. */

@@ -53,7 +53,8 @@ export class Acceptor {
         if (live && g.owner !== req.owner) return { granted: false, reason: 'held', holder: { owner: g.owner, token: g.token } }
         const top = this.highest.get(req.name)
         if (top !== undefined && req.token <= top && !mine) return { granted: false, reason: 'stale-token' }
-        this.grants.set(req.name, { owner: req.owner, token: req.token, expiresAt: now + req.ttlMs })
+        // the same owner claiming again never shortens what it was granted before
+        this.grants.set(req.name, { owner: req.owner, token: req.token, expiresAt: Math.max(now + req.ttlMs, live ? g.expiresAt : 0) })
         if (top === undefined || req.token > top) this.highest.set(req.name, req.token)
         return { granted: true }
       }

@@ -57,8 +57,17 @@ export function checkLeaseName (what: 'lock name' | 'owner' | 'group' | 'id', va
   }
 }
 
+/** Claims already read, by entry (entries are immutable): the fold runs on every change to a lock. */
+const parsed = new WeakMap<Entry, Claim | null>()
+
 /** Reads a claim from one version of its entry; undefined when the key is not a well-formed claim. */
 export function claimOf (e: Entry): Claim | undefined {
+  let c = parsed.get(e)
+  if (c === undefined) parsed.set(e, c = parseClaim(e) ?? null)
+  return c ?? undefined
+}
+
+function parseClaim (e: Entry): Claim | undefined {
   if (!e.key.startsWith(LEASE_PREFIX)) return undefined
   const parts = e.key.slice(LEASE_PREFIX.length).split('/')
   if (parts.length !== 4 || (parts[3] !== 'g' && parts[3] !== 'q')) return undefined

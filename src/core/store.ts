@@ -104,6 +104,8 @@ export class Store {
   private readonly heap = new DeadlineHeap<Entry>()
   private readonly listeners = new Set<(event: StoreEvent) => void>()
   private sortedKeys: string[] | undefined
+  /** Keys under `@meshkv/` (lease claims, presence), kept sorted as they come and go: few, and read often. */
+  private readonly reservedKeys: string[] = []
   /** Called when the earliest deadline moves earlier, so the owner can re-arm its timer. */
   onDeadline: ((at: number) => void) | undefined
   /** Called for every version that replaces the held one (local or remote), in order. */
@@ -224,7 +226,7 @@ export class Store {
 
   /** Every version held under a key prefix, tombstones included, in key order. */
   versionsWithPrefix (prefix: string): Entry[] {
-    const sorted = this.sorted()
+    const sorted = prefix.startsWith(RESERVED_PREFIX) ? this.reservedKeys : this.sorted()
     const out: Entry[] = []
     for (let i = lowerBound(sorted, prefix); i < sorted.length && sorted[i].startsWith(prefix); i++) {
       const e = this.map.get(sorted[i])
@@ -355,6 +357,7 @@ export class Store {
       }
     } else {
       this.sortedKeys = undefined
+      if (e.key.startsWith(RESERVED_PREFIX)) this.reservedKeys.splice(lowerBound(this.reservedKeys, e.key), 0, e.key)
     }
     if (this.onApply !== undefined) this.onApply(e, local)
     let stored = e
@@ -400,6 +403,7 @@ export class Store {
     this.forget(e)
     this.map.delete(e.key)
     this.sortedKeys = undefined
+    if (e.key.startsWith(RESERVED_PREFIX)) this.reservedKeys.splice(lowerBound(this.reservedKeys, e.key), 1)
     this.counters.purged++
   }
 

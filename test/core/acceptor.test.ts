@@ -34,6 +34,15 @@ describe('quorum acceptor', () => {
     expect(t.acceptor.handle(req('acquire', 'b', 't3'))).toMatchObject({ granted: false, reason: 'stale-token' })
   })
 
+  it('the same owner claiming again with a new token never shortens its grant', () => {
+    const t = setup()
+    t.advance(1_000)
+    t.acceptor.handle(req('acquire', 'a', 't1', 900))
+    expect(t.acceptor.handle(req('acquire', 'a', 't2', 100)).granted).toBe(true)
+    t.advance(500) // past t2's 100 ms, within t1's 900 ms
+    expect(t.acceptor.handle(req('acquire', 'b', 't3')).granted).toBe(false)
+  })
+
   it('renews and releases for the holder only; refuses TTLs over the maximum', () => {
     const t = setup()
     t.advance(1_000)

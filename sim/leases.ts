@@ -21,6 +21,8 @@ export interface LeaseWorld {
   rng: Prng
   /** Live incarnations now. */
   live: () => LeaseNode[]
+  /** Whether a node has caught up (an anti-entropy round since it started): only then does it take locks. */
+  ready: (node: LeaseNode) => boolean
   /** Sends a closure to run at `to` through the simulated network (it may be delayed, dropped, cut). */
   call: (from: LeaseNode, to: LeaseNode, run: () => void) => void
   /** Publishes a local write by gossip. */
@@ -166,6 +168,7 @@ export function leaseWorkload (w: LeaseWorld, duration: number): LeaseRun {
     if (live.length === 0) return
     const node = w.rng.pick(live)
     const { name, mode } = w.rng.pick(locks)
+    if (!w.ready(node)) return
     const ttl = w.rng.range(200, SIM_MAX_LEASE_TTL_MS)
     attempts++
     if (mode === 'gossip') tryGossip(node, name, ttl)

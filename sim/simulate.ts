@@ -16,7 +16,7 @@ import { Recorder, type History } from './history.js'
 import { Prng } from './prng.js'
 import { EventQueue } from './queue.js'
 import { Acceptor } from '../src/core/acceptor.js'
-import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type LeaseRun } from './leases.js'
+import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type Hold, type LeaseRun } from './leases.js'
 
 export type PartitionKind = 'split-brain' | 'isolated' | 'bridge' | 'flapping'
 
@@ -57,6 +57,10 @@ export interface SimResult {
   /** Lock attempts, holds, and gossip-mode holds that overlapped another node's. */
   leaseAttempts: number
   holds: number
+  /** Every hold of a lock, in true time. */
+  holdList: Hold[]
+  /** Gossip-mode overlaps longer than clock skew can explain. */
+  gossipOverlapsBeyondSkew: number
   gossipOverlaps: number
   dropRate: number
   history: History
@@ -85,6 +89,8 @@ interface Replica {
   queue: Entry[]
   flushAt: number | undefined
   tickAt: number | undefined
+  /** Has completed an anti-entropy round since it started (locks wait for it, as the product's do). */
+  synced: boolean
 }
 
 type Message =
@@ -124,7 +130,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
 
   // ---- replicas ----------------------------------------------------------------------------
   const boot = (index: number, incarnation: number): Replica => {
-    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew: rng.range(-SKEW_MS, SKEW_MS), queue: [], flushAt: undefined, tickAt: undefined }
+    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew: rng.range(-SKEW_MS, SKEW_MS), queue: [], flushAt: undefined, tickAt: undefined, synced: incarnation === 0 }
     r.store = new Store(r.id, { ...SIM_STORE, clock: () => q.now + r.skew, mergeOrder: options.mergeOrder })
     r.acceptor = new Acceptor(() => q.now + r.skew, SIM_MAX_LEASE_TTL_MS)
     r.store.subscribe(e => { if (r.alive) rec.event(q.now, r.id, e.type, e.entry) })
@@ -182,17 +188,19 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
         return
       }
       case 'summary': {
-        if (msg.diff.length === 0) return
+        if (msg.diff.length === 0) { to.synced = true; return }
         const p = plan(to.store, msg.diff, msg.versions)
         send(to, from, { type: 'push', round: msg.round, entries: p.push, want: p.want })
         return
       }
       case 'push':
         merge(to, msg.entries)
+        to.synced = true
         send(to, from, { type: 'reply', round: msg.round, entries: lookup(to.store, msg.want) })
         return
       case 'reply':
         merge(to, msg.entries)
+        to.synced = true
         return
       case 'call':
         msg.run()
@@ -309,6 +317,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     q,
     rng,
     live: () => replicas.filter(r => r.alive),
+    ready: node => (node as Replica).synced,
     call: (from, to, run) => { send(from as Replica, to as Replica, { type: 'call', run: () => { if ((to as Replica).alive) run() } }) },
     publish: (node, e) => { rec.write(q.now, node.id, e); gossip(node as Replica, e) },
     settleMs: 0.2 + meanLatency * 20 + 10,
@@ -388,8 +397,15 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const holds = leases.holds
   const violations = check(history, options.checks ?? { ...CHECKS, ...leaseChecks(() => holds, 2 * SKEW_MS) })
   if (convergeMs === undefined) violations.unshift({ check: 'convergence', message: `replicas did not converge within ${CONVERGE_LIMIT_MS} ms of the final heal` })
-  const gossipOverlaps = overlaps(holds.filter(h => h.mode === 'gossip')).length
-  return { seed, violations, nodes: n, ...stats, leaseAttempts: leases.attempts, holds: holds.length, gossipOverlaps, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
+  const gossipOverlapList = overlaps(holds.filter(h => h.mode === 'gossip'))
+  const gossipOverlaps = gossipOverlapList.length
+  const beyondSkew = gossipOverlapList.filter(o => o.ms > 2 * SKEW_MS)
+  // gossip mode promises one holder when every claim arrives within the settle window: no
+  // partition, no loss, no node catching up after a restart (clock skew aside)
+  if (stats.partitions === 0 && dropRate === 0 && stats.crashes === 0) {
+    for (const o of beyondSkew) violations.push({ check: 'gossip-one-holder', message: `lock ${o.a.lock}: ${o.a.node} and ${o.b.node} both held it for ${o.ms.toFixed(0)} ms from ${o.b.start.toFixed(0)} on a network without partitions or loss` })
+  }
+  return { seed, violations, nodes: n, ...stats, leaseAttempts: leases.attempts, holds: holds.length, holdList: holds, gossipOverlaps, gossipOverlapsBeyondSkew: beyondSkew.length, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
 }
 
 /** A merge order that keeps whatever arrived first: the deliberately broken merge. */

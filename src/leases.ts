@@ -55,6 +55,8 @@ export interface LeaseHost {
   request: (peer: string, req: GrantRequest, signal?: AbortSignal) => Promise<GrantReply>
   meshPeers: () => string[]
   settleMs: () => number
+  /** Resolves when this node has caught up with the mesh's state (bounded wait). */
+  caughtUp: () => Promise<void>
   assertOpen: () => void
 }
 
@@ -193,8 +195,10 @@ export class Locks {
     const ttl = this.ttl(options.ttl, mode)
     const wait = checkNumberOption('wait', options.wait ?? 0, 0, 2 ** 31 - 1, true)
     if (options.settleMs !== undefined) checkNumberOption('settleMs', options.settleMs, 0, 60_000)
-    const deadline = this.host.store.now() + wait
     const { signal } = options
+    // a node that just joined must see the claims already made before it makes its own
+    if (mode === 'gossip') await this.host.caughtUp()
+    const deadline = this.host.store.now() + wait
     for (;;) {
       if (signal?.aborted === true) throw new AbortError(`lock(${JSON.stringify(name)}) was aborted`)
       const held = this.holder(name)

@@ -25,6 +25,8 @@ import { heartbeat, members, type Heartbeat, type HeartbeatOptions, type Member 
 export const DEFAULT_MESH_NAME = 'default'
 /** @default ['/ip4/0.0.0.0/tcp/0'] */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+/** Longest a gossip-mode lock waits for a newly started node's first anti-entropy round. */
+const CATCH_UP_LIMIT_MS = 5_000
 
 export interface MeshOptions {
   /** Mesh name: nodes with the same name share one keyspace (one gossipsub topic). @default 'default' */
@@ -163,6 +165,7 @@ export class Mesh {
       request: async (peer, req, signal) => node.leaseRequest(peer, req, signal),
       meshPeers: () => this.peers(),
       settleMs: () => Math.min(MAX_SETTLE_MS, Math.max(MIN_SETTLE_MS, node.deliveryBoundMs() ?? MIN_SETTLE_MS)),
+      caughtUp: async () => node.caughtUpWith(CATCH_UP_LIMIT_MS),
       assertOpen: () => { this.assertOpen() }
     })
   }

@@ -51,6 +51,8 @@ export class MeshNode {
   private readonly syncIntervalMs: number
   private timer: NodeJS.Timeout | undefined
   private stopped = false
+  private caughtUp = false
+  private readonly caughtUpWaiters = new Set<() => void>()
   /** Mesh peers seen, so they are redialled after a disconnection (a healed partition). */
   private readonly known = new Map<string, PeerId>()
   private readonly bootstrap: string[]
@@ -66,6 +68,25 @@ export class MeshNode {
     this.sync = new SyncService({ libp2p, store: this.store, counters: this.counters, limits })
     this.acceptor = init.acceptor
     this.leases = new LeaseProtocol(libp2p, init.acceptor, this.counters)
+    this.sync.onRound = () => {
+      if (this.caughtUp) return
+      this.caughtUp = true
+      for (const fn of this.caughtUpWaiters) fn()
+      this.caughtUpWaiters.clear()
+    }
+  }
+
+  /**
+   * Resolves once this node has completed an anti-entropy round since it started (so it holds the
+   * mesh's state), at once when it has no mesh peers, or after `limitMs` regardless.
+   */
+  async caughtUpWith (limitMs: number): Promise<void> {
+    if (this.caughtUp || this.meshPeers().length === 0) return
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(done, limitMs)
+      function done (): void { clearTimeout(timer); resolve() }
+      this.caughtUpWaiters.add(done)
+    })
   }
 
   static async create (init: NodeInit): Promise<MeshNode> {

@@ -53,6 +53,8 @@ export class SyncService {
   private readonly limits: DecodeLimits
   private readonly timeoutMs: number
   private readonly maxFrameBytes: number
+  /** Called after every round that completed (either side). */
+  onRound: (() => void) | undefined
   /** Peers with a round under way that this node started, and whether another was asked for meanwhile. */
   private readonly active = new Map<string, { again: boolean }>()
 
@@ -115,6 +117,7 @@ export class SyncService {
       if (summary.diff.length === 0) {
         this.counters.syncs.inSync++
         await stream.close({ signal })
+        this.onRound?.()
         return { diff: 0, sent: 0, received: 0 }
       }
       const { push, want } = plan(this.store, summary.diff, summary.entries)
@@ -124,6 +127,7 @@ export class SyncService {
       await stream.close({ signal })
       this.counters.syncs.entriesSent += push.length
       this.counters.syncs.entriesReceived += reply.entries.length
+      this.onRound?.()
       return { diff: summary.diff.length, sent: push.length, received: reply.entries.length }
     } catch (err) {
       this.fail(stream, err)
@@ -147,6 +151,7 @@ export class SyncService {
       if (diff.length === 0) {
         this.counters.syncs.inSync++
         await stream.close({ signal })
+        this.onRound?.()
         return
       }
       const pushed = await this.readPhase(frames, SyncFrame.Kind.PUSH, signal)
@@ -156,6 +161,7 @@ export class SyncService {
       await stream.close({ signal })
       this.counters.syncs.entriesSent += reply.length
       this.counters.syncs.entriesReceived += pushed.entries.length
+      this.onRound?.()
     } catch (err) {
       this.fail(stream, err)
     }

@@ -13,6 +13,7 @@ import { Entry } from '../src/core/entry.js'
 import { Store } from '../src/core/store.js'
 import { encodeBatch } from '../src/net/codec.js'
 import { converged, eventually, partition, heal, reconnect, startCluster, stopAll, type Node } from '../sim/cluster.js'
+import { benchMeshLocks, benchRedisLocks } from './locks.js'
 import { summary } from './stats.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -136,6 +137,21 @@ function benchMemory (): void {
   rows.push({ name: `memory overhead per entry beyond key+value (${fmt(m.entries, 0)} entries)`, value: `${fmt(m.overheadPerEntry, 0)} B`, baseline: `Map<string,Uint8Array> ${fmt(m.baselinePerEntry, 0)} B`, ratio: `${fmt(m.overheadPerEntry / m.baselinePerEntry)}x`, target: '<= 150 B' })
 }
 
+// ---- 6. lock acquire latency ------------------------------------------------------------------
+async function benchLocks (): Promise<void> {
+  const rounds = QUICK ? 10 : 40
+  const figures = await benchMeshLocks(rounds)
+  const redis = await benchRedisLocks(rounds)
+  if (typeof redis === 'string') rows.push({ name: 'lock acquire: Redis baseline', value: 'not run', baseline: redis })
+  else figures.push(redis)
+  results.locks = figures
+  if (typeof redis === 'string') results.locksRedis = redis
+  for (const f of figures) {
+    rows.push({ name: `lock acquire, ${f.mode}: uncontended (p50 / p99)`, value: `${fmt(f.uncontended.p50)} / ${fmt(f.uncontended.p99)} ms` })
+    rows.push({ name: `lock acquire, ${f.mode}: 5 contenders (p50 / p99)`, value: `${fmt(f.contended.p50)} / ${fmt(f.contended.p99)} ms` })
+  }
+}
+
 benchGet()
 benchMemory()
 await benchVisible(3)
@@ -143,6 +159,7 @@ await benchVisible(5)
 await benchThroughput()
 await benchConverge(10_000)
 await benchConverge(QUICK ? 20_000 : 100_000)
+await benchLocks()
 
 const widths = [62, 20, 30, 8, 18]
 const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' ')

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { Acceptor } from '../../src/core/acceptor.js'
 import { firstArrivalWins, sameOutcome, simulate } from '../../sim/simulate.js'
 
 const SEEDS = Number(process.env.MESHKV_SIM_SEEDS ?? 1_000)
@@ -45,5 +46,33 @@ describe('deterministic simulation', () => {
     }
     expect(caught).toBeDefined()
     console.log(`broken merge caught at seed ${caught}`)
+  })
+
+  it('catches a broken quorum acceptor (grants everything) within 50 seeds', () => {
+    const spy = vi.spyOn(Acceptor.prototype, 'handle').mockImplementation(() => ({ granted: true }))
+    try {
+      let caught: string | undefined
+      for (let seed = 1; seed <= 50 && caught === undefined; seed++) {
+        caught = simulate(seed).violations.find(v => v.check === 'quorum-one-holder')?.message
+      }
+      expect(caught).toBeDefined()
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('runs lease workloads: holds in both modes, gossip-mode overlaps only where the network allows them', () => {
+    let gossip = 0
+    let quorum = 0
+    let overlapsUnderPartition = 0
+    for (let seed = 1; seed <= 100; seed++) {
+      const r = simulate(seed)
+      gossip += r.holdList.filter(h => h.mode === 'gossip').length
+      quorum += r.holdList.filter(h => h.mode === 'quorum').length
+      if (r.partitions > 0) overlapsUnderPartition += r.gossipOverlapsBeyondSkew
+    }
+    expect(gossip).toBeGreaterThan(100)
+    expect(quorum).toBeGreaterThan(100)
+    expect(overlapsUnderPartition).toBeGreaterThan(0) // gossip mode is not safe under partition, as documented
   })
 })

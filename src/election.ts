@@ -18,6 +18,8 @@ export interface ElectOptions extends Pick<LockOptions, 'mode' | 'signal' | 'set
   id?: string
   /** Keep campaigning for this many ms (Infinity: until elected or aborted). @default 0 */
   wait?: number
+  /** Renew automatically every third of the TTL; false leads for one TTL only. @default true */
+  renew?: boolean
 }
 
 /** @default 10_000 */
@@ -34,7 +36,7 @@ export class Leadership {
   private readonly lease: Lease
   private readonly timer: NodeJS.Timeout
 
-  constructor (group: string, lease: Lease, ttl: number) {
+  constructor (group: string, lease: Lease, ttl: number, renew = true) {
     this.group = group
     this.id = lease.owner
     this.token = lease.token
@@ -42,6 +44,7 @@ export class Leadership {
     this.lease = lease
     this.timer = setInterval(() => { lease.renew({ ttl }).catch(() => { clearInterval(this.timer) }) }, Math.max(1, Math.floor(ttl / 3)))
     this.timer.unref()
+    if (!renew) clearInterval(this.timer)
     lease.signal.addEventListener('abort', () => clearInterval(this.timer), { once: true })
   }
 
@@ -57,7 +60,7 @@ export async function elect (locks: Locks, group: string, options: ElectOptions 
   const ttl = options.ttl ?? DEFAULT_ELECTION_TTL_MS
   try {
     const lease = await locks.lock(electionLock(group), { ttl, owner: options.id, wait: options.wait, signal: options.signal, mode: options.mode, settleMs: options.settleMs })
-    return new Leadership(group, lease, ttl)
+    return new Leadership(group, lease, ttl, options.renew !== false)
   } catch (err) {
     if (err instanceof LockUnavailableError) throw new ElectionLostError(err.message.replace(`lock ${electionLock(group)}`, `group ${group}`))
     if (err instanceof AbortError) throw err

@@ -207,6 +207,11 @@ export class Mesh {
     return mesh
   }
 
+  /** The limits this node enforces on keys, values and TTLs. */
+  get limits (): { maxKeyBytes: number, maxValueBytes: number, defaultTtlMs: number, maxTtlMs: number } {
+    return { maxKeyBytes: this.store.maxKeyBytes, maxValueBytes: this.store.maxValueBytes, defaultTtlMs: this.store.defaultTtlMs, maxTtlMs: this.store.maxTtlMs }
+  }
+
   /** This node's peer id. */
   get peerId (): string {
     return this.node.peerId.toString()

@@ -1,0 +1,125 @@
+/**
+ * Coordination commands: lock, leader, heartbeat, members.
+ */
+import { hostname } from 'node:os'
+import type { Command } from 'commander'
+import { EXIT } from '../http/errors.js'
+import { clientFor, keyPath, out } from './commands-data.js'
+import { parseDuration } from './duration.js'
+
+/** The default lock owner: this host and the calling shell, so a script that acquires can release. */
+export function defaultOwner (): string {
+  return `${hostname()}:${process.ppid}`
+}
+
+const ms = (what: string, v: string | undefined, inf = false): number | undefined => v === undefined ? undefined : parseDuration(what, v, inf)
+
+/** Runs until SIGINT/SIGTERM; resolves an AbortSignal that fires then. */
+function untilInterrupted (): AbortSignal {
+  const ac = new AbortController()
+  process.once('SIGINT', () => ac.abort())
+  process.once('SIGTERM', () => ac.abort())
+  return ac.signal
+}
+
+export function registerCoordinationCommands (p: Command): void {
+  const lock = p.command('lock').description('leases with fencing tokens (exit 4 when another owner holds the lock)')
+    .addHelpText('after', `
+Examples:
+  meshkv lock acquire deploy:prod --ttl 30s && deploy && meshkv lock release deploy:prod
+  meshkv lock acquire review:pr-7 --owner agent-3 --wait 2m
+  meshkv lock check deploy:prod
+
+The default owner is this host and the calling shell's pid (${defaultOwner()}).`)
+  lock.command('acquire').argument('<name>')
+    .description('take the lock; prints its fencing token')
+    .option('--ttl <duration>', 'lease duration', '30s')
+    .option('--owner <id>', 'who holds it')
+    .option('--wait <duration>', 'keep trying this long while another owner holds it')
+    .action(async (name: string, o: { ttl: string, owner?: string, wait?: string }, cmd: Command) => {
+      out(await (await clientFor(cmd)).json('POST', `/v1/locks/${keyPath(name)}/acquire`, { body: { ttl: ms('--ttl', o.ttl), owner: o.owner ?? defaultOwner(), wait: ms('--wait', o.wait, true) } }))
+    })
+  lock.command('release').argument('<name>')
+    .description('release the lock (holder only)')
+    .option('--owner <id>', 'who holds it')
+    .action(async (name: string, o: { owner?: string }, cmd: Command) => {
+      out(await (await clientFor(cmd)).json('POST', `/v1/locks/${keyPath(name)}/release`, { body: { owner: o.owner ?? defaultOwner() } }))
+    })
+  lock.command('extend').argument('<name>')
+    .description('renew the lease (holder only, through the daemon that acquired it)')
+    .option('--ttl <duration>', 'new lease duration', '30s')
+    .option('--owner <id>', 'who holds it')
+    .action(async (name: string, o: { ttl: string, owner?: string }, cmd: Command) => {
+      out(await (await clientFor(cmd)).json('POST', `/v1/locks/${keyPath(name)}/extend`, { body: { ttl: ms('--ttl', o.ttl), owner: o.owner ?? defaultOwner() } }))
+    })
+  lock.command('check').argument('<name>')
+    .description('who holds the lock; exit 0 when held, 1 when free')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const s = await (await clientFor(cmd)).json<{ held: boolean }>('GET', `/v1/locks/${keyPath(name)}`)
+      out(s)
+      if (!s.held) process.exitCode = EXIT.notFound
+    })
+
+  const leader = p.command('leader').description('leader election (exit 4 when another leader is live)')
+    .addHelpText('after', `
+Examples:
+  meshkv leader elect nightly-report --id "$HOSTNAME" &   # leads, renewing, while it runs
+  meshkv leader elect nightly-report --once --ttl 10m     # leads for one TTL, no renewal
+  meshkv leader check nightly-report`)
+  leader.command('elect').argument('<group>')
+    .description('become leader and keep renewing while this process lives (or --once)')
+    .option('--ttl <duration>', 'lease duration (renewed every third of it)', '10s')
+    .option('--id <id>', 'this candidate\'s id', defaultOwner())
+    .option('--wait <duration>', 'campaign this long (inf: until elected) instead of failing at once')
+    .option('--once', 'lead for one TTL without renewing, and return')
+    .action(async (group: string, o: { ttl: string, id: string, wait?: string, once?: boolean }, cmd: Command) => {
+      const c = await clientFor(cmd)
+      const body = { ttl: ms('--ttl', o.ttl), id: o.id, wait: ms('--wait', o.wait, true), once: o.once === true }
+      if (o.once === true) {
+        out(await c.json('POST', `/v1/leaders/${keyPath(group)}/elect`, { body }))
+        return
+      }
+      let lost = false
+      await c.events('POST', `/v1/leaders/${keyPath(group)}/elect`, (event, data) => {
+        out({ event, ...(data as object) })
+        if (event === 'lost') lost = true
+      }, { body, signal: untilInterrupted() })
+      if (lost) process.exitCode = EXIT.lockUnavailable
+    })
+  leader.command('check').argument('<group>')
+    .description('the live leader; exit 0 when there is one, 1 when none')
+    .action(async (group: string, _o: unknown, cmd: Command) => {
+      const s = await (await clientFor(cmd)).json<{ leader: string | null }>('GET', `/v1/leaders/${keyPath(group)}`)
+      out(s)
+      if (s.leader === null) process.exitCode = EXIT.notFound
+    })
+  leader.command('resign').argument('<group>')
+    .description('step down (the leader\'s id only)')
+    .option('--id <id>', 'the leader\'s id', defaultOwner())
+    .action(async (group: string, o: { id: string }, cmd: Command) => {
+      out(await (await clientFor(cmd)).json('POST', `/v1/leaders/${keyPath(group)}/resign`, { body: { id: o.id } }))
+    })
+
+  p.command('heartbeat').argument('<id>')
+    .description('announce presence: beat every interval while this process lives (or --once)')
+    .option('--interval <duration>', 'how often to beat', '1s')
+    .option('--ttl <duration>', 'gone this long after the last beat (default: 3 x interval)')
+    .option('--data <text>', 'published with every beat')
+    .option('--once', 'beat once and return')
+    .addHelpText('after', '\nExamples:\n  meshkv heartbeat worker-12 --interval 2s &\n  meshkv members worker-')
+    .action(async (id: string, o: { interval: string, ttl?: string, data?: string, once?: boolean }, cmd: Command) => {
+      const c = await clientFor(cmd)
+      const body = { interval: ms('--interval', o.interval), ttl: ms('--ttl', o.ttl), data: o.data, once: o.once === true }
+      if (o.once === true) {
+        out(await c.json('POST', `/v1/heartbeat/${keyPath(id)}`, { body }))
+        return
+      }
+      await c.events('POST', `/v1/heartbeat/${keyPath(id)}`, (event, data) => out({ event, ...(data as object) }), { body, signal: untilInterrupted() })
+    })
+
+  p.command('members').argument('[prefix]', 'only ids starting with this', '')
+    .description('live presence entries')
+    .action(async (prefix: string, _o: unknown, cmd: Command) => {
+      out(await (await clientFor(cmd)).json('GET', '/v1/members', { query: { prefix } }))
+    })
+}

@@ -1,0 +1,18 @@
+/**
+ * Where a user's daemons live: `$MESHKV_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/meshkv`, else
+ * `~/.meshkv/run`; one Unix socket, pid file and log per mesh name.
+ */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+
+export function runtimeDir (env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MESHKV_RUNTIME_DIR !== undefined && env.MESHKV_RUNTIME_DIR !== '') return env.MESHKV_RUNTIME_DIR
+  if (env.XDG_RUNTIME_DIR !== undefined && env.XDG_RUNTIME_DIR !== '') return join(env.XDG_RUNTIME_DIR, 'meshkv')
+  return join(homedir(), '.meshkv', 'run')
+}
+
+export function daemonPaths (mesh: string, env: NodeJS.ProcessEnv = process.env): { dir: string, socket: string, pid: string, log: string } {
+  const dir = runtimeDir(env)
+  const safe = mesh.replace(/[^A-Za-z0-9._-]/g, '_')
+  return { dir, socket: join(dir, `${safe}.sock`), pid: join(dir, `${safe}.pid`), log: join(dir, `${safe}.log`) }
+}

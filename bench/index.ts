@@ -14,6 +14,7 @@ import { Store } from '../src/core/store.js'
 import { encodeBatch } from '../src/net/codec.js'
 import { converged, eventually, partition, heal, reconnect, startCluster, stopAll, type Node } from '../sim/cluster.js'
 import { benchMeshLocks, benchRedisLocks } from './locks.js'
+import { benchSurfaces } from './surfaces.js'
 import { summary } from './stats.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -152,6 +153,21 @@ async function benchLocks (): Promise<void> {
   }
 }
 
+// ---- 7. the surfaces --------------------------------------------------------------------------
+async function benchSurfacesRows (): Promise<void> {
+  const f = await benchSurfaces(QUICK ? 10 : 30)
+  results.surfaces = f
+  rows.push({
+    name: '`meshkv get` through the daemon, end to end (p50)',
+    value: `${fmt(f.cliGet.p50)} ms`,
+    baseline: f.redisCliGet !== undefined ? `redis-cli GET ${fmt(f.redisCliGet.p50)} ms` : f.redisSkipped,
+    ratio: f.redisCliGet !== undefined ? `${fmt(f.cliGet.p50 / f.redisCliGet.p50)}x` : undefined,
+    target: '<= 2x redis-cli'
+  })
+  rows.push({ name: 'HTTP PUT /v1/data (p50 / p99)', value: `${fmt(f.httpPut.p50)} / ${fmt(f.httpPut.p99)} ms`, baseline: f.redisSet !== undefined ? `Redis SET ${fmt(f.redisSet.p50)} / ${fmt(f.redisSet.p99)} ms` : undefined })
+  rows.push({ name: 'HTTP GET /v1/data (p50 / p99)', value: `${fmt(f.httpGet.p50)} / ${fmt(f.httpGet.p99)} ms`, baseline: f.redisGet !== undefined ? `Redis GET ${fmt(f.redisGet.p50)} / ${fmt(f.redisGet.p99)} ms` : undefined })
+}
+
 benchGet()
 benchMemory()
 await benchVisible(3)
@@ -160,8 +176,9 @@ await benchThroughput()
 await benchConverge(10_000)
 await benchConverge(QUICK ? 20_000 : 100_000)
 await benchLocks()
+await benchSurfacesRows()
 
-const widths = [62, 20, 30, 8, 18]
+const widths = [62, 20, 34, 8, 18]
 const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' ')
 console.log(line(['measure', 'meshkv', 'baseline (same run)', 'ratio', 'target']))
 console.log('-'.repeat(widths.reduce((a, b) => a + b + 1, 0)))

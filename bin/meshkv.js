@@ -3,6 +3,7 @@
 // when it is at least as new as the sources, else the TypeScript sources through tsx.
 // meshkv needs Node >= 22; the repository brings one (node_modules/.bin/node).
 import { existsSync, readdirSync, statSync } from 'node:fs'
+import module from 'node:module'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -25,6 +26,9 @@ function newest (dir) {
   }
   return t
 }
+
+// cache compiled code between runs (a CLI is started once per command)
+module.enableCompileCache?.()
 
 const dist = `${root}dist/src/cli/main.js`
 const useDist = process.env.MESHKV_FROM_SOURCE !== '1' && existsSync(dist) && statSync(dist).mtimeMs >= newest(`${root}src`)

@@ -1,15 +1,38 @@
 /**
  * Coordination commands: lock, leader, heartbeat, members.
  */
+import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { Command } from 'commander'
 import { EXIT } from '../http/errors.js'
 import { clientFor, keyPath, out } from './commands-data.js'
 import { parseDuration } from './duration.js'
 
-/** The default lock owner: this host and the calling shell, so a script that acquires can release. */
+/**
+ * The default lock owner: `$MESHKV_OWNER`, else this host and the calling shell's pid, so a script
+ * that acquires can release. Under `npx` the parent is npm's own process (new on every call), so
+ * the search walks up past npm, npx and `sh -c` wrappers (Linux /proc; elsewhere the parent).
+ */
 export function defaultOwner (): string {
-  return `${hostname()}:${process.ppid}`
+  if (process.env.MESHKV_OWNER !== undefined && process.env.MESHKV_OWNER !== '') return process.env.MESHKV_OWNER
+  return `${hostname()}:${callerPid()}`
+}
+
+function callerPid (): number {
+  let pid = process.ppid
+  for (let hops = 0; hops < 5; hops++) {
+    let cmdline: string
+    let parent: number
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      parent = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1])
+    } catch {
+      return pid
+    }
+    if (!/^(npm|npx)( |\0)|npm-cli\.js|npx-cli\.js|^(\/bin\/)?sh\0-c\0/.test(cmdline) || parent <= 1) return pid
+    pid = parent
+  }
+  return pid
 }
 
 const ms = (what: string, v: string | undefined, inf = false): number | undefined => v === undefined ? undefined : parseDuration(what, v, inf)

@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'meshkv.js')
 const dirs = [mkdtempSync(join(tmpdir(), 'meshkv-a-')), mkdtempSync(join(tmpdir(), 'meshkv-b-'))]
 const base = { ...process.env, MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_SYNC_INTERVAL: '1s' }
-const envA: NodeJS.ProcessEnv = { ...base, MESHKV_RUNTIME_DIR: dirs[0] }
+const HTTP_PORT = 20_000 + Math.floor(Math.random() * 20_000)
+const envA: NodeJS.ProcessEnv = { ...base, MESHKV_RUNTIME_DIR: dirs[0], MESHKV_HTTP: `127.0.0.1:${HTTP_PORT}` }
 let envB: NodeJS.ProcessEnv = { ...base, MESHKV_RUNTIME_DIR: dirs[1] }
 
 function meshkv (env: NodeJS.ProcessEnv, ...args: string[]): { code: number, stdout: string, stderr: string } {
@@ -96,6 +97,18 @@ describe('meshkv CLI', () => {
     expect(meshkv(envA, 'leader', 'check', 'nightly').code).toBe(1)
     expect(meshkv(envA, 'heartbeat', 'worker-1', '--once', '--ttl', '30s').code).toBe(0)
     expect(json(meshkv(envA, 'members', 'worker-').stdout)).toMatchObject({ members: [{ id: 'worker-1' }] })
+  })
+
+  it('a REPRAM client pointed at the daemon\'s TCP port stores, retrieves, checks and lists', async () => {
+    const base = `http://127.0.0.1:${HTTP_PORT}`
+    const put = await fetch(`${base}/v1/data/${encodeURIComponent('repram/key')}`, { method: 'PUT', headers: { 'X-TTL': '120', 'Content-Type': 'application/octet-stream' }, body: 'from repram' })
+    expect(put.status).toBe(201)
+    const get = await fetch(`${base}/v1/data/${encodeURIComponent('repram/key')}`)
+    expect(await get.text()).toBe('from repram')
+    expect(Number(get.headers.get('X-Original-TTL'))).toBe(120)
+    expect((await fetch(`${base}/v1/data/${encodeURIComponent('repram/key')}`, { method: 'HEAD' })).status).toBe(200)
+    expect(await (await fetch(`${base}/v1/keys?prefix=repram/`)).json()).toEqual({ keys: ['repram/key'] })
+    expect(meshkv(envA, 'get', 'repram/key', '--format', 'value').stdout).toBe('from repram\n')
   })
 
   it('--help on every command, with examples', () => {

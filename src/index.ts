@@ -39,3 +39,6 @@ export { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, type HeartbeatOptions, type M
 export { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
 export { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TTL_MS, DEFAULT_MAX_TTL_MS, DEFAULT_TOMBSTONE_GRACE_MS } from './core/limits.js'
 export { DEFAULT_SYNC_INTERVAL_MS } from './net/node.js'
+export { Drops, type SealOptions, type OpenOptions, type Sealed } from './drops.js'
+export { InvalidTokenError, DropNotFoundError, DropTamperedError, generateDropKeyPair, type DropKeyPair } from './core/drops.js'
+export { generateSwarmKey } from './net/trust.js'

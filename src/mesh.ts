@@ -15,6 +15,7 @@ import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from './net/node.js'
 import type { NetCounters } from './net/metrics.js'
 import type { SyncResult } from './net/sync.js'
 import { EventQueue } from './watch.js'
+import { Drops } from './drops.js'
 import { Acceptor } from './core/acceptor.js'
 import { RESERVED_PREFIX, type LockStatus } from './core/lease.js'
 import { elect, leaderOf, type ElectOptions, type Leadership } from './election.js'
@@ -68,6 +69,13 @@ export interface MeshOptions {
   quorum?: QuorumOptions
   /** Longest lease TTL in quorum mode; a restarted acceptor grants nothing for this long. @default 60_000 */
   maxLeaseTtlMs?: number
+  /**
+   * Private mesh: a swarm key (the libp2p pnet file format; `meshkv keygen` makes one). Nodes
+   * without the same key cannot connect at all. @default undefined (an open mesh)
+   */
+  psk?: string | Uint8Array
+  /** Only these peer ids may connect. @default undefined (any peer) */
+  allowPeers?: string[]
 }
 
 export interface SetOptions {
@@ -200,7 +208,9 @@ export class Mesh {
       acceptor: new Acceptor(() => store.now(), maxLeaseTtlMs),
       syncIntervalMs,
       privateKey,
-      connectionGater: options.connectionGater
+      connectionGater: options.connectionGater,
+      psk: options.psk,
+      allowPeers: options.allowPeers
     })
     const mesh = new Mesh(name, store, node, options, maxLeaseTtlMs)
     store.subscribe(e => { mesh.fanOut(e) })
@@ -335,6 +345,20 @@ export class Mesh {
   members (prefix = ''): Member[] {
     return members(this.store, prefix)
   }
+
+  /** Secure-relay drops: encrypted here, stored by the mesh as ciphertext only. */
+  get drops (): Drops {
+    this._drops ??= new Drops({
+      set: async (key, value, options) => this.set(key, value, options),
+      get: key => this.get(key),
+      delete: async key => this.delete(key),
+      waitFor: async (key, options) => this.waitFor(key, options),
+      list: options => this.list(options)
+    })
+    return this._drops
+  }
+
+  private _drops: Drops | undefined
 
   /** Peer ids of connected peers in this mesh. */
   peers (): string[] {

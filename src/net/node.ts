@@ -18,6 +18,7 @@ import type { DecodeLimits } from './codec.js'
 import { discovery, type DiscoveryOptions } from './discovery.js'
 import { Gossip, MAX_BATCH_ENTRIES, topicFor } from './gossip.js'
 import { LeaseProtocol } from './lease-protocol.js'
+import { allowlistGater, protectorFor } from './trust.js'
 import { createCounters, type NetCounters } from './metrics.js'
 import { SyncService, SYNC_PROTOCOL, type SyncResult } from './sync.js'
 
@@ -35,6 +36,10 @@ export interface NodeInit extends DiscoveryOptions {
   syncIntervalMs: number
   privateKey?: PrivateKey
   connectionGater?: ConnectionGater
+  /** Swarm key of a private mesh. */
+  psk?: string | Uint8Array
+  /** Peer ids allowed to connect (all when absent). */
+  allowPeers?: string[]
 }
 
 type Services = { pubsub: GossipSub, identify: unknown }
@@ -97,7 +102,8 @@ export class MeshNode {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
-      connectionGater: init.connectionGater,
+      connectionGater: init.allowPeers !== undefined ? allowlistGater(init.allowPeers, init.connectionGater) : init.connectionGater,
+      connectionProtector: init.psk !== undefined ? protectorFor(init.psk) : undefined,
       peerDiscovery: discovery(init),
       services: {
         identify: identify(),

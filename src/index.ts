@@ -30,7 +30,7 @@ export { Entry } from './core/entry.js'
 export {
   MeshError, InvalidKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
-  LockUnavailableError, ElectionLostError, NotLockHolderError, LeaseLostError, type LeaseLossReason
+  LockUnavailableError, ElectionLostError, StoreFullError, NotLockHolderError, LeaseLostError, type LeaseLossReason
 } from './core/errors.js'
 export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './leases.js'
 export type { LockStatus, LeaseMode } from './core/lease.js'

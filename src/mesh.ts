@@ -76,6 +76,10 @@ export interface MeshOptions {
   psk?: string | Uint8Array
   /** Only these peer ids may connect. @default undefined (any peer) */
   allowPeers?: string[]
+  /** Most keys held (live and tombstones); local writes beyond it throw StoreFullError, remote ones are dropped and counted. @default 1_000_000 */
+  maxEntries?: number
+  /** Most key characters plus value bytes of live entries. @default 536_870_912 (512 MiB) */
+  maxBytes?: number
 }
 
 export interface SetOptions {
@@ -133,7 +137,7 @@ export interface MeshStats {
   rejected: NetCounters['rejected'] & { total: number }
   syncs: NetCounters['syncs']
   /** Remote versions applied, stale, refused for drift, expired here, tombstones purged. */
-  merges: { applied: number, stale: number, drift: number }
+  merges: { applied: number, stale: number, drift: number, full: number }
   expired: number
   purged: number
   /** Possible resurrections: see docs/semantics.md, "Tombstone grace". */
@@ -197,7 +201,9 @@ export class Mesh {
       maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
       defaultTtlMs: options.defaultTtlMs ?? Math.min(DEFAULT_TTL_MS, options.maxTtlMs ?? DEFAULT_MAX_TTL_MS),
       maxTtlMs: options.maxTtlMs ?? DEFAULT_MAX_TTL_MS,
-      tombstoneGraceMs: options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS
+      tombstoneGraceMs: options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS,
+      maxEntries: options.maxEntries,
+      maxBytes: options.maxBytes
     })
     const node = await MeshNode.create({
       name,
@@ -399,7 +405,7 @@ export class Mesh {
       publishErrors: c.publishErrors,
       rejected: { ...rejected, total: Object.values(rejected).reduce((a, b) => a + b, 0) },
       syncs: { ...c.syncs },
-      merges: { applied: m.applied, stale: m.stale, drift: m.drift },
+      merges: { applied: m.applied, stale: m.stale, drift: m.drift, full: m.full },
       expired: m.expired,
       purged: m.purged,
       lateArrivals: m.lateArrivals

@@ -52,6 +52,11 @@ export class AbortError extends MeshError {
   static override name = 'AbortError'
 }
 
+/** The store is at `maxEntries` or `maxBytes`: a local write that would grow it is refused. */
+export class StoreFullError extends MeshError {
+  static override name = 'StoreFullError'
+}
+
 /** A lock is held by another owner (and `wait` ran out, or was not given). The CLI exits 4. */
 export class LockUnavailableError extends MeshError {
   static override name = 'LockUnavailableError'

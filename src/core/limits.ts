@@ -14,6 +14,10 @@ export const DEFAULT_TTL_MS = 60 * 60 * 1000
 export const DEFAULT_MAX_TTL_MS = 24 * 60 * 60 * 1000
 /** @default 600_000 (10 minutes) */
 export const DEFAULT_TOMBSTONE_GRACE_MS = 10 * 60 * 1000
+/** Most keys held (live and tombstones). @default 1_000_000 */
+export const DEFAULT_MAX_ENTRIES = 1_000_000
+/** Most key characters plus value bytes of live entries. @default 536_870_912 (512 MiB) */
+export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 /**
  * A private copy of some bytes. Small copies come from Node's shared Buffer pool, so an entry's

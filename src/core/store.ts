@@ -5,13 +5,13 @@
  */
 import { Digest, bucketOf, DEFAULT_BUCKETS } from './digest.js'
 import { Entry, EMPTY_VALUE } from './entry.js'
-import { MeshClosedError } from './errors.js'
+import { MeshClosedError, StoreFullError } from './errors.js'
 import { DeadlineHeap } from './heap.js'
 import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
 import { RESERVED_PREFIX } from './lease.js'
 import {
   checkKey, checkNumberOption, resolveTtl, toValueBytes,
-  DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS
+  DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS
 } from './limits.js'
 import { compareVersionIds, compareVersions } from './merge.js'
 
@@ -32,6 +32,10 @@ export interface StoreOptions {
   tombstoneGraceMs?: number
   /** Digest buckets. @default 1024 */
   buckets?: number
+  /** Most keys held, tombstones included: local writes beyond it fail, remote ones are dropped and counted. @default 1_000_000 */
+  maxEntries?: number
+  /** Most key characters plus value bytes of live entries. @default 536_870_912 */
+  maxBytes?: number
   /**
    * The order remote versions are merged by. Only for fault injection: the simulator passes a
    * broken order to prove its checker catches it. @default compareVersions
@@ -50,7 +54,7 @@ export interface StoreEvent {
 }
 
 /** What merging one remote version did. */
-export type MergeOutcome = 'applied' | 'stale' | 'drift' | 'obsolete'
+export type MergeOutcome = 'applied' | 'stale' | 'drift' | 'obsolete' | 'full'
 
 export interface ListOptions {
   prefix?: string
@@ -82,6 +86,8 @@ export interface StoreCounters {
   expired: number
   /** Tombstones purged after their retention. */
   purged: number
+  /** Remote versions dropped because the store was at maxEntries or maxBytes. */
+  full: number
 }
 
 const EXPIRE = 0
@@ -97,7 +103,9 @@ export class Store {
   readonly tombstoneGraceMs: number
   /** How long a tombstone is kept after its write: `max(maxTtlMs, tombstoneGraceMs)`. */
   readonly retentionMs: number
-  readonly counters: StoreCounters = { applied: 0, stale: 0, drift: 0, lateArrivals: 0, expired: 0, purged: 0 }
+  readonly maxEntries: number
+  readonly maxBytes: number
+  readonly counters: StoreCounters = { applied: 0, stale: 0, drift: 0, lateArrivals: 0, expired: 0, purged: 0, full: 0 }
 
   private readonly mergeOrder: ((held: Entry, incoming: Entry) => number) | undefined
   private readonly map = new Map<string, Entry>()
@@ -124,6 +132,8 @@ export class Store {
     this.tombstoneGraceMs = checkNumberOption('tombstoneGraceMs', options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS, 0, 2 ** 40)
     this.retentionMs = Math.max(this.maxTtlMs, this.tombstoneGraceMs)
     this.mergeOrder = options.mergeOrder
+    this.maxEntries = checkNumberOption('maxEntries', options.maxEntries ?? DEFAULT_MAX_ENTRIES, 1, 2 ** 40)
+    this.maxBytes = checkNumberOption('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES, 1, 2 ** 50)
   }
 
   get node (): string {
@@ -152,6 +162,8 @@ export class Store {
     checkKey(key, this.maxKeyBytes)
     const bytes = toValueBytes(value, this.maxValueBytes)
     const ttlMs = resolveTtl(ttl, this.defaultTtlMs, this.maxTtlMs)
+    const room = this.room(key, bytes.byteLength)
+    if (room !== undefined) throw new StoreFullError(room)
     const t = stamp ?? this.hlc.now()
     const entry = new Entry({
       key,
@@ -288,6 +300,10 @@ export class Store {
         this.counters.lateArrivals++
       }
     }
+    if (!e.deleted && this.room(e.key, e.value.byteLength) !== undefined) {
+      this.counters.full++
+      return 'full'
+    }
     this.counters.applied++
     this.apply(e, false, now)
     return 'applied'
@@ -384,6 +400,16 @@ export class Store {
     this.schedule(s.wall + this.retentionMs, s, PURGE)
     this.counters.expired++
     this.emit({ type: 'expire', key: e.key, entry: e, local: false })
+  }
+
+  /** Why writing `valueBytes` under `key` would break maxEntries or maxBytes; undefined when it fits. */
+  private room (key: string, valueBytes: number): string | undefined {
+    const held = this.map.get(key)
+    if (held === undefined && this.map.size >= this.maxEntries) return `the store holds ${this.map.size} keys, its maxEntries`
+    const freed = held === undefined || held.tombstone ? 0 : key.length + held.value.byteLength
+    const after = this.byteCount - freed + key.length + valueBytes
+    if (after > this.maxBytes && after > this.byteCount) return `the write would bring the store to ${after} bytes, over its maxBytes of ${this.maxBytes}`
+    return undefined
   }
 
   /** Whether the held version wins over (or is the same as) an incoming one. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Entry } from '../../src/core/entry.js'
-import { InvalidKeyError, InvalidOptionError, InvalidTtlError, InvalidValueError, MeshClosedError, ValueTooLargeError } from '../../src/core/errors.js'
+import { InvalidKeyError, InvalidOptionError, InvalidTtlError, InvalidValueError, MeshClosedError, StoreFullError, ValueTooLargeError } from '../../src/core/errors.js'
 import { Store, type StoreEvent } from '../../src/core/store.js'
 
 function setup (options: ConstructorParameters<typeof Store>[1] = {}, node = 'a') {
@@ -222,6 +222,22 @@ describe('Store: tombstones and no resurrection', () => {
     // internals are private; the observable contract: one live entry, correct value
     expect(t.store.get('hot')?.text()).toBe('4999')
     expect(t.store.stats().entries).toBe(1)
+  })
+})
+
+describe('Store: capacity', () => {
+  it('refuses local writes past maxEntries or maxBytes with StoreFullError; drops and counts remote ones', () => {
+    const t = setup({ maxEntries: 3, maxBytes: 100 })
+    for (const k of ['a', 'b', 'c']) t.store.set(k, 'v', 60_000)
+    expect(() => t.store.set('d', 'v', 60_000)).toThrow(StoreFullError)
+    t.store.set('a', 'overwrite is fine', 60_000)
+    t.store.delete('b') // deletes always work
+    const remote = new Entry({ key: 'e', value: new Uint8Array([1]), wall: t.now, counter: 0, origin: 'z', expiresAt: t.now + 60_000 })
+    expect(t.store.merge([remote])).toEqual(['full'])
+    expect(t.store.counters.full).toBe(1)
+    expect(t.store.get('e')).toBeUndefined()
+    expect(() => t.store.set('c', 'x'.repeat(200), 60_000)).toThrow(/over its maxBytes of 100/)
+    expect(t.store.get('c')?.text()).toBe('v')
   })
 })
 

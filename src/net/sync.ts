@@ -12,6 +12,7 @@
  */
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import type { Entry } from '../core/entry.js'
 import { InvalidMessageError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
@@ -68,7 +69,7 @@ export class SyncService {
   }
 
   async start (): Promise<void> {
-    await this.libp2p.handle(SYNC_PROTOCOL, (stream) => this.serve(stream), { maxInboundStreams: 8 })
+    await this.libp2p.handle(SYNC_PROTOCOL, (stream) => this.handle(stream), { maxInboundStreams: 8 })
   }
 
   async stop (): Promise<void> {
@@ -135,12 +136,12 @@ export class SyncService {
     }
   }
 
-  /** Responder side. Untrusted input: errors are counted and end the stream, never the node. */
-  private async serve (stream: Stream): Promise<void> {
+  /** The responder side, the protocol's stream handler. Untrusted input: errors are counted and end the stream, never the node. */
+  async handle (stream: Stream): Promise<void> {
     const signal = this.deadline()
     try {
       const frames = this.frames(stream)
-      const first = await this.readFrame(frames, signal)
+      const first = decodeFrame(await this.readFrame(frames, signal), this.store.digest.bucketCount)
       checkFrame(first, SyncFrame.Kind.DIGEST)
       if (first.bucketCount !== this.store.digest.bucketCount || first.buckets.byteLength !== first.bucketCount * 8) {
         throw new InvalidMessageError('invalid-entry', `digest must have ${this.store.digest.bucketCount} buckets of 8 bytes, got ${first.bucketCount} in ${first.buckets.byteLength} bytes`)
@@ -183,11 +184,15 @@ export class SyncService {
     return lpStream(stream, { maxDataLength: this.maxFrameBytes })
   }
 
-  /** Reads and decodes one frame; a bad frame becomes an InvalidMessageError. */
-  private async readFrame (frames: Frames, signal: AbortSignal): Promise<SyncFrame> {
-    let data
+  private deadline (signal?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(this.timeoutMs)
+    return signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+  }
+
+  /** Reads one frame; an over-long one becomes an InvalidMessageError. */
+  private async readFrame (frames: Frames, signal: AbortSignal): Promise<Uint8Array | Uint8ArrayList> {
     try {
-      data = await frames.read({ signal })
+      return await frames.read({ signal })
     } catch (err) {
       const name = (err as Error).name
       if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError') {
@@ -195,16 +200,6 @@ export class SyncService {
       }
       throw err
     }
-    try {
-      return SyncFrame.decode(data, { limits: { diff: this.store.digest.bucketCount, origins: MAX_FRAME_ENTRIES, entries: MAX_FRAME_ENTRIES, want: MAX_FRAME_ENTRIES } })
-    } catch (err) {
-      throw new InvalidMessageError('malformed', `sync frame does not decode: ${(err as Error).message}`)
-    }
-  }
-
-  private deadline (signal?: AbortSignal): AbortSignal {
-    const timeout = AbortSignal.timeout(this.timeoutMs)
-    return signal === undefined ? timeout : AbortSignal.any([signal, timeout])
   }
 
   /** Reads frames of one kind until the one marked `last`; decodes and checks their entries. */
@@ -213,14 +208,10 @@ export class SyncService {
     const want: string[] = []
     let diff: number[] = []
     for (let n = 0; ; n++) {
-      const f = await this.readFrame(frames, signal)
-      checkFrame(f, kind)
-      if (n === 0) diff = checkDiff(f.diff, this.store.digest.bucketCount)
-      for (const e of fromWire(f.origins, f.entries, this.limits)) entries.push(e)
-      for (const k of f.want) {
-        if (k.length > this.limits.maxKeyBytes) throw new InvalidMessageError('oversized', `wanted key of ${k.length} characters exceeds ${this.limits.maxKeyBytes}`)
-        want.push(k)
-      }
+      const f = parseSyncFrame(await this.readFrame(frames, signal), kind, this.limits, this.store.digest.bucketCount)
+      if (n === 0) diff = f.diff
+      for (const e of f.entries) entries.push(e)
+      for (const k of f.want) want.push(k)
       if (f.last) return { diff, entries, want }
     }
   }
@@ -253,6 +244,28 @@ export class SyncService {
     out[out.length - 1].last = true
     for (const f of out) await frames.write(SyncFrame.encode(f), { signal })
   }
+}
+
+/** Decodes one frame under limits; anything that does not decode is an InvalidMessageError. */
+function decodeFrame (data: Uint8Array | Uint8ArrayList, bucketCount: number): SyncFrame {
+  try {
+    return SyncFrame.decode(data, { limits: { diff: bucketCount, origins: MAX_FRAME_ENTRIES, entries: MAX_FRAME_ENTRIES, want: MAX_FRAME_ENTRIES } })
+  } catch (err) {
+    throw new InvalidMessageError('malformed', `sync frame does not decode: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * Decodes and checks one frame of an expected kind: version, kind, bucket ids, every entry, every
+ * wanted key. Untrusted input: anything wrong is an InvalidMessageError with a reason.
+ */
+export function parseSyncFrame (data: Uint8Array | Uint8ArrayList, kind: SyncFrame.Kind, limits: DecodeLimits, bucketCount: number): { diff: number[], entries: Entry[], want: string[], last: boolean } {
+  const f = decodeFrame(data, bucketCount)
+  checkFrame(f, kind)
+  for (const k of f.want) {
+    if (k.length === 0 || k.length > limits.maxKeyBytes) throw new InvalidMessageError('oversized', `wanted keys must be 1 to ${limits.maxKeyBytes} characters, got ${k.length}`)
+  }
+  return { diff: checkDiff(f.diff, bucketCount), entries: fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_FRAME_ENTRIES }), want: f.want, last: f.last }
 }
 
 function blank (): SyncFrame {

@@ -35,6 +35,12 @@ function callerPid (): number {
   return pid
 }
 
+async function readStdinText (): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 const ms = (what: string, v: string | undefined, inf = false): number | undefined => v === undefined ? undefined : parseDuration(what, v, inf)
 
 /** Runs until SIGINT/SIGTERM; resolves an AbortSignal that fires then. */
@@ -138,6 +144,47 @@ Examples:
         return
       }
       await c.events('POST', `/v1/heartbeat/${keyPath(id)}`, (event, data) => out({ event, ...(data as object) }), { body, signal: untilInterrupted() })
+    })
+
+  const drop = p.command('drop').description('encrypted drops: only the token holder (or the private key) can open them')
+    .addHelpText('after', `
+Examples:
+  token=$(meshkv drop seal "the password is hunter2" --ttl 10m --burn-after-read | jq -r .token)
+  meshkv drop open "$token" --format value
+  meshkv keygen --drop > me.json; meshkv drop seal "hi" --to "$(jq -r .publicKey me.json)"
+  meshkv drop open --private-key "$(jq -r .privateKey me.json)"`)
+  drop.command('seal').argument('<data>', 'the payload; - reads stdin')
+    .description('encrypt and store; prints the token (or, with --to, seals to a public key)')
+    .option('--ttl <duration>', 'self-destruct after this long (default: the daemon\'s default TTL)')
+    .option('--burn-after-read', 'the first open deletes it')
+    .option('--to <publicKey>', 'seal to a recipient\'s public key (from `meshkv keygen --drop`)')
+    .action(async (data: string, o: { ttl?: string, burnAfterRead?: boolean, to?: string }, cmd: Command) => {
+      const payload = data === '-' ? await readStdinText() : data
+      out(await (await clientFor(cmd)).json('POST', '/v1/drops/seal', { body: { data: payload, ttl: ms('--ttl', o.ttl), burn_after_read: o.burnAfterRead === true, to: o.to } }))
+    })
+  drop.command('open').argument('[token]')
+    .description('find, decrypt and print a drop (exit 1 when there is none)')
+    .option('--private-key <key>', 'open every drop sealed to this key pair instead')
+    .option('--wait <duration>', 'wait this long for it to arrive')
+    .option('--format <format>', 'json | value', 'json')
+    .action(async (token: string | undefined, o: { privateKey?: string, wait?: string, format: string }, cmd: Command) => {
+      const r = await (await clientFor(cmd)).json<{ data: string | string[] }>('POST', '/v1/drops/open', { body: { token, private_key: o.privateKey, wait: ms('--wait', o.wait) } })
+      if (o.format === 'value') process.stdout.write((Array.isArray(r.data) ? r.data.join('\n') : r.data) + '\n')
+      else out(r)
+    })
+
+  p.command('keygen')
+    .description('print a new swarm key for a private mesh (--psk-file), or with --drop a key pair for public-key drops')
+    .option('--drop', 'an X25519 key pair for `drop seal --to` / `drop open --private-key`')
+    .addHelpText('after', '\nExamples:\n  meshkv keygen > swarm.key && meshkv daemon run --psk-file swarm.key\n  meshkv keygen --drop > me.json')
+    .action(async (o: { drop?: boolean }) => {
+      if (o.drop === true) {
+        const { generateDropKeyPair } = await import('../core/drops.js')
+        out(generateDropKeyPair())
+      } else {
+        const { generateSwarmKey } = await import('../net/trust.js')
+        process.stdout.write(generateSwarmKey() + '\n')
+      }
     })
 
   p.command('members').argument('[prefix]', 'only ids starting with this', '')

@@ -29,6 +29,8 @@ function withDaemonOptions (cmd: Command): Command {
     .option('--http <host:port>', 'also serve the HTTP API on TCP, e.g. 127.0.0.1:7420 (MESHKV_HTTP)')
     .option('--http-host <host>', 'allow --http to bind this non-loopback host (needs --token-file)')
     .option('--token-file <path>', 'bearer token required on the TCP API')
+    .option('--psk-file <path>', 'swarm key of a private mesh, from `meshkv keygen` (MESHKV_PSK_FILE)')
+    .option('--allow-peers <peerIds>', 'comma-separated peer ids: refuse every other peer (MESHKV_ALLOW_PEERS)')
     .option('--config <file>', 'JSON file of these settings (MESHKV_CONFIG)')
 }
 

@@ -33,10 +33,14 @@ export interface DaemonSettings {
   /** Allow binding the TCP API to this non-loopback host (requires a token file). */
   httpHost?: string
   tokenFile?: string
+  /** Swarm key file of a private mesh (`meshkv keygen`). */
+  pskFile?: string
+  /** Comma-separated peer ids allowed to connect. */
+  allowPeers?: string
   config?: string
 }
 
-const KEYS: Array<keyof DaemonSettings> = ['name', 'listen', 'bootstrap', 'mdns', 'maxDrift', 'maxKeyBytes', 'maxValueBytes', 'defaultTtl', 'maxTtl', 'tombstoneGrace', 'syncInterval', 'quorumMembers', 'quorumSize', 'maxLeaseTtl', 'http', 'httpHost', 'tokenFile']
+const KEYS: Array<keyof DaemonSettings> = ['name', 'listen', 'bootstrap', 'mdns', 'maxDrift', 'maxKeyBytes', 'maxValueBytes', 'defaultTtl', 'maxTtl', 'tombstoneGrace', 'syncInterval', 'quorumMembers', 'quorumSize', 'maxLeaseTtl', 'http', 'httpHost', 'tokenFile', 'pskFile', 'allowPeers']
 
 const envName = (key: string): string => 'MESHKV_' + key.replace(/[A-Z]/g, c => '_' + c).toUpperCase()
 
@@ -85,7 +89,17 @@ export function meshOptions (s: DaemonSettings): MeshOptions {
     tombstoneGraceMs: ms('--tombstone-grace', s.tombstoneGrace),
     syncIntervalMs: ms('--sync-interval', s.syncInterval, true),
     quorum: members !== undefined ? { members } : size !== undefined ? { size } : undefined,
-    maxLeaseTtlMs: ms('--max-lease-ttl', s.maxLeaseTtl)
+    maxLeaseTtlMs: ms('--max-lease-ttl', s.maxLeaseTtl),
+    psk: s.pskFile === undefined ? undefined : readPsk(s.pskFile),
+    allowPeers: list(s.allowPeers)
+  }
+}
+
+function readPsk (file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new UsageError(`--psk-file ${file} cannot be read: ${(err as Error).message}`)
   }
 }
 

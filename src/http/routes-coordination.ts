@@ -118,6 +118,30 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
     reply.raw.end()
   })
 
+  // drops: the payload is encrypted in this daemon; the mesh stores ciphertext only
+  app.post('/v1/drops/seal', async (req) => {
+    const body = jsonBody(req)
+    const data = str(body, 'data')
+    if (data === undefined) throw new UsageError('`data` (a string) is required')
+    const options = { ttl: num(body, 'ttl'), burnAfterRead: body.burn_after_read === true }
+    const to = str(body, 'to')
+    if (to !== undefined) return { ...(await mesh.drops.sealTo(to, data, options)), to }
+    const r = await mesh.drops.seal(data, options)
+    return { token: r.token, expires_at: r.expiresAt }
+  })
+
+  app.post('/v1/drops/open', async (req) => {
+    const body = jsonBody(req)
+    const wait = num(body, 'wait')
+    const privateKey = str(body, 'private_key')
+    if (privateKey !== undefined) {
+      return { data: (await mesh.drops.openWith(privateKey, { wait })).map(b => new TextDecoder().decode(b)) }
+    }
+    const token = str(body, 'token')
+    if (token === undefined) throw new UsageError('`token` (or `private_key`) is required')
+    return { data: new TextDecoder().decode(await mesh.drops.open(token, { wait })) }
+  })
+
   app.get('/v1/members', async (req) => {
     const q = req.query as Record<string, string | undefined>
     return { members: mesh.members(q.prefix ?? '').map(m => ({ id: m.id, expires_at: m.expiresAt, origin: m.origin, data: m.entry.text() })) }

@@ -94,6 +94,21 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
     owner: z.string().min(1).optional().describe(`The holder (default ${owner})`)
   }, async ({ name, owner: o }, c) => c.json('POST', `/v1/locks/${enc(name)}/release`, { body: { owner: o ?? owner } }))
 
+  tool('meshkv_drop_seal', 'Seal data into an encrypted drop: the mesh stores only ciphertext, and only the returned token (or, with `to`, the holder of that public key\'s private key) can open it. Self-destructs after ttl_seconds, or at first read with burn_after_read.', {
+    data: z.string().describe('The secret payload'),
+    ttl_seconds: z.number().int().positive().optional().describe('Seconds until it self-destructs (default: the daemon\'s, 1 hour)'),
+    burn_after_read: z.boolean().optional().describe('Delete it at the first successful open'),
+    to: z.string().optional().describe('A recipient public key (base64url, from `meshkv keygen --drop`) instead of a token')
+  }, async ({ data, ttl_seconds: ttl, burn_after_read: burn, to }, c) =>
+    c.json('POST', '/v1/drops/seal', { body: { data, ttl: ttl === undefined ? undefined : ttl * 1000, burn_after_read: burn === true, to } }))
+
+  tool('meshkv_drop_open', 'Open an encrypted drop with its token (or every drop sealed to a key pair, with private_key). Fails with DropNotFoundError for a wrong, expired or already-burnt token.', {
+    token: z.string().optional().describe('The token meshkv_drop_seal returned'),
+    private_key: z.string().optional().describe('A private key (base64url) to open the drops sealed to its public key'),
+    wait_seconds: z.number().min(0).max(3600).optional().describe('Wait this long for the drop to arrive')
+  }, async ({ token, private_key: privateKey, wait_seconds: wait }, c) =>
+    c.json('POST', '/v1/drops/open', { body: { token, private_key: privateKey, wait: wait === undefined ? undefined : Math.round(wait * 1000) } }))
+
   tool('meshkv_lock_status', 'Who holds a lock: held, owner, token, expires_at (epoch ms).', {
     name: z.string().min(1).describe('Lock name')
   }, async ({ name }, c) => c.json('GET', `/v1/locks/${enc(name)}`))

@@ -111,6 +111,17 @@ describe('meshkv CLI', () => {
     expect(meshkv(envA, 'get', 'repram/key', '--format', 'value').stdout).toBe('from repram\n')
   })
 
+  it('keygen and drops: seal, open by token, open by private key, burn after read', () => {
+    expect(meshkv(envA, 'keygen').stdout).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/)
+    const pair = json(meshkv(envA, 'keygen', '--drop').stdout) as { publicKey: string, privateKey: string }
+    const sealed = json(meshkv(envA, 'drop', 'seal', 'open sesame', '--ttl', '1m', '--burn-after-read').stdout) as { token: string }
+    expect(meshkv(envA, 'drop', 'open', sealed.token, '--format', 'value')).toMatchObject({ code: 0, stdout: 'open sesame\n' })
+    expect(meshkv(envA, 'drop', 'open', sealed.token).code).toBe(1)
+    expect(meshkv(envA, 'drop', 'open', 'garbage').code).toBe(2)
+    expect(meshkv(envA, 'drop', 'seal', 'to you', '--to', pair.publicKey).code).toBe(0)
+    expect(json(meshkv(envA, 'drop', 'open', '--private-key', pair.privateKey).stdout)).toEqual({ data: ['to you'] })
+  })
+
   it('--help on every command, with examples', () => {
     for (const args of [[], ['set'], ['get'], ['lock'], ['leader'], ['daemon'], ['watch']]) {
       const r = meshkv(envA, ...args, '--help')

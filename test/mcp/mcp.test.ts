@@ -34,7 +34,7 @@ describe('meshkv mcp', () => {
   it('lists every tool with a described input schema', async () => {
     const { tools } = await client.listTools()
     expect(tools.map(t => t.name).sort()).toEqual([
-      'meshkv_delete', 'meshkv_exists', 'meshkv_list_keys', 'meshkv_lock_acquire', 'meshkv_lock_release',
+      'meshkv_delete', 'meshkv_drop_open', 'meshkv_drop_seal', 'meshkv_exists', 'meshkv_list_keys', 'meshkv_lock_acquire', 'meshkv_lock_release',
       'meshkv_lock_status', 'meshkv_retrieve', 'meshkv_store', 'meshkv_wait'
     ])
     const store = tools.find(t => t.name === 'meshkv_store')!
@@ -76,6 +76,13 @@ describe('meshkv mcp', () => {
     expect((await call('meshkv_lock_release', { name: 'deploy', owner: 'other-agent' })).isError).toBe(true)
     expect((await call('meshkv_lock_release', { name: 'deploy' })).isError).toBe(false)
     expect((await call('meshkv_lock_status', { name: 'deploy' })).value).toMatchObject({ held: false })
+  })
+
+  it('drops: seal returns a token that opens once with burn_after_read', async () => {
+    const sealed = await call('meshkv_drop_seal', { data: 'secret for agent b', ttl_seconds: 60, burn_after_read: true })
+    expect(sealed.value.token).toMatch(/^mkd1\./)
+    expect((await call('meshkv_drop_open', { token: sealed.value.token })).value).toEqual({ data: 'secret for agent b' })
+    expect(await call('meshkv_drop_open', { token: sealed.value.token })).toMatchObject({ isError: true, value: { name: 'DropNotFoundError' } })
   })
 
   it('rejects bad arguments as tool errors', async () => {

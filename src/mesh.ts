@@ -17,7 +17,8 @@ import type { SyncResult } from './net/sync.js'
 import { EventQueue } from './watch.js'
 import { Drops } from './drops.js'
 import { Acceptor } from './core/acceptor.js'
-import { RESERVED_PREFIX, type LockStatus } from './core/lease.js'
+import type { LockStatus } from './core/lease.js'
+import { peerIdVerifier, signerFor } from './net/trust.js'
 import { elect, leaderOf, type ElectOptions, type Leadership } from './election.js'
 import { DEFAULT_MAX_LEASE_TTL_MS, Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions, type QuorumOptions } from './leases.js'
 import { heartbeat, members, type Heartbeat, type HeartbeatOptions, type Member } from './presence.js'
@@ -137,7 +138,7 @@ export interface MeshStats {
   rejected: NetCounters['rejected'] & { total: number }
   syncs: NetCounters['syncs']
   /** Remote versions applied, stale, refused for drift, expired here, tombstones purged. */
-  merges: { applied: number, stale: number, drift: number, full: number }
+  merges: { applied: number, stale: number, drift: number, full: number, forged: number }
   expired: number
   purged: number
   /** Possible resurrections: see docs/semantics.md, "Tombstone grace". */
@@ -203,7 +204,9 @@ export class Mesh {
       maxTtlMs: options.maxTtlMs ?? DEFAULT_MAX_TTL_MS,
       tombstoneGraceMs: options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS,
       maxEntries: options.maxEntries,
-      maxBytes: options.maxBytes
+      maxBytes: options.maxBytes,
+      signer: signerFor(privateKey),
+      verify: peerIdVerifier()
     })
     const node = await MeshNode.create({
       name,
@@ -405,7 +408,7 @@ export class Mesh {
       publishErrors: c.publishErrors,
       rejected: { ...rejected, total: Object.values(rejected).reduce((a, b) => a + b, 0) },
       syncs: { ...c.syncs },
-      merges: { applied: m.applied, stale: m.stale, drift: m.drift, full: m.full },
+      merges: { applied: m.applied, stale: m.stale, drift: m.drift, full: m.full, forged: m.forged },
       expired: m.expired,
       purged: m.purged,
       lateArrivals: m.lateArrivals
@@ -433,9 +436,10 @@ export class Mesh {
   private fanOut (e: StoreEvent): void {
     if (this.watchers.size === 0) return
     const event: MeshEvent = { type: e.type, key: e.key, entry: e.entry, local: e.local }
-    const reserved = e.key.startsWith(RESERVED_PREFIX)
+    // `@` keys (meshkv's own, peers' owned namespaces) reach only watchers that ask for them
+    const namespaced = e.key.charCodeAt(0) === 64
     for (const [w, prefix] of this.watchers) {
-      if (e.key.startsWith(prefix) && (!reserved || prefix.startsWith(RESERVED_PREFIX))) w.push(event)
+      if (e.key.startsWith(prefix) && (!namespaced || prefix.startsWith('@'))) w.push(event)
     }
   }
 

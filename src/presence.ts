@@ -3,11 +3,13 @@
  * beating disappears from every node when its TTL runs out (the `expire` event is the signal).
  */
 import type { Entry } from './core/entry.js'
-import { checkLeaseName, RESERVED_PREFIX } from './core/lease.js'
+import { checkLeaseName } from './core/lease.js'
+import { ownerOf } from './core/signed.js'
 import { checkNumberOption } from './core/limits.js'
 import type { Store } from './core/store.js'
 
-export const PRESENCE_PREFIX = `${RESERVED_PREFIX}presence/`
+/** Presence keys live in the beating node's own signed namespace: `@<peer id>/presence/<id>`. */
+export const PRESENCE_SEGMENT = '/presence/'
 /** @default 1_000 */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000
 
@@ -56,17 +58,21 @@ export function heartbeat (store: Store, publish: (e: Entry) => void, id: string
   checkLeaseName('id', id)
   const interval = checkNumberOption('interval', options.interval ?? DEFAULT_HEARTBEAT_INTERVAL_MS, 10, 2 ** 31 - 1)
   const ttl = checkNumberOption('ttl', options.ttl ?? 3 * interval, interval, store.maxTtlMs)
-  const key = PRESENCE_PREFIX + id
+  const key = `@${store.node}${PRESENCE_SEGMENT}${id}`
   const data = options.data ?? ''
   return new Heartbeat(id, () => { if (!store.isClosed) publish(store.set(key, data, ttl)) }, () => { if (!store.isClosed) publish(store.delete(key)) }, interval)
 }
 
-/** Live members whose id starts with `prefix`, in id order. */
+/** Live members whose id starts with `prefix`, in id order (across every node's namespace). */
 export function members (store: Store, prefix = ''): Member[] {
-  return store.list({ prefix: PRESENCE_PREFIX + prefix }).entries.map(e => ({
-    id: e.key.slice(PRESENCE_PREFIX.length),
-    entry: e,
-    expiresAt: e.expiresAt as number,
-    origin: e.origin
-  }))
+  const out: Member[] = []
+  for (const e of store.list({ prefix: '@' }).entries) {
+    const owner = ownerOf(e.key)
+    if (owner === undefined) continue
+    const rest = e.key.slice(owner.length + 1)
+    if (!rest.startsWith(PRESENCE_SEGMENT)) continue
+    const id = rest.slice(PRESENCE_SEGMENT.length)
+    if (id.startsWith(prefix)) out.push({ id, entry: e, expiresAt: e.expiresAt as number, origin: e.origin })
+  }
+  return out.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }

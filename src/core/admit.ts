@@ -1,15 +1,23 @@
 /**
  * The admission rule for a gossip batch, pure so the product and the simulator share it: a peer
- * may only gossip its own writes, and no entry may be dated beyond the drift bound. A batch that
- * breaks either is refused whole (the network layer then penalises its sender).
+ * may only gossip its own writes, no entry may be dated beyond the drift bound, and owned keys
+ * need their owner's signature. A batch that breaks any is refused whole (the network layer then
+ * penalises its sender).
  */
 import type { Entry } from './entry.js'
 import { InvalidMessageError } from './errors.js'
 import type { Hlc } from './hlc.js'
+import { verifyOwnership, type Verifier } from './signed.js'
 
-/** Throws InvalidMessageError (`origin-mismatch` or `drift`) unless every entry may be admitted. */
-export function admitBatch (entries: readonly Entry[], author: string, hlc: Hlc): void {
+/**
+ * Throws InvalidMessageError (`origin-mismatch`, `drift` or `forged`) unless every entry may be
+ * admitted. Entries under `@<peer>/` must carry that peer's valid signature.
+ */
+export function admitBatch (entries: readonly Entry[], author: string, hlc: Hlc, verify?: Verifier): void {
   for (const e of entries) {
+    if (!verifyOwnership(e, verify)) {
+      throw new InvalidMessageError('forged', `entry ${JSON.stringify(e.key)} is under another peer's namespace without its valid signature`)
+    }
     if (e.origin !== author) {
       throw new InvalidMessageError('origin-mismatch', `entry ${JSON.stringify(e.key)} names origin ${e.origin} but was published by ${author}`)
     }

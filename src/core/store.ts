@@ -4,8 +4,9 @@
  * timers (the owner calls `tick()` at `nextDeadline()`), no I/O, no libp2p.
  */
 import { Digest, bucketOf, DEFAULT_BUCKETS } from './digest.js'
-import { Entry, EMPTY_VALUE } from './entry.js'
-import { MeshClosedError, StoreFullError } from './errors.js'
+import { Entry, EMPTY_VALUE, type EntryFields } from './entry.js'
+import { InvalidKeyError, MeshClosedError, StoreFullError } from './errors.js'
+import { hashValue, ownerOf, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
 import { DeadlineHeap } from './heap.js'
 import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
 import { RESERVED_PREFIX } from './lease.js'
@@ -36,6 +37,10 @@ export interface StoreOptions {
   maxEntries?: number
   /** Most key characters plus value bytes of live entries. @default 536_870_912 */
   maxBytes?: number
+  /** Signs writes under this node's own `@<node>/` namespace (without it such writes are refused). */
+  signer?: Signer
+  /** Checks owners' signatures on remote entries under `@<peer>/` (without it they are refused). */
+  verify?: Verifier
   /**
    * The order remote versions are merged by. Only for fault injection: the simulator passes a
    * broken order to prove its checker catches it. @default compareVersions
@@ -54,7 +59,7 @@ export interface StoreEvent {
 }
 
 /** What merging one remote version did. */
-export type MergeOutcome = 'applied' | 'stale' | 'drift' | 'obsolete' | 'full'
+export type MergeOutcome = 'applied' | 'stale' | 'drift' | 'obsolete' | 'full' | 'forged'
 
 export interface ListOptions {
   prefix?: string
@@ -88,6 +93,8 @@ export interface StoreCounters {
   purged: number
   /** Remote versions dropped because the store was at maxEntries or maxBytes. */
   full: number
+  /** Remote versions under a peer's namespace without that peer's valid signature. */
+  forged: number
 }
 
 const EXPIRE = 0
@@ -105,9 +112,11 @@ export class Store {
   readonly retentionMs: number
   readonly maxEntries: number
   readonly maxBytes: number
-  readonly counters: StoreCounters = { applied: 0, stale: 0, drift: 0, lateArrivals: 0, expired: 0, purged: 0, full: 0 }
+  readonly counters: StoreCounters = { applied: 0, stale: 0, drift: 0, lateArrivals: 0, expired: 0, purged: 0, full: 0, forged: 0 }
 
   private readonly mergeOrder: ((held: Entry, incoming: Entry) => number) | undefined
+  private readonly signer: Signer | undefined
+  private readonly verify: Verifier | undefined
   private readonly map = new Map<string, Entry>()
   private readonly heap = new DeadlineHeap<Entry>()
   private readonly listeners = new Set<(event: StoreEvent) => void>()
@@ -132,12 +141,19 @@ export class Store {
     this.tombstoneGraceMs = checkNumberOption('tombstoneGraceMs', options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS, 0, 2 ** 40)
     this.retentionMs = Math.max(this.maxTtlMs, this.tombstoneGraceMs)
     this.mergeOrder = options.mergeOrder
+    this.signer = options.signer
+    this.verify = options.verify
     this.maxEntries = checkNumberOption('maxEntries', options.maxEntries ?? DEFAULT_MAX_ENTRIES, 1, 2 ** 40)
     this.maxBytes = checkNumberOption('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES, 1, 2 ** 50)
   }
 
   get node (): string {
     return this.hlc.node
+  }
+
+  /** The signature check for owned keys (gossip admission uses it too). */
+  get verifier (): Verifier | undefined {
+    return this.verify
   }
 
   /** The physical clock now. */
@@ -164,8 +180,9 @@ export class Store {
     const ttlMs = resolveTtl(ttl, this.defaultTtlMs, this.maxTtlMs)
     const room = this.room(key, bytes.byteLength)
     if (room !== undefined) throw new StoreFullError(room)
+    this.checkOwner(key)
     const t = stamp ?? this.hlc.now()
-    const entry = new Entry({
+    const entry = this.make({
       key,
       value: bytes,
       wall: t.wall,
@@ -177,12 +194,28 @@ export class Store {
     return entry
   }
 
+  /** Keys under `@<peer>/` may only be written by that peer, and only with a signer. */
+  private checkOwner (key: string): void {
+    const owner = ownerOf(key)
+    if (owner === undefined) return
+    if (owner !== this.node) throw new InvalidKeyError(`keys under @${owner}/ belong to that peer; this node writes under @${this.node}/`)
+    if (this.signer === undefined) throw new InvalidKeyError(`keys under @${owner}/ must be signed, and this store has no signer`)
+  }
+
+  /** An entry, signed when it is under this node's own namespace. */
+  private make (fields: EntryFields): Entry {
+    if (this.signer === undefined || ownerOf(fields.key) !== this.node) return new Entry(fields)
+    const valueHash = hashValue(fields.deleted === true ? EMPTY_VALUE : fields.value)
+    return new SignedEntry(fields, this.signer(signingBytes(fields, valueHash)), valueHash)
+  }
+
   /** A local delete: a tombstone write with its own HLC. */
   delete (key: string): Entry {
     this.assertOpen()
     checkKey(key, this.maxKeyBytes)
+    this.checkOwner(key)
     const t = this.hlc.now()
-    const entry = new Entry({ key, value: EMPTY_VALUE, wall: t.wall, counter: t.counter, origin: t.node, deleted: true })
+    const entry = this.make({ key, value: EMPTY_VALUE, wall: t.wall, counter: t.counter, origin: t.node, deleted: true })
     this.apply(entry, true, this.hlc.physical())
     return entry
   }
@@ -208,7 +241,8 @@ export class Store {
 
   /**
    * Live entries in key order, paginated. The cursor is the last key of the previous page. Keys
-   * under `@meshkv/` (leases, presence) are left out unless the prefix asks for them.
+   * starting with `@` (meshkv's own under `@meshkv/`, peers' owned namespaces `@<peer>/`) are left
+   * out unless the prefix starts with `@`.
    */
   list (options: ListOptions = {}): ListResult {
     const prefix = options.prefix ?? ''
@@ -218,14 +252,14 @@ export class Store {
     const after = options.cursor !== undefined ? decodeCursor(options.cursor) : undefined
     const start = after !== undefined && after >= prefix ? upperBound(sorted, after) : lowerBound(sorted, prefix)
     const now = this.hlc.physical()
-    const hideReserved = !prefix.startsWith(RESERVED_PREFIX)
+    const hideReserved = !prefix.startsWith('@')
     const keys: string[] = []
     const entries: Entry[] = []
     let i = start
     for (; i < sorted.length; i++) {
       const key = sorted[i]
       if (!key.startsWith(prefix)) break
-      if (hideReserved && key.startsWith(RESERVED_PREFIX)) continue
+      if (hideReserved && key.charCodeAt(0) === 64 /* @ */) continue
       const e = this.map.get(key)
       if (e === undefined || !e.isLive(now)) continue
       if (keys.length >= limit) break
@@ -286,6 +320,10 @@ export class Store {
     if (e.wall > horizon) {
       this.counters.drift++
       return 'drift'
+    }
+    if (!verifyOwnership(e, this.verify)) {
+      this.counters.forged++
+      return 'forged'
     }
     const held = this.map.get(e.key)
     if (held !== undefined && this.holds(held, e)) {

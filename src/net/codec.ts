@@ -3,7 +3,8 @@
  * a bad input becomes an InvalidMessageError with a reason, never a thrown TypeError and never a
  * partially applied message.
  */
-import { Entry } from '../core/entry.js'
+import { EMPTY_VALUE, Entry } from '../core/entry.js'
+import { SignedEntry } from '../core/signed.js'
 import { InvalidKeyError, InvalidMessageError } from '../core/errors.js'
 import { MAX_COUNTER, MAX_WALL } from '../core/hlc.js'
 import { checkKey, copyBytes } from '../core/limits.js'
@@ -40,7 +41,10 @@ export function toWire (entries: Iterable<Entry>, withValues = true): { origins:
       counter: e.counter,
       origin: o,
       expiresAt: e.expiresAt,
-      deleted: e.deleted
+      deleted: e.deleted,
+      stripped: e.tombstone && !e.deleted,
+      signature: e instanceof SignedEntry ? e.signature as Uint8Array<ArrayBuffer> : undefined,
+      valueHash: e instanceof SignedEntry ? e.valueHash as Uint8Array<ArrayBuffer> : undefined
     })
   }
   return { origins, entries: out }
@@ -92,18 +96,28 @@ export function fromWire (origins: string[], entries: WireEntry[], limits: Decod
     if (w.expiresAt !== undefined && (!Number.isSafeInteger(w.expiresAt) || w.expiresAt <= w.wall || w.expiresAt > MAX_WALL)) {
       throw new InvalidMessageError('invalid-entry', `entry ${i}: expiresAt must be an integer after wall ${w.wall}, got ${w.expiresAt}`)
     }
-    if (w.deleted && (w.value.byteLength > 0 || w.expiresAt !== undefined)) {
+    if (w.deleted && (w.value.byteLength > 0 || w.expiresAt !== undefined || w.stripped)) {
       throw new InvalidMessageError('invalid-entry', `entry ${i}: a delete carries neither value nor expiry`)
     }
-    out[i] = new Entry({
+    if (w.stripped && (w.value.byteLength > 0 || w.expiresAt === undefined)) {
+      throw new InvalidMessageError('invalid-entry', `entry ${i}: an expired version without its value has an expiry and no value`)
+    }
+    if ((w.signature !== undefined && w.signature.byteLength !== 64) || (w.valueHash !== undefined && w.valueHash.byteLength !== 32) || (w.signature === undefined) !== (w.valueHash === undefined)) {
+      throw new InvalidMessageError('invalid-entry', `entry ${i}: a signature is 64 bytes and comes with a 32-byte value hash`)
+    }
+    const fields = {
       key: w.key,
-      value: copyBytes(w.value),
+      // a stripped version keeps the shared empty value, which marks it a tombstone
+      value: w.stripped ? EMPTY_VALUE : copyBytes(w.value),
       wall: w.wall,
       counter: w.counter,
       origin: intern(origins[w.origin]),
       expiresAt: w.expiresAt,
       deleted: w.deleted
-    })
+    }
+    out[i] = w.signature !== undefined && w.valueHash !== undefined
+      ? new SignedEntry(fields, w.signature.slice(), w.valueHash.slice())
+      : new Entry(fields)
   }
   return out
 }

@@ -112,7 +112,7 @@ export class Gossip {
     try {
       if (msg.type !== 'signed') return this.reject(new InvalidMessageError('malformed', 'unsigned gossip message'))
       const entries = decodeBatch(msg.data, this.limits)
-      admitBatch(entries, msg.from.toString(), this.store.hlc)
+      admitBatch(entries, msg.from.toString(), this.store.hlc, this.store.verifier)
       this.counters.entriesIn += entries.length
       if (this.store.isClosed) return TopicValidatorResult.Ignore
       this.store.merge(entries)

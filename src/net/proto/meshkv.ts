@@ -11,6 +11,9 @@ export interface WireEntry {
   origin: number
   expiresAt?: number
   deleted: boolean
+  signature?: Uint8Array<ArrayBuffer>
+  valueHash?: Uint8Array<ArrayBuffer>
+  stripped: boolean
 }
 
 export namespace WireEntry {
@@ -58,6 +61,21 @@ export namespace WireEntry {
           w.bool(obj.deleted)
         }
 
+        if (obj.signature != null) {
+          w.uint32(66)
+          w.bytes(obj.signature)
+        }
+
+        if (obj.valueHash != null) {
+          w.uint32(74)
+          w.bytes(obj.valueHash)
+        }
+
+        if ((obj.stripped != null && obj.stripped !== false)) {
+          w.uint32(80)
+          w.bool(obj.stripped)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -68,7 +86,8 @@ export namespace WireEntry {
           wall: 0,
           counter: 0,
           origin: 0,
-          deleted: false
+          deleted: false,
+          stripped: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -103,6 +122,18 @@ export namespace WireEntry {
             }
             case 7: {
               obj.deleted = reader.bool()
+              break
+            }
+            case 8: {
+              obj.signature = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.valueHash = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.stripped = reader.bool()
               break
             }
             default: {
@@ -169,6 +200,27 @@ export namespace WireEntry {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.valueHash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.stripped`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -216,6 +268,21 @@ export namespace WireEntry {
     value: boolean
   }
 
+  export interface WireEntrySignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WireEntryValueHashFieldEvent {
+    field: '$.valueHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface WireEntryStrippedFieldEvent {
+    field: '$.stripped'
+    value: boolean
+  }
+
   export function encode (obj: Partial<WireEntry>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, WireEntry.codec())
   }
@@ -224,7 +291,7 @@ export namespace WireEntry {
     return decodeMessage(buf, WireEntry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WireEntry>): Generator<WireEntryKeyFieldEvent | WireEntryValueFieldEvent | WireEntryWallFieldEvent | WireEntryCounterFieldEvent | WireEntryOriginFieldEvent | WireEntryExpiresAtFieldEvent | WireEntryDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WireEntry>): Generator<WireEntryKeyFieldEvent | WireEntryValueFieldEvent | WireEntryWallFieldEvent | WireEntryCounterFieldEvent | WireEntryOriginFieldEvent | WireEntryExpiresAtFieldEvent | WireEntryDeletedFieldEvent | WireEntrySignatureFieldEvent | WireEntryValueHashFieldEvent | WireEntryStrippedFieldEvent> {
     return streamMessage(buf, WireEntry.codec(), opts)
   }
 }
@@ -427,6 +494,24 @@ export namespace Batch {
     index: number
   }
 
+  export interface BatchEntriesSignatureFieldEvent {
+    field: '$.entries[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface BatchEntriesValueHashFieldEvent {
+    field: '$.entries[].valueHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface BatchEntriesStrippedFieldEvent {
+    field: '$.entries[].stripped'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<Batch>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Batch.codec())
   }
@@ -435,7 +520,7 @@ export namespace Batch {
     return decodeMessage(buf, Batch.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchVersionFieldEvent | BatchOriginsFieldEvent | BatchEntriesKeyFieldEvent | BatchEntriesValueFieldEvent | BatchEntriesWallFieldEvent | BatchEntriesCounterFieldEvent | BatchEntriesOriginFieldEvent | BatchEntriesExpiresAtFieldEvent | BatchEntriesDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchVersionFieldEvent | BatchOriginsFieldEvent | BatchEntriesKeyFieldEvent | BatchEntriesValueFieldEvent | BatchEntriesWallFieldEvent | BatchEntriesCounterFieldEvent | BatchEntriesOriginFieldEvent | BatchEntriesExpiresAtFieldEvent | BatchEntriesDeletedFieldEvent | BatchEntriesSignatureFieldEvent | BatchEntriesValueHashFieldEvent | BatchEntriesStrippedFieldEvent> {
     return streamMessage(buf, Batch.codec(), opts)
   }
 }
@@ -815,6 +900,24 @@ export namespace SyncFrame {
     index: number
   }
 
+  export interface SyncFrameEntriesSignatureFieldEvent {
+    field: '$.entries[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncFrameEntriesValueHashFieldEvent {
+    field: '$.entries[].valueHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface SyncFrameEntriesStrippedFieldEvent {
+    field: '$.entries[].stripped'
+    value: boolean
+    index: number
+  }
+
   export interface SyncFrameWantFieldEvent {
     field: '$.want[]'
     index: number
@@ -834,7 +937,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameVersionFieldEvent | SyncFrameKindFieldEvent | SyncFrameBucketCountFieldEvent | SyncFrameBucketsFieldEvent | SyncFrameDiffFieldEvent | SyncFrameOriginsFieldEvent | SyncFrameEntriesKeyFieldEvent | SyncFrameEntriesValueFieldEvent | SyncFrameEntriesWallFieldEvent | SyncFrameEntriesCounterFieldEvent | SyncFrameEntriesOriginFieldEvent | SyncFrameEntriesExpiresAtFieldEvent | SyncFrameEntriesDeletedFieldEvent | SyncFrameWantFieldEvent | SyncFrameLastFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameVersionFieldEvent | SyncFrameKindFieldEvent | SyncFrameBucketCountFieldEvent | SyncFrameBucketsFieldEvent | SyncFrameDiffFieldEvent | SyncFrameOriginsFieldEvent | SyncFrameEntriesKeyFieldEvent | SyncFrameEntriesValueFieldEvent | SyncFrameEntriesWallFieldEvent | SyncFrameEntriesCounterFieldEvent | SyncFrameEntriesOriginFieldEvent | SyncFrameEntriesExpiresAtFieldEvent | SyncFrameEntriesDeletedFieldEvent | SyncFrameEntriesSignatureFieldEvent | SyncFrameEntriesValueHashFieldEvent | SyncFrameEntriesStrippedFieldEvent | SyncFrameWantFieldEvent | SyncFrameLastFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }

@@ -102,4 +102,4 @@ export class InvalidMessageError extends MeshError {
 }
 
 /** Why a network input was rejected (the label under which `stats().rejected` counts it). */
-export type RejectReason = 'malformed' | 'oversized' | 'version' | 'drift' | 'invalid-entry' | 'origin-mismatch' | 'forged'
+export type RejectReason = 'malformed' | 'oversized' | 'version' | 'drift' | 'invalid-entry' | 'origin-mismatch' | 'forged' | 'rate-limited'

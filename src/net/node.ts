@@ -4,7 +4,8 @@
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub, StrictSign, type GossipSub } from '@libp2p/gossipsub'
+import { gossipsub, StrictSign, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
+import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -43,6 +44,33 @@ export interface NodeInit extends DiscoveryOptions {
 }
 
 type Services = { pubsub: GossipSub, identify: unknown }
+
+/**
+ * Peer scoring: every message our validator Rejects lowers its sender's score by 2 × n² (n decays
+ * by 10 % a second); below -10 a peer gets no gossip from us, below -80 (about seven bad
+ * messages in a row) its messages are ignored altogether (graylisted). Quiet meshes are normal
+ * here, so delivery-rate penalties are off, and many agents on one host are normal, so the
+ * same-IP penalty is off.
+ */
+function scoring (topic: string): Pick<GossipsubOpts, 'scoreParams' | 'scoreThresholds'> {
+  return {
+    scoreParams: {
+      IPColocationFactorWeight: 0,
+      topics: {
+        [topic]: createTopicScoreParams({
+          topicWeight: 1,
+          timeInMeshWeight: 0.01,
+          firstMessageDeliveriesWeight: 0.1,
+          meshMessageDeliveriesWeight: 0,
+          meshFailurePenaltyWeight: 0,
+          invalidMessageDeliveriesWeight: -2,
+          invalidMessageDeliveriesDecay: 0.9
+        })
+      }
+    },
+    scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80 }
+  }
+}
 
 export class MeshNode {
   readonly libp2p: Libp2p<Services>
@@ -115,7 +143,8 @@ export class MeshNode {
           floodPublish: true,
           // a batch carries at most one maximal value plus the batch bound
           maxInboundDataLength: limits.maxValueBytes + limits.maxKeyBytes * 4 + 1024 * 1024,
-          allowedTopics: [topicFor(init.name)]
+          allowedTopics: [topicFor(init.name)],
+          ...scoring(topicFor(init.name))
         })
       },
       start: false

@@ -28,6 +28,11 @@ export const DEFAULT_SYNC_TIMEOUT_MS = 30_000
 const FRAME_BUDGET_BYTES = 1024 * 1024
 /** Most entries (or wanted keys) in one frame. */
 const MAX_FRAME_ENTRIES = 32_768
+/** Most entries one phase of a round may carry (a bound on what a peer can make us buffer). */
+const MAX_ROUND_ENTRIES = 2_000_000
+/** Rounds one peer may ask of us per window; more are refused and counted. */
+const MAX_ROUNDS_PER_PEER = 30
+const ROUND_WINDOW_MS = 10_000
 
 export interface SyncInit {
   libp2p: Libp2p
@@ -54,6 +59,9 @@ export class SyncService {
   private readonly limits: DecodeLimits
   private readonly timeoutMs: number
   private readonly maxFrameBytes: number
+  /** Rounds served per peer in the current window. */
+  private served = new Map<string, number>()
+  private windowStart = Date.now()
   /** Called after every round that completed (either side). */
   onRound: (() => void) | undefined
   /** Peers with a round under way that this node started, and whether another was asked for meanwhile. */
@@ -69,7 +77,7 @@ export class SyncService {
   }
 
   async start (): Promise<void> {
-    await this.libp2p.handle(SYNC_PROTOCOL, (stream) => this.handle(stream), { maxInboundStreams: 8 })
+    await this.libp2p.handle(SYNC_PROTOCOL, (stream, connection) => this.handle(stream, connection.remotePeer.toString()), { maxInboundStreams: 8 })
   }
 
   async stop (): Promise<void> {
@@ -137,9 +145,10 @@ export class SyncService {
   }
 
   /** The responder side, the protocol's stream handler. Untrusted input: errors are counted and end the stream, never the node. */
-  async handle (stream: Stream): Promise<void> {
+  async handle (stream: Stream, peer = 'unknown'): Promise<void> {
     const signal = this.deadline()
     try {
+      this.admit(peer)
       const frames = this.frames(stream)
       const first = decodeFrame(await this.readFrame(frames, signal), this.store.digest.bucketCount)
       checkFrame(first, SyncFrame.Kind.DIGEST)
@@ -166,6 +175,18 @@ export class SyncService {
     } catch (err) {
       this.fail(stream, err)
     }
+  }
+
+  /** A per-peer budget of rounds per window: a peer that asks for more is refused and counted. */
+  private admit (peer: string): void {
+    const now = Date.now()
+    if (now - this.windowStart >= ROUND_WINDOW_MS) {
+      this.served.clear()
+      this.windowStart = now
+    }
+    const n = (this.served.get(peer) ?? 0) + 1
+    this.served.set(peer, n)
+    if (n > MAX_ROUNDS_PER_PEER) throw new InvalidMessageError('rate-limited', `peer ${peer} asked for more than ${MAX_ROUNDS_PER_PEER} sync rounds in ${ROUND_WINDOW_MS / 1000} s`)
   }
 
   private merge (entries: Entry[]): void {
@@ -212,6 +233,7 @@ export class SyncService {
       if (n === 0) diff = f.diff
       for (const e of f.entries) entries.push(e)
       for (const k of f.want) want.push(k)
+      if (entries.length + want.length > MAX_ROUND_ENTRIES) throw new InvalidMessageError('oversized', `a sync phase may carry at most ${MAX_ROUND_ENTRIES} entries and keys`)
       if (f.last) return { diff, entries, want }
     }
   }

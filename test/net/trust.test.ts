@@ -48,3 +48,39 @@ describe('private mesh (pre-shared key)', () => {
     expect(guarded.mesh.peers()).toEqual([a.mesh.peerId])
   })
 })
+
+describe('hostile peers are rate limited', () => {
+  it('a peer that keeps sending invalid gossip is graylisted by peer scoring', async () => {
+    const { startMesh } = await import('./helpers.js')
+    nodes = await startMesh(2)
+    const [honest, evil] = nodes
+    const pubsub = (evil.mesh.libp2p.services as { pubsub: import('@libp2p/gossipsub').GossipSub }).pubsub
+    const topic = pubsub.getTopics()[0]
+    for (let i = 0; i < 40; i++) await pubsub.publish(topic, new Uint8Array([0xff, i, 0xff]))
+    const honestPubsub = honest.mesh.libp2p.services as { pubsub: { getScore: (p: string) => number } }
+    await eventually(() => honestPubsub.pubsub.getScore(evil.mesh.peerId) < -80, 'the evil peer falls below the graylist threshold')
+    await eventually(() => honest.mesh.stats().rejected.malformed >= 7, 'the bad messages are rejected and counted')
+    // once graylisted, its messages are not even read
+    const counted = honest.mesh.stats().messagesIn
+    for (let i = 0; i < 20; i++) await pubsub.publish(topic, new Uint8Array([0xfe, i, 0xfe]))
+    await evil.mesh.set('from-evil', 'valid, but its gossip is ignored')
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(honest.mesh.stats().messagesIn).toBe(counted)
+  })
+
+  it('a peer asking for too many sync rounds is refused and counted', async () => {
+    const { startMesh } = await import('./helpers.js')
+    nodes = await startMesh(2, { syncIntervalMs: Infinity })
+    const [honest, evil] = nodes
+    let refused = 0
+    for (let i = 0; i < 45; i++) {
+      try {
+        await evil.mesh.sync(honest.mesh.peerId)
+      } catch {
+        refused++
+      }
+    }
+    expect(refused).toBeGreaterThan(0)
+    expect(honest.mesh.stats().rejected['rate-limited']).toBeGreaterThan(0)
+  })
+})

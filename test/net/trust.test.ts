@@ -70,17 +70,26 @@ describe('hostile peers are rate limited', () => {
 
   it('a peer asking for too many sync rounds is refused and counted', async () => {
     const { startMesh } = await import('./helpers.js')
+    const { lpStream } = await import('@libp2p/utils')
+    const { SyncFrame } = await import('../../src/net/proto/meshkv.js')
+    const { SYNC_PROTOCOL } = await import('../../src/net/sync.js')
     nodes = await startMesh(2, { syncIntervalMs: Infinity })
     const [honest, evil] = nodes
+    const digest = SyncFrame.encode({ version: 1, kind: SyncFrame.Kind.DIGEST, bucketCount: 1024, buckets: new Uint8Array(8192), diff: [], origins: [], entries: [], want: [], last: false })
     let refused = 0
     for (let i = 0; i < 45; i++) {
+      // a hostile peer opening round after round, as fast as it can
+      const stream = await evil.mesh.libp2p.dialProtocol(honest.mesh.libp2p.peerId, SYNC_PROTOCOL)
+      const lp = lpStream(stream)
       try {
-        await evil.mesh.sync(honest.mesh.peerId)
+        await lp.write(digest)
+        await lp.read({ signal: AbortSignal.timeout(2_000) })
+        await stream.close()
       } catch {
         refused++
       }
     }
     expect(refused).toBeGreaterThan(0)
-    expect(honest.mesh.stats().rejected['rate-limited']).toBeGreaterThan(0)
+    expect(honest.mesh.stats().rejected['rate-limited']).toBe(refused)
   })
 })

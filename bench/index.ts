@@ -14,6 +14,8 @@ import { Store } from '../src/core/store.js'
 import { encodeBatch } from '../src/net/codec.js'
 import { converged, eventually, partition, heal, reconnect, startCluster, stopAll, type Node } from '../sim/cluster.js'
 import { benchMeshLocks, benchRedisLocks } from './locks.js'
+import { benchDrops } from './trust.js'
+import { generateSwarmKey } from '../src/index.js'
 import { benchSurfaces } from './surfaces.js'
 import { summary } from './stats.js'
 
@@ -52,8 +54,8 @@ function benchGet (): void {
 }
 
 // ---- 2. set-to-visible on every peer ---------------------------------------------------------
-async function benchVisible (size: number): Promise<void> {
-  const nodes = await startCluster(size, { mdns: false })
+async function benchVisible (size: number, psk?: string): Promise<void> {
+  const nodes = await startCluster(size, { mdns: false, psk })
   try {
     const writer = nodes[0].mesh
     const peers = nodes.slice(1)
@@ -69,8 +71,8 @@ async function benchVisible (size: number): Promise<void> {
       await new Promise(resolve => setTimeout(resolve, 2))
     }
     const s = summary(samples)
-    results[`visible${size}`] = s
-    rows.push({ name: `set-to-visible on all ${size - 1} peers, ${size} nodes (p50 / p99)`, value: `${fmt(s.p50)} / ${fmt(s.p99)} ms`, target: size === 5 ? '<= 3 / <= 15 ms' : undefined })
+    results[`visible${size}${psk !== undefined ? 'Psk' : ''}`] = s
+    rows.push({ name: `set-to-visible on all ${size - 1} peers, ${size} nodes${psk !== undefined ? ', private mesh (PSK)' : ''} (p50 / p99)`, value: `${fmt(s.p50)} / ${fmt(s.p99)} ms`, target: size === 5 && psk === undefined ? '<= 3 / <= 15 ms' : undefined })
   } finally {
     await stopAll(nodes)
   }
@@ -168,10 +170,20 @@ async function benchSurfacesRows (): Promise<void> {
   rows.push({ name: 'HTTP GET /v1/data (p50 / p99)', value: `${fmt(f.httpGet.p50)} / ${fmt(f.httpGet.p99)} ms`, baseline: f.redisGet !== undefined ? `Redis GET ${fmt(f.redisGet.p50)} / ${fmt(f.redisGet.p99)} ms` : undefined })
 }
 
+// ---- 8. trust ---------------------------------------------------------------------------------
+async function benchTrust (): Promise<void> {
+  await benchVisible(3, generateSwarmKey())
+  const d = await benchDrops(QUICK ? 500 : 3_000)
+  results.drops = d
+  rows.push({ name: `drop seal + open, ${d.payloadBytes} B payload (crypto only)`, value: `${fmt(d.sealOpenPerSecond, 0)}/s` })
+  rows.push({ name: `mesh.drops.seal (encrypt + write), ${d.payloadBytes} B`, value: `${fmt(d.meshSealPerSecond, 0)}/s`, baseline: `mesh.set ${fmt(d.meshSetPerSecond, 0)}/s`, ratio: `${fmt(d.meshSealPerSecond / d.meshSetPerSecond)}x` })
+}
+
 benchGet()
 benchMemory()
 await benchVisible(3)
 await benchVisible(5)
+await benchTrust()
 await benchThroughput()
 await benchConverge(10_000)
 await benchConverge(QUICK ? 20_000 : 100_000)

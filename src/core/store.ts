@@ -9,7 +9,7 @@ import { InvalidKeyError, MeshClosedError, StoreFullError } from './errors.js'
 import { hashValue, ownerOf, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
 import { DeadlineHeap } from './heap.js'
 import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
-import { RESERVED_PREFIX } from './lease.js'
+import { decodeCursor, encodeCursor, KeyIndex } from './key-index.js'
 import {
   checkKey, checkNumberOption, resolveTtl, toValueBytes,
   DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS
@@ -120,9 +120,7 @@ export class Store {
   private readonly map = new Map<string, Entry>()
   private readonly heap = new DeadlineHeap<Entry>()
   private readonly listeners = new Set<(event: StoreEvent) => void>()
-  private sortedKeys: string[] | undefined
-  /** Keys under `@meshkv/` (lease claims, presence), kept sorted as they come and go: few, and read often. */
-  private readonly reservedKeys: string[] = []
+  private readonly index = new KeyIndex(() => this.map.keys())
   /** Called when the earliest deadline moves earlier, so the owner can re-arm its timer. */
   onDeadline: ((at: number) => void) | undefined
   /** Called for every version that replaces the held one (local or remote), in order. */
@@ -248,34 +246,28 @@ export class Store {
     const prefix = options.prefix ?? ''
     const limit = options.limit ?? Infinity
     checkNumberOption('limit', limit, 1, Number.MAX_SAFE_INTEGER, true)
-    const sorted = this.sorted()
     const after = options.cursor !== undefined ? decodeCursor(options.cursor) : undefined
-    const start = after !== undefined && after >= prefix ? upperBound(sorted, after) : lowerBound(sorted, prefix)
     const now = this.hlc.physical()
     const hideReserved = !prefix.startsWith('@')
     const keys: string[] = []
     const entries: Entry[] = []
-    let i = start
-    for (; i < sorted.length; i++) {
-      const key = sorted[i]
-      if (!key.startsWith(prefix)) break
+    let more = false
+    for (const key of this.index.range(prefix, after)) {
       if (hideReserved && key.charCodeAt(0) === 64 /* @ */) continue
       const e = this.map.get(key)
       if (e === undefined || !e.isLive(now)) continue
-      if (keys.length >= limit) break
+      if (keys.length >= limit) { more = true; break }
       keys.push(key)
       entries.push(e)
     }
-    const more = i < sorted.length && sorted[i].startsWith(prefix)
-    return more && keys.length > 0 ? { keys, entries, nextCursor: encodeCursor(keys[keys.length - 1]) } : { keys, entries }
+    return more ? { keys, entries, nextCursor: encodeCursor(keys[keys.length - 1]) } : { keys, entries }
   }
 
   /** Every version held under a key prefix, tombstones included, in key order. */
   versionsWithPrefix (prefix: string): Entry[] {
-    const sorted = prefix.startsWith(RESERVED_PREFIX) ? this.reservedKeys : this.sorted()
     const out: Entry[] = []
-    for (let i = lowerBound(sorted, prefix); i < sorted.length && sorted[i].startsWith(prefix); i++) {
-      const e = this.map.get(sorted[i])
+    for (const key of this.index.range(prefix)) {
+      const e = this.map.get(key)
       if (e !== undefined) out.push(e)
     }
     return out
@@ -410,8 +402,7 @@ export class Store {
         this.emit({ type: 'expire', key: held.key, entry: held, local: false })
       }
     } else {
-      this.sortedKeys = undefined
-      if (e.key.startsWith(RESERVED_PREFIX)) this.reservedKeys.splice(lowerBound(this.reservedKeys, e.key), 0, e.key)
+      this.index.added(e.key)
     }
     if (this.onApply !== undefined) this.onApply(e, local)
     let stored = e
@@ -466,8 +457,7 @@ export class Store {
   private purge (e: Entry): void {
     this.forget(e)
     this.map.delete(e.key)
-    this.sortedKeys = undefined
-    if (e.key.startsWith(RESERVED_PREFIX)) this.reservedKeys.splice(lowerBound(this.reservedKeys, e.key), 1)
+    this.index.removed(e.key)
     this.counters.purged++
   }
 
@@ -487,39 +477,4 @@ export class Store {
   private emit (event: StoreEvent): void {
     for (const fn of this.listeners) fn(event)
   }
-
-  private sorted (): string[] {
-    if (this.sortedKeys === undefined) this.sortedKeys = [...this.map.keys()].sort()
-    return this.sortedKeys
-  }
-}
-
-function lowerBound (a: string[], x: string): number {
-  let lo = 0
-  let hi = a.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (a[mid] < x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-function upperBound (a: string[], x: string): number {
-  let lo = 0
-  let hi = a.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (a[mid] <= x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-function encodeCursor (key: string): string {
-  return Buffer.from(key, 'utf8').toString('base64url')
-}
-
-function decodeCursor (cursor: string): string {
-  return Buffer.from(cursor, 'base64url').toString('utf8')
 }

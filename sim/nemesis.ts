@@ -3,6 +3,7 @@
  * nemesis that partitions them by group (connection gater plus closed connections), heals,
  * restarts nodes empty, and skews a node's injected clock. The same checker judges the history.
  */
+import type { Store } from '../src/core/store.js'
 import { createMesh, type Mesh } from '../src/index.js'
 import { check, type Violation } from './checker.js'
 import { Gate } from './gate.js'
@@ -66,11 +67,10 @@ class Cluster {
     const mesh = await createMesh({ ...MESH, name: 'nemesis', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, connectionGater: gate, clock: () => Date.now() + skew })
     const node: RealNode = { index, incarnation, mesh, gate, skew, stopWatch: new AbortController() }
     const id = `n${index}.${incarnation}`
-    void (async () => {
-      for await (const e of mesh.watch({ signal: node.stopWatch.signal })) {
-        if (e.entry !== undefined) this.rec.event(Date.now(), id, e.type, e.entry)
-      }
-    })()
+    // Record every change synchronously, in the order the node made it (a watch() iterator would
+    // deliver them a few microtasks late, interleaved with the workload's own records).
+    const unsubscribe = (mesh as unknown as { store: Store }).store.subscribe(e => { this.rec.event(Date.now(), id, e.type, e.entry) })
+    node.stopWatch.signal.addEventListener('abort', unsubscribe, { once: true })
     return node
   }
 
@@ -125,8 +125,6 @@ class Cluster {
     const ttls = [300, 1_000, 3_000, 30_000, Infinity, undefined]
     this.loop = (async () => {
       while (this.running) {
-        // Events reach the watchers through async iterators: let every one emitted so far be
-        // recorded before this op, so the history is in the order things happened.
         await new Promise(resolve => setImmediate(resolve))
         const n = this.rng.pick(this.nodes)
         const key = this.rng.pick(keys)

@@ -11,7 +11,8 @@
  * mesh.get('task:42')?.json()
  * ```
  */
-import { Mesh, type MeshOptions } from './mesh.js'
+import { Mesh } from './mesh.js'
+import type { MeshOptions } from './options.js'
 
 /**
  * Starts a mesh node: listens, discovers peers (mDNS, bootstrap), joins the mesh's topic and
@@ -22,8 +23,9 @@ export async function createMesh (options: MeshOptions = {}): Promise<Mesh> {
 }
 
 export { Mesh }
-export type { MeshOptions, SetOptions, WatchOptions, WaitOptions, MeshEvent, ListPage, MeshStats } from './mesh.js'
-export { DEFAULT_MESH_NAME, DEFAULT_LISTEN } from './mesh.js'
+export type { SetOptions, WatchOptions, WaitOptions, MeshEvent, ListPage } from './mesh.js'
+export { DEFAULT_MESH_NAME, DEFAULT_LISTEN, type MeshOptions } from './options.js'
+export type { MeshStats } from './stats.js'
 export type { ListOptions } from './core/store.js'
 export type { SyncResult } from './net/sync.js'
 export { Entry } from './core/entry.js'

@@ -4,7 +4,6 @@
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { Entry } from './core/entry.js'
 import { AbortError, InvalidOptionError, MeshClosedError, WaitTimeoutError } from './core/errors.js'
@@ -12,9 +11,13 @@ import { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
 import { checkKey, checkNumberOption, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS } from './core/limits.js'
 import { Store, type ListOptions, type StoreEvent } from './core/store.js'
 import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from './net/node.js'
-import type { NetCounters } from './net/metrics.js'
 import type { SyncResult } from './net/sync.js'
 import { EventQueue } from './watch.js'
+import { checkAddrs, checkQuorum, DEFAULT_LISTEN, DEFAULT_MESH_NAME, type MeshOptions } from './options.js'
+import { statsOf, type MeshStats } from './stats.js'
+
+/** Longest a gossip-mode lock waits for a newly started node's first anti-entropy round. */
+const CATCH_UP_LIMIT_MS = 5_000
 import { Drops } from './drops.js'
 import { Acceptor } from './core/acceptor.js'
 import type { LockStatus } from './core/lease.js'
@@ -22,66 +25,6 @@ import { peerIdVerifier, signerFor } from './net/trust.js'
 import { elect, leaderOf, type ElectOptions, type Leadership } from './election.js'
 import { DEFAULT_MAX_LEASE_TTL_MS, Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions, type QuorumOptions } from './leases.js'
 import { heartbeat, members, type Heartbeat, type HeartbeatOptions, type Member } from './presence.js'
-
-/** @default 'default' */
-export const DEFAULT_MESH_NAME = 'default'
-/** @default ['/ip4/0.0.0.0/tcp/0'] */
-export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
-/** Longest a gossip-mode lock waits for a newly started node's first anti-entropy round. */
-const CATCH_UP_LIMIT_MS = 5_000
-
-export interface MeshOptions {
-  /** Mesh name: nodes with the same name share one keyspace (one gossipsub topic). @default 'default' */
-  name?: string
-  /** Multiaddrs to listen on. @default ['/ip4/0.0.0.0/tcp/0'] */
-  listen?: string[]
-  /** Multiaddrs (with `/p2p/<peer id>`) of peers to dial at start. @default [] */
-  bootstrap?: string[]
-  /** Find peers on the LAN by multicast DNS. @default true */
-  mdns?: boolean
-  /** Physical clock, epoch milliseconds. Inject one to control time in tests. @default Date.now */
-  clock?: () => number
-  /** Remote timestamps further ahead of the local clock than this are rejected. @default 60_000 */
-  maxDriftMs?: number
-  /** Largest key, in UTF-8 bytes. @default 1024 */
-  maxKeyBytes?: number
-  /** Largest value, in bytes. @default 1_048_576 */
-  maxValueBytes?: number
-  /** TTL of a `set` that gives none, in ms; `Infinity` for no expiry. @default 3_600_000 (1 hour) */
-  defaultTtlMs?: number
-  /** Longest finite TTL a `set` may ask for, in ms. @default 86_400_000 (24 hours) */
-  maxTtlMs?: number
-  /**
-   * Least time a tombstone (deleted or expired key) is kept. Tombstones are kept for
-   * `max(maxTtlMs, tombstoneGraceMs)` after their write. @default 600_000 (10 minutes)
-   */
-  tombstoneGraceMs?: number
-  /** Mean interval of periodic anti-entropy rounds (jittered ±20 %), in ms. @default 5_000 */
-  syncIntervalMs?: number
-  /** The node's identity key; a new Ed25519 key when absent. */
-  privateKey?: PrivateKey
-  /** Advanced: a libp2p connection gater (to partition nodes in tests, or to allowlist peers). */
-  connectionGater?: ConnectionGater
-  /**
-   * Quorum mode for locks and elections: a majority of these acceptors must grant every claim.
-   * `{ members: [peerId, …] }` names them; `{ size: N }` says the mesh has N acceptors. Without it
-   * locks default to gossip mode. @default undefined
-   */
-  quorum?: QuorumOptions
-  /** Longest lease TTL in quorum mode; a restarted acceptor grants nothing for this long. @default 60_000 */
-  maxLeaseTtlMs?: number
-  /**
-   * Private mesh: a swarm key (the libp2p pnet file format; `meshkv keygen` makes one). Nodes
-   * without the same key cannot connect at all. @default undefined (an open mesh)
-   */
-  psk?: string | Uint8Array
-  /** Only these peer ids may connect. @default undefined (any peer) */
-  allowPeers?: string[]
-  /** Most keys held (live and tombstones); local writes beyond it throw StoreFullError, remote ones are dropped and counted. @default 1_000_000 */
-  maxEntries?: number
-  /** Most key characters plus value bytes of live entries. @default 536_870_912 (512 MiB) */
-  maxBytes?: number
-}
 
 export interface SetOptions {
   /** Time to live in ms; `Infinity` never expires. @default the mesh's `defaultTtlMs` */
@@ -116,33 +59,6 @@ export interface ListPage {
   entries?: Entry[]
   /** Pass as `cursor` to get the next page; absent on the last page. */
   nextCursor?: string
-}
-
-export interface MeshStats {
-  /** Live entries. */
-  entries: number
-  /** Deleted or expired keys kept to stop older versions coming back. */
-  tombstones: number
-  /** Approximate key characters plus value bytes of live entries. */
-  bytes: number
-  /** Peers connected in this mesh. */
-  peers: number
-  /** Root of the state digest: equal on two converged nodes. */
-  digest: string
-  messagesIn: number
-  messagesOut: number
-  entriesIn: number
-  entriesOut: number
-  publishErrors: number
-  /** Network inputs refused, by reason, and their total. */
-  rejected: NetCounters['rejected'] & { total: number }
-  syncs: NetCounters['syncs']
-  /** Remote versions applied, stale, refused for drift, expired here, tombstones purged. */
-  merges: { applied: number, stale: number, drift: number, full: number, forged: number }
-  expired: number
-  purged: number
-  /** Possible resurrections: see docs/semantics.md, "Tombstone grace". */
-  lateArrivals: number
 }
 
 /** A running mesh node. Create one with {@link createMesh}. */
@@ -393,26 +309,7 @@ export class Mesh {
 
   /** Counters of state, traffic, rejections and sync. */
   stats (): MeshStats {
-    const s = this.store.stats()
-    const c = this.node.counters
-    const m = this.store.counters
-    const rejected = c.rejected
-    return {
-      ...s,
-      peers: this.node.meshPeers().length,
-      digest: this.store.digest.root(),
-      messagesIn: c.messagesIn,
-      messagesOut: c.messagesOut,
-      entriesIn: c.entriesIn,
-      entriesOut: c.entriesOut,
-      publishErrors: c.publishErrors,
-      rejected: { ...rejected, total: Object.values(rejected).reduce((a, b) => a + b, 0) },
-      syncs: { ...c.syncs },
-      merges: { applied: m.applied, stale: m.stale, drift: m.drift, full: m.full, forged: m.forged },
-      expired: m.expired,
-      purged: m.purged,
-      lateArrivals: m.lateArrivals
-    }
+    return statsOf(this.store, this.node)
   }
 
   /** Flushes gossip, leaves the mesh, ends every watch and wait. Idempotent. */
@@ -457,20 +354,4 @@ export class Mesh {
     }, delay)
     this.timer.unref()
   }
-}
-
-function checkQuorum (q: QuorumOptions | undefined): void {
-  if (q === undefined) return
-  if (q.members !== undefined && (!Array.isArray(q.members) || q.members.length === 0 || q.members.some(m => typeof m !== 'string' || m.length === 0))) {
-    throw new InvalidOptionError(`\`quorum.members\` must be a non-empty array of peer id strings, got ${JSON.stringify(q.members)}`)
-  }
-  if (q.size !== undefined) checkNumberOption('quorum.size', q.size, 1, 1_000)
-  if (q.members === undefined && q.size === undefined) throw new InvalidOptionError('`quorum` needs `members` or `size`, got neither')
-}
-
-function checkAddrs (name: string, addrs: unknown): string[] {
-  if (!Array.isArray(addrs) || addrs.some(a => typeof a !== 'string' || !a.startsWith('/'))) {
-    throw new InvalidOptionError(`\`${name}\` must be an array of multiaddr strings such as "/ip4/127.0.0.1/tcp/0", got ${JSON.stringify(addrs)}`)
-  }
-  return addrs as string[]
 }

@@ -7,8 +7,7 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
 import type { Entry } from './core/entry.js'
 import { AbortError, InvalidOptionError, MeshClosedError, WaitTimeoutError } from './core/errors.js'
-import { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
-import { checkKey, checkNumberOption, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS } from './core/limits.js'
+import { checkKey, checkNumberOption } from './core/limits.js'
 import { Store, type ListOptions, type StoreEvent } from './core/store.js'
 import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from './net/node.js'
 import type { SyncResult } from './net/sync.js'
@@ -111,19 +110,8 @@ export class Mesh {
     const maxLeaseTtlMs = checkNumberOption('maxLeaseTtlMs', options.maxLeaseTtlMs ?? DEFAULT_MAX_LEASE_TTL_MS, 1, 2 ** 31 - 1)
     checkQuorum(options.quorum)
     const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
-    const store = new Store(peerIdFromPrivateKey(privateKey).toString(), {
-      clock: options.clock,
-      maxDriftMs: options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS,
-      maxKeyBytes: options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES,
-      maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
-      defaultTtlMs: options.defaultTtlMs ?? Math.min(DEFAULT_TTL_MS, options.maxTtlMs ?? DEFAULT_MAX_TTL_MS),
-      maxTtlMs: options.maxTtlMs ?? DEFAULT_MAX_TTL_MS,
-      tombstoneGraceMs: options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS,
-      maxEntries: options.maxEntries,
-      maxBytes: options.maxBytes,
-      signer: signerFor(privateKey),
-      verify: peerIdVerifier()
-    })
+    // the store's own options (limits, clock) keep their defaults in the store
+    const store = new Store(peerIdFromPrivateKey(privateKey).toString(), { ...options, signer: signerFor(privateKey), verify: peerIdVerifier() })
     const node = await MeshNode.create({
       name,
       listen,

@@ -4,6 +4,7 @@
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import { InvalidOptionError } from './core/errors.js'
 import { checkNumberOption } from './core/limits.js'
+import type { StoreOptions } from './core/store.js'
 import type { QuorumOptions } from './leases.js'
 
 /** @default 'default' */
@@ -11,7 +12,8 @@ export const DEFAULT_MESH_NAME = 'default'
 /** @default ['/ip4/0.0.0.0/tcp/0'] */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 
-export interface MeshOptions {
+/** Every option is optional. The store's limits and clock (StoreOptions) keep their defaults there. */
+export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' | 'maxKeyBytes' | 'maxValueBytes' | 'defaultTtlMs' | 'maxTtlMs' | 'tombstoneGraceMs' | 'maxEntries' | 'maxBytes'> {
   /** Mesh name: nodes with the same name share one keyspace (one gossipsub topic). @default 'default' */
   name?: string
   /** Multiaddrs to listen on. @default ['/ip4/0.0.0.0/tcp/0'] */
@@ -20,23 +22,6 @@ export interface MeshOptions {
   bootstrap?: string[]
   /** Find peers on the LAN by multicast DNS. @default true */
   mdns?: boolean
-  /** Physical clock, epoch milliseconds. Inject one to control time in tests. @default Date.now */
-  clock?: () => number
-  /** Remote timestamps further ahead of the local clock than this are rejected. @default 60_000 */
-  maxDriftMs?: number
-  /** Largest key, in UTF-8 bytes. @default 1024 */
-  maxKeyBytes?: number
-  /** Largest value, in bytes. @default 1_048_576 */
-  maxValueBytes?: number
-  /** TTL of a `set` that gives none, in ms; `Infinity` for no expiry. @default 3_600_000 (1 hour) */
-  defaultTtlMs?: number
-  /** Longest finite TTL a `set` may ask for, in ms. @default 86_400_000 (24 hours) */
-  maxTtlMs?: number
-  /**
-   * Least time a tombstone (deleted or expired key) is kept. Tombstones are kept for
-   * `max(maxTtlMs, tombstoneGraceMs)` after their write. @default 600_000 (10 minutes)
-   */
-  tombstoneGraceMs?: number
   /** Mean interval of periodic anti-entropy rounds (jittered ±20 %), in ms. @default 5_000 */
   syncIntervalMs?: number
   /** The node's identity key; a new Ed25519 key when absent. */
@@ -58,10 +43,6 @@ export interface MeshOptions {
   psk?: string | Uint8Array
   /** Only these peer ids may connect. @default undefined (any peer) */
   allowPeers?: string[]
-  /** Most keys held (live and tombstones); local writes beyond it throw StoreFullError, remote ones are dropped and counted. @default 1_000_000 */
-  maxEntries?: number
-  /** Most key characters plus value bytes of live entries. @default 536_870_912 (512 MiB) */
-  maxBytes?: number
 }
 
 export function checkQuorum (q: QuorumOptions | undefined): void {

@@ -17,25 +17,28 @@ import {
 import { compareVersionIds, compareVersions } from './merge.js'
 
 export interface StoreOptions {
-  /** Physical clock in epoch ms. @default Date.now */
+  /** Physical clock, epoch milliseconds. Inject one to control time in tests. @default Date.now */
   clock?: PhysicalClock
-  /** @default 60_000 */
+  /** Remote timestamps further ahead of the local clock than this are rejected. @default 60_000 */
   maxDriftMs?: number
-  /** @default 1024 */
+  /** Largest key, in UTF-8 bytes. @default 1024 */
   maxKeyBytes?: number
-  /** @default 1_048_576 */
+  /** Largest value, in bytes. @default 1_048_576 */
   maxValueBytes?: number
-  /** TTL of writes that give none; Infinity for none. @default 3_600_000 */
+  /** TTL of a write that gives none, in ms; `Infinity` for no expiry. @default 3_600_000 (1 hour) */
   defaultTtlMs?: number
-  /** The longest finite TTL. @default 86_400_000 */
+  /** Longest finite TTL a write may ask for, in ms. @default 86_400_000 (24 hours) */
   maxTtlMs?: number
-  /** Minimum time a tombstone is kept. @default 600_000 */
+  /**
+   * Least time a tombstone (deleted or expired key) is kept. Tombstones are kept for
+   * `max(maxTtlMs, tombstoneGraceMs)` after their write. @default 600_000 (10 minutes)
+   */
   tombstoneGraceMs?: number
   /** Digest buckets. @default 1024 */
   buckets?: number
-  /** Most keys held, tombstones included: local writes beyond it fail, remote ones are dropped and counted. @default 1_000_000 */
+  /** Most keys held (live and tombstones): local writes beyond it throw StoreFullError, remote ones are dropped and counted. @default 1_000_000 */
   maxEntries?: number
-  /** Most key characters plus value bytes of live entries. @default 536_870_912 */
+  /** Most key characters plus value bytes of live entries; the same rule. @default 536_870_912 (512 MiB) */
   maxBytes?: number
   /** Signs writes under this node's own `@<node>/` namespace (without it such writes are refused). */
   signer?: Signer

@@ -110,8 +110,13 @@ export class Mesh {
     const maxLeaseTtlMs = checkNumberOption('maxLeaseTtlMs', options.maxLeaseTtlMs ?? DEFAULT_MAX_LEASE_TTL_MS, 1, 2 ** 31 - 1)
     checkQuorum(options.quorum)
     const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
-    // the store's own options (limits, clock) keep their defaults in the store
-    const store = new Store(peerIdFromPrivateKey(privateKey).toString(), { ...options, signer: signerFor(privateKey), verify: peerIdVerifier() })
+    // the store's own options (limits, clock) keep their defaults in the store; nothing else passes
+    const { clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes } = options
+    const store = new Store(peerIdFromPrivateKey(privateKey).toString(), {
+      clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes,
+      signer: signerFor(privateKey),
+      verify: peerIdVerifier()
+    })
     const node = await MeshNode.create({
       name,
       listen,

@@ -37,6 +37,7 @@ export interface DropHost {
   delete: (key: string) => Promise<Entry>
   waitFor: (key: string, options: { timeout?: number, signal?: AbortSignal }) => Promise<Entry>
   list: (options: { prefix: string }) => { entries?: Entry[] }
+  watch: (options: { prefix: string, signal?: AbortSignal }) => AsyncIterable<{ type: string, entry?: Entry }>
 }
 
 const bytes = (p: string | Uint8Array): Uint8Array => typeof p === 'string' ? new TextEncoder().encode(p) : p
@@ -111,15 +112,18 @@ export class Drops {
     return payload
   }
 
+  /** Waits for the first drop to land in an inbox, for at most `options.wait` ms. */
   private async waitInbox (inbox: string, options: OpenOptions): Promise<Entry> {
-    const deadline = Date.now() + (options.wait ?? 0)
-    for (;;) {
-      const first = this.host.list({ prefix: inbox }).entries?.[0]
-      if (first !== undefined) return first
-      if (Date.now() >= deadline) throw new DropNotFoundError('no drop arrived in the inbox')
-      if (options.signal?.aborted === true) throw new DropNotFoundError('aborted while waiting for a drop')
-      await new Promise(resolve => setTimeout(resolve, 20))
+    const timeout = AbortSignal.timeout(options.wait ?? 0)
+    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+    const events = this.host.watch({ prefix: inbox, signal })
+    // it may have landed between the caller's look and the watch starting
+    const already = this.host.list({ prefix: inbox }).entries?.[0]
+    if (already !== undefined) return already
+    for await (const e of events) {
+      if (e.type === 'set' && e.entry !== undefined) return e.entry
     }
+    throw new DropNotFoundError(options.signal?.aborted === true ? 'aborted while waiting for a drop' : 'no drop arrived in the inbox')
   }
 }
 

@@ -271,7 +271,8 @@ export class Mesh {
       get: key => this.get(key),
       delete: async key => this.delete(key),
       waitFor: async (key, options) => this.waitFor(key, options),
-      list: options => this.list(options)
+      list: options => this.list(options),
+      watch: options => this.watch(options)
     })
     return this._drops
   }

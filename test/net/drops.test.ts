@@ -62,5 +62,11 @@ describe('secure-relay drops across 3 nodes', () => {
     expect((await b.mesh.drops.openWith(bob.privateKey)).map(x => new TextDecoder().decode(x))).toEqual(['first', 'second'])
     expect(await b.mesh.drops.openWith(eve.privateKey)).toEqual([])
     expect((await b.mesh.drops.openWith(bob.privateKey)).map(x => new TextDecoder().decode(x))).toEqual(['first']) // 'second' burnt
+    // waiting on an empty inbox: the first drop to land is opened; none within the wait is a named error
+    const carol = Drops.generateKeyPair()
+    const waiting = b.mesh.drops.openWith(carol.privateKey, { wait: 5_000 })
+    await a.mesh.drops.sealTo(carol.publicKey, 'for carol', { ttl: 60_000 })
+    expect((await waiting).map(x => new TextDecoder().decode(x))).toEqual(['for carol'])
+    await expect(b.mesh.drops.openWith(Drops.generateKeyPair().privateKey, { wait: 100 })).rejects.toBeInstanceOf(DropNotFoundError)
   })
 })

@@ -6,7 +6,7 @@
  */
 import type { Entry } from './core/entry.js'
 import {
-  DropNotFoundError, generateDropKeyPair, INBOX_PREFIX, inboxOf, keysOf, newSecret, openBytes, openWith, publicKeyOf,
+  DropNotFoundError, generateDropKeyPair, inboxOf, keysOf, newSecret, openBytes, openWith, publicKeyOf,
   rendezvousSecret, sealBytes, sealTo, secretOf, tokenOf, type DropKeyPair
 } from './core/drops.js'
 import { WaitTimeoutError } from './core/errors.js'

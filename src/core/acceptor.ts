@@ -67,10 +67,4 @@ export class Acceptor {
         return mine ? { granted: true } : { granted: false, reason: 'not-holder' }
     }
   }
-
-  /** Drops grants that ended long ago (their tokens are still remembered). */
-  prune (): void {
-    const now = this.clock()
-    for (const [name, g] of this.grants) if (g.expiresAt + this.maxLeaseTtlMs < now) this.grants.delete(name)
-  }
 }

@@ -179,7 +179,8 @@ export class Store {
     checkKey(key, this.maxKeyBytes)
     const bytes = toValueBytes(value, this.maxValueBytes)
     const ttlMs = resolveTtl(ttl, this.defaultTtlMs, this.maxTtlMs)
-    const room = this.room(key, bytes.byteLength)
+    const held = this.map.get(key)
+    const room = this.room(key, held, bytes.byteLength)
     if (room !== undefined) throw new StoreFullError(room)
     this.checkOwner(key)
     const t = stamp ?? this.hlc.now()
@@ -191,7 +192,7 @@ export class Store {
       origin: t.node,
       expiresAt: ttlMs === Infinity ? undefined : t.wall + ttlMs
     })
-    this.apply(entry, true, this.hlc.physical())
+    this.apply(entry, true, this.hlc.physical(), held)
     return entry
   }
 
@@ -333,12 +334,12 @@ export class Store {
         this.counters.lateArrivals++
       }
     }
-    if (!e.deleted && this.room(e.key, e.value.byteLength) !== undefined) {
+    if (!e.deleted && this.room(e.key, held, e.value.byteLength) !== undefined) {
       this.counters.full++
       return 'full'
     }
     this.counters.applied++
-    this.apply(e, false, now)
+    this.apply(e, false, now, held)
     return 'applied'
   }
 
@@ -394,9 +395,8 @@ export class Store {
     if (this.closed) throw new MeshClosedError('the mesh is closed')
   }
 
-  /** Replaces the held version of `e.key` by `e` (which already won), schedules it, emits. */
-  private apply (e: Entry, local: boolean, now: number): void {
-    const held = this.map.get(e.key)
+  /** Replaces the held version of `e.key` (`held`, looked up by the caller) by `e`, which already won; schedules it, emits. */
+  private apply (e: Entry, local: boolean, now: number, held = this.map.get(e.key)): void {
     if (held !== undefined) {
       this.forget(held)
       // An expiry that the timer has not processed yet still deserves its event.
@@ -435,8 +435,7 @@ export class Store {
   }
 
   /** Why writing `valueBytes` under `key` would break maxEntries or maxBytes; undefined when it fits. */
-  private room (key: string, valueBytes: number): string | undefined {
-    const held = this.map.get(key)
+  private room (key: string, held: Entry | undefined, valueBytes: number): string | undefined {
     if (held === undefined && this.map.size >= this.maxEntries) return `the store holds ${this.map.size} keys, its maxEntries`
     const freed = held === undefined || held.tombstone ? 0 : key.length + held.value.byteLength
     const after = this.byteCount - freed + key.length + valueBytes

@@ -48,12 +48,18 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
     return leaseJson(lease)
   })
 
-  app.post('/v1/locks/:name/extend', async (req) => {
-    const body = jsonBody(req)
+  /** The lock name, the owner asked for, and the lease this daemon holds for them (if any). */
+  const leaseFor = (req: FastifyRequest, body: Record<string, unknown>): { name: string, owner: string, lease: Lease | undefined } => {
     const name = param(req, 'name')
     const owner = str(body, 'owner') ?? mesh.peerId
     const lease = leases.get(name)
-    if (lease === undefined || lease.owner !== owner) {
+    return { name, owner, lease: lease?.owner === owner ? lease : undefined }
+  }
+
+  app.post('/v1/locks/:name/extend', async (req) => {
+    const body = jsonBody(req)
+    const { name, owner, lease } = leaseFor(req, body)
+    if (lease === undefined) {
       const s = mesh.lockStatus(name)
       throw new NotLockHolderError(s.held ? `lock ${name} is held by ${s.owner}${s.owner === owner ? ' through another node; extend it there' : `, not ${owner}`}` : `lock ${name} is not held`)
     }
@@ -63,10 +69,8 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
 
   app.post('/v1/locks/:name/release', async (req) => {
     const body = jsonBody(req)
-    const name = param(req, 'name')
-    const owner = str(body, 'owner') ?? mesh.peerId
-    const lease = leases.get(name)
-    if (lease !== undefined && lease.owner === owner) await lease.release()
+    const { name, owner, lease } = leaseFor(req, body)
+    if (lease !== undefined) await lease.release()
     else await mesh.unlock(name, { owner })
     return { name, released: true }
   })

@@ -84,11 +84,6 @@ export class SyncService {
     await this.libp2p.unhandle(SYNC_PROTOCOL)
   }
 
-  /** True while a round this node started with `peer` is under way. */
-  isSyncing (peer: PeerId): boolean {
-    return this.active.has(peer.toString())
-  }
-
   /**
    * Runs one round with `peer` as initiator. When one is already under way it resolves undefined
    * at once and that round is followed by one more (state may have changed since it began).

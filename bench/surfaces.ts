@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMesh } from '../src/index.js'
-import { createHttpServer } from '../src/http/server.js'
+import { createHttpServer } from '../src/surfaces/http/server.js'
 import { freePort } from './locks.js'
 import { summary } from './stats.js'
 

@@ -1,7 +1,7 @@
 /**
  * Trust costs: drop seal/open throughput beside plain writes, in the same run.
  */
-import { keysOf, newSecret, openBytes, sealBytes } from '../src/core/drops.js'
+import { keysOf, newSecret, openBytes, sealBytes } from '../src/features/drops/crypto.js'
 import { createMesh } from '../src/index.js'
 
 export interface DropFigures {

@@ -30,14 +30,14 @@ function newest (dir) {
 // cache compiled code between runs (a CLI is started once per command)
 module.enableCompileCache?.()
 
-const dist = `${root}dist/src/cli/main.js`
+const dist = `${root}dist/src/surfaces/cli/main.js`
 const useDist = process.env.MESHKV_FROM_SOURCE !== '1' && existsSync(dist) && statSync(dist).mtimeMs >= newest(`${root}src`)
 let main
 if (useDist) {
-  ({ main } = await import(new URL('../dist/src/cli/main.js', import.meta.url).href))
+  ({ main } = await import(new URL('../dist/src/surfaces/cli/main.js', import.meta.url).href))
 } else {
   const { register } = await import('tsx/esm/api')
   register()
-  ;({ main } = await import(new URL('../src/cli/main.ts', import.meta.url).href))
+  ;({ main } = await import(new URL('../src/surfaces/cli/main.ts', import.meta.url).href))
 }
 await main(process.argv)

@@ -11,8 +11,8 @@
  * mesh.get('task:42')?.json()
  * ```
  */
-import { Mesh } from './mesh.js'
-import type { MeshOptions } from './options.js'
+import { Mesh } from './api/mesh.js'
+import type { MeshOptions } from './api/options.js'
 
 /**
  * Starts a mesh node: listens, discovers peers (mDNS, bootstrap), joins the mesh's topic and
@@ -23,9 +23,9 @@ export async function createMesh (options: MeshOptions = {}): Promise<Mesh> {
 }
 
 export { Mesh }
-export type { SetOptions, WatchOptions, WaitOptions, MeshEvent, ListPage } from './mesh.js'
-export { DEFAULT_MESH_NAME, DEFAULT_LISTEN, type MeshOptions } from './options.js'
-export type { MeshStats } from './stats.js'
+export type { SetOptions, WatchOptions, WaitOptions, MeshEvent, ListPage } from './api/mesh.js'
+export { DEFAULT_MESH_NAME, DEFAULT_LISTEN, type MeshOptions } from './api/options.js'
+export type { MeshStats } from './api/stats.js'
 export type { ListOptions } from './core/store.js'
 export type { SyncResult } from './net/sync.js'
 export { Entry } from './core/entry.js'
@@ -34,13 +34,13 @@ export {
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
   LockUnavailableError, ElectionLostError, StoreFullError, NotLockHolderError, LeaseLostError, type LeaseLossReason
 } from './core/errors.js'
-export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './leases.js'
+export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './features/locks/locks.js'
 export type { LockStatus, LeaseMode } from './core/lease.js'
-export { Leadership, DEFAULT_ELECTION_TTL_MS, type ElectOptions } from './election.js'
-export { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, type HeartbeatOptions, type Member } from './presence.js'
+export { Leadership, DEFAULT_ELECTION_TTL_MS, type ElectOptions } from './features/election/election.js'
+export { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, type HeartbeatOptions, type Member } from './features/presence/presence.js'
 export { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
 export { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TTL_MS, DEFAULT_MAX_TTL_MS, DEFAULT_TOMBSTONE_GRACE_MS } from './core/limits.js'
 export { DEFAULT_SYNC_INTERVAL_MS } from './net/node.js'
-export { Drops, type SealOptions, type OpenOptions, type Sealed } from './drops.js'
-export { InvalidTokenError, DropNotFoundError, DropTamperedError, generateDropKeyPair, type DropKeyPair } from './core/drops.js'
+export { Drops, type SealOptions, type OpenOptions, type Sealed } from './features/drops/drops.js'
+export { InvalidTokenError, DropNotFoundError, DropTamperedError, generateDropKeyPair, type DropKeyPair } from './features/drops/crypto.js'
 export { generateSwarmKey } from './net/trust.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DropTamperedError, generateDropKeyPair, InvalidTokenError, keysOf, newSecret, openBytes, openWith, rendezvousSecret, sealBytes, sealTo, secretOf, tokenOf } from '../../src/core/drops.js'
+import { DropTamperedError, generateDropKeyPair, InvalidTokenError, keysOf, newSecret, openBytes, openWith, rendezvousSecret, sealBytes, sealTo, secretOf, tokenOf } from '../../src/features/drops/crypto.js'
 
 describe('drop cryptography', () => {
   it('round-trips, and the storage key reveals nothing (different per secret, no secret bytes)', () => {

@@ -1,0 +1,351 @@
+/**
+ * The API facade: `createMesh` and the `Mesh` a caller holds. Thin: validation and the shape of
+ * the API here, replication in `net`, semantics in `core`.
+ */
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import type { Libp2p } from 'libp2p'
+import type { Entry } from '../core/entry.js'
+import { AbortError, InvalidOptionError, MeshClosedError, WaitTimeoutError } from '../core/errors.js'
+import { checkKey, checkNumberOption } from '../core/limits.js'
+import { Store, type ListOptions, type StoreEvent } from '../core/store.js'
+import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from '../net/node.js'
+import type { SyncResult } from '../net/sync.js'
+import { EventQueue } from './watch.js'
+import { checkAddrs, checkQuorum, DEFAULT_LISTEN, DEFAULT_MESH_NAME, type MeshOptions } from './options.js'
+import { statsOf, type MeshStats } from './stats.js'
+
+/** Longest a gossip-mode lock waits for a newly started node's first anti-entropy round. */
+const CATCH_UP_LIMIT_MS = 5_000
+import { Drops } from '../features/drops/drops.js'
+import { Acceptor } from '../core/acceptor.js'
+import type { LockStatus } from '../core/lease.js'
+import { peerIdVerifier, signerFor } from '../net/trust.js'
+import { elect, leaderOf, type ElectOptions, type Leadership } from '../features/election/election.js'
+import { DEFAULT_MAX_LEASE_TTL_MS, Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions, type QuorumOptions } from '../features/locks/locks.js'
+import { heartbeat, members, type Heartbeat, type HeartbeatOptions, type Member } from '../features/presence/presence.js'
+
+export interface SetOptions {
+  /** Time to live in ms; `Infinity` never expires. @default the mesh's `defaultTtlMs` */
+  ttl?: number
+}
+
+export interface WatchOptions {
+  /** Only keys starting with this. @default '' */
+  prefix?: string
+  /** Ends the iteration when aborted. */
+  signal?: AbortSignal
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal
+  /** Milliseconds to wait before rejecting with WaitTimeoutError. @default no limit */
+  timeout?: number
+}
+
+/** A visible change: a value set, deleted, or expired. */
+export interface MeshEvent {
+  type: 'set' | 'delete' | 'expire'
+  key: string
+  /** The new entry (`set`), the tombstone (`delete`), or the version that expired (`expire`). */
+  entry?: Entry
+  /** True when this node made the change. */
+  local: boolean
+}
+
+export interface ListPage {
+  keys: string[]
+  entries?: Entry[]
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string
+}
+
+/** A running mesh node. Create one with {@link createMesh}. */
+export class Mesh {
+  /** The mesh name. */
+  readonly name: string
+  /** Advanced: the underlying libp2p node. */
+  readonly libp2p: Libp2p
+  private readonly store: Store
+  private readonly node: MeshNode
+  /** Live watches and their key prefixes. */
+  private readonly watchers = new Map<EventQueue<MeshEvent>, string>()
+  private readonly locks: Locks
+  private readonly heartbeats = new Set<Heartbeat>()
+  /** Rejecters of pending `waitFor` calls, run on close. */
+  private readonly waiters = new Set<() => void>()
+  private timer: NodeJS.Timeout | undefined
+  private timerAt = Infinity
+  private closing: Promise<void> | undefined
+
+  private constructor (name: string, store: Store, node: MeshNode, options: MeshOptions, maxLeaseTtlMs: number) {
+    this.name = name
+    this.store = store
+    this.node = node
+    this.libp2p = node.libp2p
+    store.onDeadline = (at) => { this.arm(at) }
+    this.locks = new Locks({
+      store,
+      selfId: store.node,
+      quorum: options.quorum,
+      maxLeaseTtlMs,
+      publish: e => { node.publish(e) },
+      request: async (peer, req, signal) => node.leaseRequest(peer, req, signal),
+      meshPeers: () => this.peers(),
+      settleMs: () => Math.min(MAX_SETTLE_MS, Math.max(MIN_SETTLE_MS, node.deliveryBoundMs() ?? MIN_SETTLE_MS)),
+      caughtUp: async () => node.caughtUpWith(CATCH_UP_LIMIT_MS),
+      assertOpen: () => { this.assertOpen() }
+    })
+  }
+
+  /** @internal use {@link createMesh} */
+  static async create (options: MeshOptions = {}): Promise<Mesh> {
+    const name = options.name ?? DEFAULT_MESH_NAME
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256 || name.includes('/')) {
+      throw new InvalidOptionError(`\`name\` must be 1 to 256 characters without "/", got ${JSON.stringify(name)}`)
+    }
+    const syncIntervalMs = checkNumberOption('syncIntervalMs', options.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS, 10, 2 ** 31 - 1, true)
+    const listen = checkAddrs('listen', options.listen ?? DEFAULT_LISTEN)
+    const bootstrap = checkAddrs('bootstrap', options.bootstrap ?? [])
+    const maxLeaseTtlMs = checkNumberOption('maxLeaseTtlMs', options.maxLeaseTtlMs ?? DEFAULT_MAX_LEASE_TTL_MS, 1, 2 ** 31 - 1)
+    checkQuorum(options.quorum)
+    const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
+    // the store's own options (limits, clock) keep their defaults in the store; nothing else passes
+    const { clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes } = options
+    const store = new Store(peerIdFromPrivateKey(privateKey).toString(), {
+      clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes,
+      signer: signerFor(privateKey),
+      verify: peerIdVerifier()
+    })
+    const node = await MeshNode.create({
+      name,
+      listen,
+      bootstrap,
+      mdns: options.mdns ?? true,
+      store,
+      acceptor: new Acceptor(() => store.now(), maxLeaseTtlMs),
+      syncIntervalMs,
+      privateKey,
+      connectionGater: options.connectionGater,
+      psk: options.psk,
+      allowPeers: options.allowPeers
+    })
+    const mesh = new Mesh(name, store, node, options, maxLeaseTtlMs)
+    store.subscribe(e => { mesh.fanOut(e) })
+    return mesh
+  }
+
+  /** The limits this node enforces on keys, values and TTLs. */
+  get limits (): { maxKeyBytes: number, maxValueBytes: number, defaultTtlMs: number, maxTtlMs: number } {
+    return { maxKeyBytes: this.store.maxKeyBytes, maxValueBytes: this.store.maxValueBytes, defaultTtlMs: this.store.defaultTtlMs, maxTtlMs: this.store.maxTtlMs }
+  }
+
+  /** This node's peer id. */
+  get peerId (): string {
+    return this.node.peerId.toString()
+  }
+
+  /** Addresses other nodes can dial, each ending in `/p2p/<peer id>`. */
+  get multiaddrs (): string[] {
+    return this.libp2p.getMultiaddrs().map(a => a.toString())
+  }
+
+  /** Writes a value (applied locally at once, then replicated). Overwrites silently and refreshes the TTL. */
+  async set (key: string, value: string | Uint8Array, options: SetOptions = {}): Promise<Entry> {
+    this.assertOpen()
+    const entry = this.store.set(key, value, options.ttl)
+    this.node.publish(entry)
+    return entry
+  }
+
+  /** The live entry of a key, from local state; undefined when absent, deleted or expired. */
+  get (key: string): Entry | undefined {
+    return this.store.get(key)
+  }
+
+  /** Whether a key has a live value. */
+  has (key: string): boolean {
+    return this.store.get(key) !== undefined
+  }
+
+  /** Deletes a key: a tombstone write that loses to any later write. Resolves with the tombstone. */
+  async delete (key: string): Promise<Entry> {
+    this.assertOpen()
+    const tombstone = this.store.delete(key)
+    this.node.publish(tombstone)
+    return tombstone
+  }
+
+  /** Live keys (and entries) in key order, paginated by `limit` and `cursor`. */
+  list (options: ListOptions = {}): ListPage {
+    const page = this.store.list(options)
+    return page.nextCursor === undefined ? { keys: page.keys, entries: page.entries } : page
+  }
+
+  /** Changes to keys under `prefix` as they happen (local and remote), until `signal` aborts or the mesh closes. */
+  watch (options: WatchOptions = {}): AsyncIterableIterator<MeshEvent> {
+    this.assertOpen()
+    const prefix = options.prefix ?? ''
+    const queue: EventQueue<MeshEvent> = new EventQueue(() => { this.watchers.delete(queue) }, options.signal)
+    this.watchers.set(queue, prefix)
+    return queue
+  }
+
+  /** Resolves with the key's entry as soon as it is live (at once if it already is). */
+  async waitFor (key: string, options: WaitOptions = {}): Promise<Entry> {
+    this.assertOpen()
+    checkKey(key, this.store.maxKeyBytes)
+    const now = this.store.get(key)
+    if (now !== undefined) return now
+    const { signal, timeout } = options
+    if (timeout !== undefined) checkNumberOption('timeout', timeout, 0, 2 ** 31 - 1)
+    if (signal?.aborted === true) throw new AbortError(`waitFor(${JSON.stringify(key)}) was aborted`)
+    return new Promise<Entry>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const done = (): void => {
+        unsubscribe()
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        this.waiters.delete(onClose)
+      }
+      const onAbort = (): void => { done(); reject(new AbortError(`waitFor(${JSON.stringify(key)}) was aborted`)) }
+      const onClose = (): void => { done(); reject(new MeshClosedError('the mesh closed while waiting')) }
+      const unsubscribe = this.store.subscribe(e => {
+        if (e.key === key && e.type === 'set') { done(); resolve(e.entry) }
+      })
+      if (timeout !== undefined) {
+        timer = setTimeout(() => { done(); reject(new WaitTimeoutError(`waitFor(${JSON.stringify(key)}) timed out after ${timeout} ms`)) }, timeout)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.waiters.add(onClose)
+    })
+  }
+
+  // ---- locks, leaders, presence -------------------------------------------------------------
+
+  /**
+   * Acquires a lock: resolves with a Lease (fencing `token`, `signal`, `renew`, `release`).
+   * Without `wait` it fails at once with LockUnavailableError while another owner holds it.
+   */
+  async lock (name: string, options: LockOptions = {}): Promise<Lease> {
+    return this.locks.lock(name, options)
+  }
+
+  /** Releases `name` held by `owner` (who need not hold a Lease object here). Anyone else: NotLockHolderError. */
+  async unlock (name: string, options: { owner?: string } = {}): Promise<void> {
+    await this.locks.unlock(name, options.owner ?? this.peerId)
+  }
+
+  /** Who holds a lock now: `{ held, owner, token, expiresAt, since }` or `{ held: false }`. */
+  lockStatus (name: string): LockStatus {
+    return this.locks.status(name)
+  }
+
+  /** Campaigns for leadership of `group`; resolves when this node leads (auto-renewing). ElectionLostError while another leader is live, unless `wait`. */
+  async elect (group: string, options: ElectOptions = {}): Promise<Leadership> {
+    return elect(this.locks, group, options)
+  }
+
+  /** The id of the live leader of `group`, or undefined. */
+  leader (group: string): string | undefined {
+    return leaderOf(this.locks, group)
+  }
+
+  /** Announces presence: rewrites a short-TTL key every `interval` until `stop()`. */
+  heartbeat (id: string, options: HeartbeatOptions = {}): Heartbeat {
+    this.assertOpen()
+    const hb = heartbeat(this.store, e => { this.node.publish(e) }, id, options)
+    this.heartbeats.add(hb)
+    return hb
+  }
+
+  /** Live presence entries whose id starts with `prefix`. */
+  members (prefix = ''): Member[] {
+    return members(this.store, prefix)
+  }
+
+  /** Secure-relay drops: encrypted here, stored by the mesh as ciphertext only. */
+  get drops (): Drops {
+    this._drops ??= new Drops({
+      set: async (key, value, options) => this.set(key, value, options),
+      get: key => this.get(key),
+      delete: async key => this.delete(key),
+      waitFor: async (key, options) => this.waitFor(key, options),
+      list: options => this.list(options),
+      watch: options => this.watch(options)
+    })
+    return this._drops
+  }
+
+  private _drops: Drops | undefined
+
+  /** Peer ids of connected peers in this mesh. */
+  peers (): string[] {
+    return this.node.meshPeers().map(p => p.toString())
+  }
+
+  /** Dials a peer by multiaddr (ending in `/p2p/<peer id>`); resolves with its peer id. */
+  async dial (addr: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    this.assertOpen()
+    return (await this.node.dial(addr, options)).toString()
+  }
+
+  /** Runs one anti-entropy round with a connected peer now (they also run on their own). */
+  async sync (peerId: string, options: { signal?: AbortSignal } = {}): Promise<SyncResult | undefined> {
+    this.assertOpen()
+    return this.node.syncWith(peerIdFromString(peerId), options)
+  }
+
+  /** Publishes queued writes now (they go out within a millisecond anyway). */
+  async flush (): Promise<void> {
+    await this.node.flush()
+  }
+
+  /** Counters of state, traffic, rejections and sync. */
+  stats (): MeshStats {
+    return statsOf(this.store, this.node)
+  }
+
+  /** Flushes gossip, leaves the mesh, ends every watch and wait. Idempotent. */
+  async close (): Promise<void> {
+    this.closing ??= (async () => {
+      clearTimeout(this.timer)
+      for (const hb of this.heartbeats) hb.stop({ leave: true })
+      this.locks.closeAll()
+      await this.node.stop()
+      this.store.close()
+      for (const w of [...this.watchers.keys()]) w.end()
+      for (const fn of [...this.waiters]) fn()
+    })()
+    return this.closing
+  }
+
+  private assertOpen (): void {
+    if (this.closing !== undefined) throw new MeshClosedError('the mesh is closed')
+  }
+
+  private fanOut (e: StoreEvent): void {
+    if (this.watchers.size === 0) return
+    const event: MeshEvent = { type: e.type, key: e.key, entry: e.entry, local: e.local }
+    // `@` keys (meshkv's own, peers' owned namespaces) reach only watchers that ask for them
+    const namespaced = e.key.charCodeAt(0) === 64
+    for (const [w, prefix] of this.watchers) {
+      if (e.key.startsWith(prefix) && (!namespaced || prefix.startsWith('@'))) w.push(event)
+    }
+  }
+
+  /** Arms the expiry timer for `at` if that is earlier than the one armed. */
+  private arm (at: number): void {
+    if (at >= this.timerAt || this.closing !== undefined) return
+    clearTimeout(this.timer)
+    this.timerAt = at
+    const delay = Math.min(Math.max(at - this.store.now(), 0), 2 ** 31 - 1)
+    this.timer = setTimeout(() => {
+      this.timerAt = Infinity
+      this.store.tick()
+      const next = this.store.nextDeadline()
+      if (next !== undefined) this.arm(next)
+    }, delay)
+    this.timer.unref()
+  }
+}

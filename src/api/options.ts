@@ -1,0 +1,62 @@
+/**
+ * The options of `createMesh`, their defaults, and their validation.
+ */
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+import { InvalidOptionError } from '../core/errors.js'
+import { checkNumberOption } from '../core/limits.js'
+import type { StoreOptions } from '../core/store.js'
+import type { QuorumOptions } from '../features/locks/locks.js'
+
+/** @default 'default' */
+export const DEFAULT_MESH_NAME = 'default'
+/** @default ['/ip4/0.0.0.0/tcp/0'] */
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+
+/** Every option is optional. The store's limits and clock (StoreOptions) keep their defaults there. */
+export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' | 'maxKeyBytes' | 'maxValueBytes' | 'defaultTtlMs' | 'maxTtlMs' | 'tombstoneGraceMs' | 'maxEntries' | 'maxBytes'> {
+  /** Mesh name: nodes with the same name share one keyspace (one gossipsub topic). @default 'default' */
+  name?: string
+  /** Multiaddrs to listen on. @default ['/ip4/0.0.0.0/tcp/0'] */
+  listen?: string[]
+  /** Multiaddrs (with `/p2p/<peer id>`) of peers to dial at start. @default [] */
+  bootstrap?: string[]
+  /** Find peers on the LAN by multicast DNS. @default true */
+  mdns?: boolean
+  /** Mean interval of periodic anti-entropy rounds (jittered ±20 %), in ms. @default 5_000 */
+  syncIntervalMs?: number
+  /** The node's identity key; a new Ed25519 key when absent. */
+  privateKey?: PrivateKey
+  /** Advanced: a libp2p connection gater (to partition nodes in tests, or to allowlist peers). */
+  connectionGater?: ConnectionGater
+  /**
+   * Quorum mode for locks and elections: a majority of these acceptors must grant every claim.
+   * `{ members: [peerId, …] }` names them; `{ size: N }` says the mesh has N acceptors. Without it
+   * locks default to gossip mode. @default undefined
+   */
+  quorum?: QuorumOptions
+  /** Longest lease TTL in quorum mode; a restarted acceptor grants nothing for this long. @default 60_000 */
+  maxLeaseTtlMs?: number
+  /**
+   * Private mesh: a swarm key (the libp2p pnet file format; `meshkv keygen` makes one). Nodes
+   * without the same key cannot connect at all. @default undefined (an open mesh)
+   */
+  psk?: string | Uint8Array
+  /** Only these peer ids may connect. @default undefined (any peer) */
+  allowPeers?: string[]
+}
+
+export function checkQuorum (q: QuorumOptions | undefined): void {
+  if (q === undefined) return
+  if (q.members !== undefined && (!Array.isArray(q.members) || q.members.length === 0 || q.members.some(m => typeof m !== 'string' || m.length === 0))) {
+    throw new InvalidOptionError(`\`quorum.members\` must be a non-empty array of peer id strings, got ${JSON.stringify(q.members)}`)
+  }
+  if (q.size !== undefined) checkNumberOption('quorum.size', q.size, 1, 1_000)
+  if (q.members === undefined && q.size === undefined) throw new InvalidOptionError('`quorum` needs `members` or `size`, got neither')
+}
+
+export function checkAddrs (name: string, addrs: unknown): string[] {
+  if (!Array.isArray(addrs) || addrs.some(a => typeof a !== 'string' || !a.startsWith('/'))) {
+    throw new InvalidOptionError(`\`${name}\` must be an array of multiaddr strings such as "/ip4/127.0.0.1/tcp/0", got ${JSON.stringify(addrs)}`)
+  }
+  return addrs as string[]
+}

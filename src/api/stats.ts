@@ -1,0 +1,55 @@
+/**
+ * `mesh.stats()`: the store's and the network's counters in one object.
+ */
+import type { Store } from '../core/store.js'
+import type { NetCounters } from '../net/metrics.js'
+import type { MeshNode } from '../net/node.js'
+
+export interface MeshStats {
+  /** Live entries. */
+  entries: number
+  /** Deleted or expired keys kept to stop older versions coming back. */
+  tombstones: number
+  /** Approximate key characters plus value bytes of live entries. */
+  bytes: number
+  /** Peers connected in this mesh. */
+  peers: number
+  /** Root of the state digest: equal on two converged nodes. */
+  digest: string
+  messagesIn: number
+  messagesOut: number
+  entriesIn: number
+  entriesOut: number
+  publishErrors: number
+  /** Network inputs refused, by reason, and their total. */
+  rejected: NetCounters['rejected'] & { total: number }
+  syncs: NetCounters['syncs']
+  /** Remote versions applied, stale, refused for drift, expired here, tombstones purged. */
+  merges: { applied: number, stale: number, drift: number, full: number, forged: number }
+  expired: number
+  purged: number
+  /** Possible resurrections: see docs/semantics.md, "Tombstone grace". */
+  lateArrivals: number
+}
+
+export function statsOf (store: Store, node: MeshNode): MeshStats {
+  const c = node.counters
+  const m = store.counters
+  const rejected = c.rejected
+  return {
+    ...store.stats(),
+    peers: node.meshPeers().length,
+    digest: store.digest.root(),
+    messagesIn: c.messagesIn,
+    messagesOut: c.messagesOut,
+    entriesIn: c.entriesIn,
+    entriesOut: c.entriesOut,
+    publishErrors: c.publishErrors,
+    rejected: { ...rejected, total: Object.values(rejected).reduce((a, b) => a + b, 0) },
+    syncs: { ...c.syncs },
+    merges: { applied: m.applied, stale: m.stale, drift: m.drift, full: m.full, forged: m.forged },
+    expired: m.expired,
+    purged: m.purged,
+    lateArrivals: m.lateArrivals
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * `mesh.drops`: secure-relay drops over the mesh's ordinary writes. The payload is encrypted here,
+ * before anything leaves this process; nodes replicate and store only the ciphertext, under a key
+ * that reveals nothing. Opening with the wrong token finds nothing; a tampered drop fails
+ * authentication; both are named errors, never garbage.
+ */
+import type { Entry } from '../../core/entry.js'
+import {
+  DropNotFoundError, generateDropKeyPair, inboxOf, keysOf, newSecret, openBytes, openWith, publicKeyOf,
+  rendezvousSecret, sealBytes, sealTo, secretOf, tokenOf, type DropKeyPair
+} from './crypto.js'
+import { WaitTimeoutError } from '../../core/errors.js'
+
+export interface SealOptions {
+  /** Milliseconds until the drop self-destructs on every node. @default the mesh's defaultTtlMs */
+  ttl?: number
+  /** The first successful `open` deletes it. @default false */
+  burnAfterRead?: boolean
+}
+
+export interface OpenOptions {
+  /** Wait this many ms for the drop to arrive. @default 0 (fail at once) */
+  wait?: number
+  signal?: AbortSignal
+}
+
+export interface Sealed {
+  /** Where the ciphertext lives (reveals nothing). */
+  key: string
+  expiresAt: number | undefined
+}
+
+/** What drops need from the mesh. */
+export interface DropHost {
+  set: (key: string, value: Uint8Array, options: { ttl?: number }) => Promise<Entry>
+  get: (key: string) => Entry | undefined
+  delete: (key: string) => Promise<Entry>
+  waitFor: (key: string, options: { timeout?: number, signal?: AbortSignal }) => Promise<Entry>
+  list: (options: { prefix: string }) => { entries?: Entry[] }
+  watch: (options: { prefix: string, signal?: AbortSignal }) => AsyncIterable<{ type: string, entry?: Entry }>
+}
+
+const bytes = (p: string | Uint8Array): Uint8Array => typeof p === 'string' ? new TextEncoder().encode(p) : p
+
+export class Drops {
+  constructor (private readonly host: DropHost) {}
+
+  /** A new X25519 key pair for public-key drops (base64url). */
+  static generateKeyPair (): DropKeyPair {
+    return generateDropKeyPair()
+  }
+
+  /** Seals a payload; the token is the only way to find and open it. */
+  async seal (payload: string | Uint8Array, options: SealOptions = {}): Promise<Sealed & { token: string }> {
+    const secret = newSecret()
+    return { token: tokenOf(secret), ...(await this.put(keysOf(secret), payload, options)) }
+  }
+
+  async open (token: string, options: OpenOptions = {}): Promise<Uint8Array> {
+    return this.take(keysOf(secretOf(token)), options)
+  }
+
+  /** Seals under a secret two agents share and a context both know: no token changes hands. */
+  async sealFor (sharedSecret: string | Uint8Array, context: string, payload: string | Uint8Array, options: SealOptions = {}): Promise<Sealed> {
+    return this.put(keysOf(rendezvousSecret(sharedSecret, context)), payload, options)
+  }
+
+  async openFor (sharedSecret: string | Uint8Array, context: string, options: OpenOptions = {}): Promise<Uint8Array> {
+    return this.take(keysOf(rendezvousSecret(sharedSecret, context)), options)
+  }
+
+  /** Seals to a recipient's public key, into its inbox. */
+  async sealTo (recipientPublicKey: string, payload: string | Uint8Array, options: SealOptions = {}): Promise<Sealed> {
+    const { storageKey, sealed } = sealTo(recipientPublicKey, bytes(payload), options.burnAfterRead === true)
+    const e = await this.host.set(storageKey, sealed, { ttl: options.ttl })
+    return { key: storageKey, expiresAt: e.expiresAt }
+  }
+
+  /** Opens every drop in the inbox of the key pair's public key (waiting for one if `wait`), oldest first. */
+  async openWith (privateKey: string, options: OpenOptions = {}): Promise<Uint8Array[]> {
+    const inbox = inboxOf(publicKeyOf(privateKey))
+    let entries = this.host.list({ prefix: inbox }).entries ?? []
+    if (entries.length === 0 && (options.wait ?? 0) > 0) {
+      entries = [await this.waitInbox(inbox, options)]
+    }
+    const out: Array<{ at: string, payload: Uint8Array }> = []
+    for (const e of entries) {
+      const { payload, burnAfterRead } = openWith(privateKey, e.key, e.value)
+      if (burnAfterRead) await this.host.delete(e.key)
+      out.push({ at: e.hlc, payload })
+    }
+    return out.sort((a, b) => a.at < b.at ? -1 : 1).map(x => x.payload)
+  }
+
+  private async put (keys: ReturnType<typeof keysOf>, payload: string | Uint8Array, options: SealOptions): Promise<Sealed> {
+    const e = await this.host.set(keys.storageKey, sealBytes(keys, bytes(payload), options.burnAfterRead === true), { ttl: options.ttl })
+    return { key: keys.storageKey, expiresAt: e.expiresAt }
+  }
+
+  private async take (keys: ReturnType<typeof keysOf>, options: OpenOptions): Promise<Uint8Array> {
+    let e = this.host.get(keys.storageKey)
+    if (e === undefined && (options.wait ?? 0) > 0) {
+      try {
+        e = await this.host.waitFor(keys.storageKey, { timeout: options.wait, signal: options.signal })
+      } catch (err) {
+        if (!(err instanceof WaitTimeoutError)) throw err
+      }
+    }
+    if (e === undefined) throw new DropNotFoundError('no drop for this token: wrong token, expired, or already read')
+    const { payload, burnAfterRead } = openBytes(keys, e.value)
+    if (burnAfterRead) await this.host.delete(keys.storageKey)
+    return payload
+  }
+
+  /** Waits for the first drop to land in an inbox, for at most `options.wait` ms. */
+  private async waitInbox (inbox: string, options: OpenOptions): Promise<Entry> {
+    const timeout = AbortSignal.timeout(options.wait ?? 0)
+    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+    const events = this.host.watch({ prefix: inbox, signal })
+    // it may have landed between the caller's look and the watch starting
+    const already = this.host.list({ prefix: inbox }).entries?.[0]
+    if (already !== undefined) return already
+    for await (const e of events) {
+      if (e.type === 'set' && e.entry !== undefined) return e.entry
+    }
+    throw new DropNotFoundError(options.signal?.aborted === true ? 'aborted while waiting for a drop' : 'no drop arrived in the inbox')
+  }
+}
+

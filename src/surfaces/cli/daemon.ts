@@ -1,0 +1,165 @@
+/**
+ * `meshkv daemon`: one long-running mesh node per user and mesh name, serving the HTTP API on a
+ * Unix socket (and optionally on a TCP port), so shell commands need not join the mesh each time.
+ * Options come from flags, then `MESHKV_*` environment variables, then a JSON config file.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { createMesh, type MeshOptions } from '../../index.js'
+import { createHttpServer } from '../http/server.js'
+import { UsageError } from '../shared/errors.js'
+import { DaemonClient } from '../shared/client.js'
+import { parseDuration } from '../shared/duration.js'
+import { daemonPaths } from '../shared/paths.js'
+
+/** Daemon settings by their flag name (camel-cased), each also `MESHKV_<SNAKE_CASE>` and a config-file key. */
+export interface DaemonSettings {
+  name?: string
+  listen?: string
+  bootstrap?: string
+  mdns?: boolean | string
+  maxDrift?: string
+  maxKeyBytes?: string
+  maxValueBytes?: string
+  defaultTtl?: string
+  maxTtl?: string
+  tombstoneGrace?: string
+  syncInterval?: string
+  quorumMembers?: string
+  quorumSize?: string
+  maxLeaseTtl?: string
+  /** host:port for the HTTP API over TCP (loopback unless httpHost allows more). */
+  http?: string
+  /** Allow binding the TCP API to this non-loopback host (requires a token file). */
+  httpHost?: string
+  tokenFile?: string
+  /** Swarm key file of a private mesh (`meshkv keygen`). */
+  pskFile?: string
+  /** Comma-separated peer ids allowed to connect. */
+  allowPeers?: string
+  config?: string
+}
+
+const KEYS: Array<keyof DaemonSettings> = ['name', 'listen', 'bootstrap', 'mdns', 'maxDrift', 'maxKeyBytes', 'maxValueBytes', 'defaultTtl', 'maxTtl', 'tombstoneGrace', 'syncInterval', 'quorumMembers', 'quorumSize', 'maxLeaseTtl', 'http', 'httpHost', 'tokenFile', 'pskFile', 'allowPeers']
+
+const envName = (key: string): string => 'MESHKV_' + key.replace(/[A-Z]/g, c => '_' + c).toUpperCase()
+
+/** Flags over environment over config file. */
+export function resolveSettings (flags: DaemonSettings, env: NodeJS.ProcessEnv = process.env): DaemonSettings {
+  const file = flags.config ?? env.MESHKV_CONFIG
+  let fromFile: Record<string, unknown> = {}
+  if (file !== undefined) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    } catch (err) {
+      throw new UsageError(`config file ${file} must be a JSON object of daemon settings: ${(err as Error).message}`)
+    }
+  }
+  const out: DaemonSettings = {}
+  for (const k of KEYS) {
+    const v = flags[k] ?? env[envName(k)] ?? fromFile[k]
+    if (v !== undefined) (out as Record<string, unknown>)[k] = Array.isArray(v) ? v.join(',') : v
+  }
+  return out
+}
+
+const list = (s: string | undefined): string[] | undefined => s === undefined ? undefined : s.split(',').map(x => x.trim()).filter(x => x !== '')
+const int = (what: string, s: string | undefined): number | undefined => {
+  if (s === undefined) return undefined
+  const n = Number(s)
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${what} must be a non-negative integer, got ${JSON.stringify(s)}`)
+  return n
+}
+const ms = (what: string, s: string | undefined, inf = false): number | undefined => s === undefined ? undefined : parseDuration(what, s, inf)
+
+/** createMesh options from daemon settings. */
+export function meshOptions (s: DaemonSettings): MeshOptions {
+  const members = list(s.quorumMembers)
+  const size = int('--quorum-size', s.quorumSize)
+  return {
+    name: s.name,
+    listen: list(s.listen),
+    bootstrap: list(s.bootstrap),
+    mdns: s.mdns === undefined ? undefined : !(s.mdns === false || s.mdns === 'false' || s.mdns === '0'),
+    maxDriftMs: ms('--max-drift', s.maxDrift),
+    maxKeyBytes: int('--max-key-bytes', s.maxKeyBytes),
+    maxValueBytes: int('--max-value-bytes', s.maxValueBytes),
+    defaultTtlMs: ms('--default-ttl', s.defaultTtl, true),
+    maxTtlMs: ms('--max-ttl', s.maxTtl),
+    tombstoneGraceMs: ms('--tombstone-grace', s.tombstoneGrace),
+    syncIntervalMs: ms('--sync-interval', s.syncInterval, true),
+    quorum: members !== undefined ? { members } : size !== undefined ? { size } : undefined,
+    maxLeaseTtlMs: ms('--max-lease-ttl', s.maxLeaseTtl),
+    psk: s.pskFile === undefined ? undefined : readPsk(s.pskFile),
+    allowPeers: list(s.allowPeers)
+  }
+}
+
+function readPsk (file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new UsageError(`--psk-file ${file} cannot be read: ${(err as Error).message}`)
+  }
+}
+
+function parseHostPort (spec: string): { host: string, port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(spec)
+  if (m === null) throw new UsageError(`--http must be host:port such as 127.0.0.1:7420, got ${JSON.stringify(spec)}`)
+  return { host: m[1] ?? m[2], port: Number(m[3]) }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
+
+/** Runs a daemon in this process until SIGINT/SIGTERM or `POST /v1/shutdown`. */
+export async function runDaemon (flags: DaemonSettings): Promise<void> {
+  const settings = resolveSettings(flags)
+  const name = settings.name ?? 'default'
+  const paths = daemonPaths(name)
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
+  if (await new DaemonClient(paths.socket).healthy()) throw new UsageError(`a daemon for mesh ${name} already runs on ${paths.socket}`)
+  if (existsSync(paths.socket)) rmSync(paths.socket) // stale: nothing answers on it
+
+  let tcp: { host: string, port: number } | undefined
+  let token: string | undefined
+  if (settings.http !== undefined) {
+    tcp = parseHostPort(settings.http)
+    const allowed = settings.httpHost
+    if (!LOOPBACK.has(tcp.host) && tcp.host !== allowed) {
+      throw new UsageError(`--http binds to ${tcp.host}, which is not loopback; pass --http-host ${tcp.host} (with --token-file) to allow it`)
+    }
+    if (settings.tokenFile !== undefined) token = readFileSync(settings.tokenFile, 'utf8').trim()
+    if (!LOOPBACK.has(tcp.host) && (token === undefined || token === '')) {
+      throw new UsageError(`an HTTP API bound beyond loopback (${tcp.host}) needs --token-file with a bearer token`)
+    }
+    if (isIP(tcp.host) === 0 && tcp.host !== 'localhost') throw new UsageError(`--http host must be an IP address, got ${tcp.host}`)
+  }
+
+  const mesh = await createMesh(meshOptions({ ...settings, name }))
+  let stopping: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    stopping ??= (async () => {
+      log(`stopping: closing the API, flushing gossip, leaving mesh ${name}`)
+      await Promise.allSettled(servers.map(async s => s.close()))
+      await mesh.close()
+      rmSync(paths.socket, { force: true })
+      rmSync(paths.pid, { force: true })
+      log('stopped')
+    })()
+    return stopping
+  }
+  const servers = [createHttpServer(mesh, { onShutdown: () => { void stop().then(() => process.exit(0)) } })]
+  await servers[0].listen({ path: paths.socket })
+  if (tcp !== undefined) {
+    const server = createHttpServer(mesh, { token })
+    servers.push(server)
+    await server.listen({ host: tcp.host, port: tcp.port })
+  }
+  writeFileSync(paths.pid, String(process.pid))
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { void stop().then(() => process.exit(0)) })
+  log(`mesh ${name}: peer ${mesh.peerId}, listening on ${mesh.multiaddrs.join(' ')}; API on ${paths.socket}${tcp !== undefined ? ` and http://${tcp.host}:${tcp.port}` : ''}`)
+}
+
+function log (line: string): void {
+  process.stderr.write(`${new Date().toISOString()} meshkv daemon: ${line}\n`)
+}

@@ -1,0 +1,105 @@
+/**
+ * REPRAM-compatible data endpoints (`/v1/data/{key}`, `/v1/keys`) and meshkv's extensions to them
+ * (delete, set-if-absent, wait, watch).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Entry } from '../../core/entry.js'
+import type { Mesh } from '../../api/mesh.js'
+import { ConflictError, NotFoundError, UsageError } from '../shared/errors.js'
+import { intParam, sse } from './server.js'
+
+/** The key of a `/v1/data/{key}` URL, percent-decoded (keys may contain `/`). */
+function keyOf (req: FastifyRequest): string {
+  const path = (req.raw.url ?? '').split('?')[0]
+  const raw = path.slice(path.indexOf('/v1/data/') + '/v1/data/'.length)
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw new UsageError(`the key in the URL is not valid percent-encoding: ${raw.slice(0, 64)}`)
+  }
+}
+
+/** REPRAM's headers for an entry: creation time, remaining and original TTL in seconds. */
+function entryHeaders (reply: FastifyReply, e: Entry, now: number): void {
+  void reply.header('x-created-at', new Date(e.wall).toISOString())
+  void reply.header('x-hlc', e.hlc)
+  void reply.header('x-origin', e.origin)
+  if (e.expiresAt !== undefined) {
+    void reply.header('x-remaining-ttl', String(Math.max(0, Math.ceil((e.expiresAt - now) / 1000))))
+    void reply.header('x-original-ttl', String(Math.round((e.expiresAt - e.wall) / 1000)))
+  }
+}
+
+function entryJson (e: Entry): Record<string, unknown> {
+  return { key: e.key, hlc: e.hlc, created_at: e.wall, expires_at: e.expiresAt ?? null, origin: e.origin }
+}
+
+export function registerDataRoutes (app: FastifyInstance, mesh: Mesh): void {
+  const found = (req: FastifyRequest): Entry => {
+    const key = keyOf(req)
+    const e = mesh.get(key)
+    if (e === undefined) throw new NotFoundError(`key ${JSON.stringify(key)} not found`)
+    return e
+  }
+
+  // PUT: raw body; TTL in seconds from ?ttl= or X-TTL; ?if_absent=1 refuses an existing key (409)
+  app.put('/v1/data/*', async (req, reply) => {
+    const key = keyOf(req)
+    const q = req.query as Record<string, string | undefined>
+    const ttlText = q.ttl ?? req.headers['x-ttl']
+    const ttlSeconds = ttlText === 'inf' ? Infinity : intParam('ttl', ttlText)
+    if (ttlSeconds === 0) throw new UsageError('`ttl` must be at least 1 second, got 0')
+    if ((q.if_absent === '1' || q.if_absent === 'true') && mesh.has(key)) throw new ConflictError(`key ${JSON.stringify(key)} already exists`)
+    const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0)
+    const e = await mesh.set(key, body, { ttl: ttlSeconds === undefined ? undefined : ttlSeconds * 1000 })
+    void reply.code(201)
+    return entryJson(e)
+  })
+
+  app.get('/v1/data/*', async (req, reply) => {
+    const e = found(req)
+    entryHeaders(reply, e, Date.now())
+    void reply.type('application/octet-stream')
+    return Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength)
+  })
+
+  app.head('/v1/data/*', async (req, reply) => {
+    entryHeaders(reply, found(req), Date.now())
+    return reply.code(200).send()
+  })
+
+  app.delete('/v1/data/*', async (req, reply) => {
+    const key = keyOf(req)
+    const existed = mesh.has(key)
+    await mesh.delete(key)
+    return reply.code(existed ? 204 : 404).send(existed ? undefined : { error: `key ${JSON.stringify(key)} not found`, name: 'NotFoundError', hint: 'it was already absent; a tombstone was written anyway', exitCode: 1 })
+  })
+
+  app.get('/v1/keys', async (req) => {
+    const q = req.query as Record<string, string | undefined>
+    const page = mesh.list({ prefix: q.prefix, limit: intParam('limit', q.limit), cursor: q.cursor })
+    return page.nextCursor === undefined ? { keys: page.keys } : { keys: page.keys, next_cursor: page.nextCursor }
+  })
+
+  // waits until the key is live, then answers like GET; 408 after ?timeout= ms
+  app.get('/v1/wait/*', async (req, reply) => {
+    const path = (req.raw.url ?? '').split('?')[0]
+    const key = decodeURIComponent(path.slice(path.indexOf('/v1/wait/') + '/v1/wait/'.length))
+    const q = req.query as Record<string, string | undefined>
+    const controller = new AbortController()
+    req.raw.on('close', () => controller.abort())
+    const e = await mesh.waitFor(key, { timeout: intParam('timeout', q.timeout), signal: controller.signal })
+    entryHeaders(reply, e, Date.now())
+    void reply.type('application/octet-stream')
+    return Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength)
+  })
+
+  // server-sent events: one `change` event per set, delete or expire under ?prefix=
+  app.get('/v1/watch', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>
+    const stream = sse(req, reply)
+    for await (const e of mesh.watch({ prefix: q.prefix ?? '', signal: stream.signal })) {
+      stream.send('change', { type: e.type, key: e.key, value: e.type === 'set' ? e.entry?.text() : undefined, hlc: e.entry?.hlc, expires_at: e.entry?.expiresAt ?? null, origin: e.entry?.origin, local: e.local })
+    }
+  })
+}

@@ -1,0 +1,127 @@
+/**
+ * The HTTP API over a Mesh: REPRAM-compatible data endpoints plus extensions for delete, watch
+ * (server-sent events), locks, leaders, presence and metrics. A thin shell: every route calls the
+ * Mesh API and maps its named errors through one table (errors.ts).
+ */
+import { timingSafeEqual } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Mesh } from '../../api/mesh.js'
+import { errorBody, UnauthorizedError, UsageError } from '../shared/errors.js'
+import { registerCoordinationRoutes } from './routes-coordination.js'
+import { registerDataRoutes } from './routes-data.js'
+import { metricsText } from './metrics.js'
+
+export interface HttpOptions {
+  /** Bearer token every request must carry (required when listening beyond loopback). */
+  token?: string
+  /** Called by `POST /v1/shutdown` (the daemon's stop). */
+  onShutdown?: () => void
+}
+
+export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    exposeHeadRoutes: false,
+    bodyLimit: mesh.limits.maxValueBytes + 64 * 1024,
+    // malformed URLs and the like, refused before any route runs: the same JSON shape
+    frameworkErrors: (err, _req, reply) => { void (reply as FastifyReply).code(400).send({ error: err.message, name: 'UsageError', hint: 'see docs/http.md', exitCode: 2 }) }
+  })
+  // bodies are opaque bytes; JSON routes parse their own (so a bad body is a 400 from us)
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
+
+  if (options.token !== undefined) {
+    const expected = Buffer.from(`Bearer ${options.token}`)
+    app.addHook('onRequest', async (req) => {
+      const got = Buffer.from(req.headers.authorization ?? '')
+      if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new UnauthorizedError('missing or wrong bearer token')
+    })
+  }
+
+  app.setErrorHandler((err: Error & { code?: string, statusCode?: number }, _req, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      void reply.code(413).send({ error: err.message, name: 'ValueTooLargeError', hint: `values are limited to ${mesh.limits.maxValueBytes} bytes`, exitCode: 2 })
+      return
+    }
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 && err.code?.startsWith('FST_') === true) {
+      void reply.code(err.statusCode).send({ error: err.message, name: 'UsageError', hint: 'see docs/http.md', exitCode: 2 })
+      return
+    }
+    const { status, body } = errorBody(err)
+    void reply.code(status).send(body)
+  })
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: `no route ${req.method} ${req.url}`, name: 'NotFoundError', hint: 'see docs/http.md', exitCode: 1 })
+  })
+
+  app.get('/v1/health', async () => ({ status: 'ok', mesh: mesh.name, peer_id: mesh.peerId }))
+  app.get('/v1/status', async () => statusOf(mesh))
+  app.get('/v1/peers', async () => ({ peers: mesh.peers() }))
+  app.get('/v1/metrics', async (_req, reply) => {
+    void reply.type('text/plain; version=0.0.4; charset=utf-8')
+    return metricsText(mesh)
+  })
+  app.post('/v1/shutdown', async () => {
+    setImmediate(() => options.onShutdown?.())
+    return { status: 'stopping' }
+  })
+  registerDataRoutes(app, mesh)
+  registerCoordinationRoutes(app, mesh)
+  return app
+}
+
+/** What `meshkv status` and `GET /v1/status` print. */
+export function statusOf (mesh: Mesh): Record<string, unknown> {
+  const s = mesh.stats()
+  return {
+    mesh: mesh.name,
+    peer_id: mesh.peerId,
+    addresses: mesh.multiaddrs,
+    peers: mesh.peers(),
+    entries: s.entries,
+    tombstones: s.tombstones,
+    bytes: s.bytes,
+    digest: s.digest,
+    sync: s.syncs,
+    rejected: s.rejected,
+    messages: { in: s.messagesIn, out: s.messagesOut }
+  }
+}
+
+/** Parses a JSON request body (empty: {}); a bad one is a 400. */
+export function jsonBody (req: FastifyRequest): Record<string, unknown> {
+  const raw = req.body as Buffer | undefined
+  if (raw === undefined || raw.length === 0) return {}
+  try {
+    const v = JSON.parse(raw.toString('utf8')) as unknown
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object')
+    return v as Record<string, unknown>
+  } catch (err) {
+    throw new UsageError(`request body must be a JSON object: ${(err as Error).message}`)
+  }
+}
+
+/** A non-negative integer from a query string or header, or undefined when absent. */
+export function intParam (name: string, value: unknown): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0 || !Number.isInteger(n)) throw new UsageError(`\`${name}\` must be a non-negative integer, got ${JSON.stringify(value)}`)
+  return n
+}
+
+/** Starts a server-sent events response; returns a writer and a promise that settles when the client goes. */
+export function sse (req: FastifyRequest, reply: FastifyReply): { send: (event: string, data: unknown) => void, closed: Promise<void>, signal: AbortSignal } {
+  reply.hijack()
+  const res = reply.raw
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+  res.write(': meshkv\n\n')
+  const controller = new AbortController()
+  const closed = new Promise<void>(resolve => {
+    req.raw.on('close', () => { controller.abort(); resolve() })
+  })
+  return {
+    send: (event, data) => { if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) },
+    closed,
+    signal: controller.signal
+  }
+}

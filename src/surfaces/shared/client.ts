@@ -1,0 +1,171 @@
+/**
+ * The client of a local daemon's HTTP API over its Unix socket: what the CLI and the MCP server
+ * speak. `connect` starts a daemon in the background when none is running.
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, openSync, readFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { DaemonUnavailableError, RemoteError } from './errors.js'
+import { daemonPaths } from './paths.js'
+
+export interface Reply {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+}
+
+export interface RequestOptions {
+  body?: Buffer | string | Record<string, unknown>
+  query?: Record<string, string | number | boolean | undefined>
+  headers?: Record<string, string>
+  signal?: AbortSignal
+}
+
+export class DaemonClient {
+  constructor (readonly socketPath: string) {}
+
+  /** One request; resolves with any status (the caller decides what is an error). */
+  async request (method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+    const { body, headers } = encode(options)
+    return new Promise((resolve, reject) => {
+      const req = request({ socketPath: this.socketPath, method, path: withQuery(path, options.query), headers, signal: options.signal }, res => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+        res.on('error', reject)
+      })
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new DaemonUnavailableError(`no meshkv daemon answers on ${this.socketPath}`) : err)
+      })
+      req.end(body)
+    })
+  }
+
+  /** A request whose 2xx body is JSON; any other status throws a RemoteError keeping the error's name. */
+  async json<T = Record<string, unknown>> (method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const r = await this.request(method, path, options)
+    if (r.status >= 300) throw remoteError(r)
+    return (r.body.length === 0 ? {} : JSON.parse(r.body.toString('utf8'))) as T
+  }
+
+  /** A server-sent events request: calls `onEvent` per event until the stream ends or `signal` aborts. */
+  async events (method: string, path: string, onEvent: (event: string, data: unknown) => void, options: RequestOptions = {}): Promise<void> {
+    const { body, headers } = encode(options)
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: this.socketPath, method, path: withQuery(path, options.query), headers: { ...headers, accept: 'text/event-stream' } }, res => {
+        if ((res.statusCode ?? 0) >= 300) {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => reject(remoteError({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })))
+          return
+        }
+        let buffer = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          buffer += chunk
+          let cut
+          while ((cut = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, cut)
+            buffer = buffer.slice(cut + 2)
+            let event = 'message'
+            const data: string[] = []
+            for (const line of block.split('\n')) {
+              if (line.startsWith('event: ')) event = line.slice(7)
+              else if (line.startsWith('data: ')) data.push(line.slice(6))
+            }
+            if (data.length > 0) onEvent(event, JSON.parse(data.join('\n')))
+          }
+        })
+        res.on('end', () => resolve())
+        res.on('error', reject)
+      })
+      options.signal?.addEventListener('abort', () => { req.destroy(); resolve() }, { once: true })
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (options.signal?.aborted === true) resolve()
+        else reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new DaemonUnavailableError(`no meshkv daemon answers on ${this.socketPath}`) : err)
+      })
+      req.end(body)
+    })
+  }
+
+  async healthy (): Promise<boolean> {
+    try {
+      return (await this.request('GET', '/v1/health')).status === 200
+    } catch {
+      return false
+    }
+  }
+}
+
+function encode (options: RequestOptions): { body: Buffer | undefined, headers: Record<string, string> } {
+  const headers = { ...options.headers }
+  if (options.body === undefined) return { body: undefined, headers }
+  if (Buffer.isBuffer(options.body) || typeof options.body === 'string') {
+    headers['content-type'] ??= 'application/octet-stream'
+    return { body: Buffer.from(options.body), headers }
+  }
+  headers['content-type'] = 'application/json'
+  return { body: Buffer.from(JSON.stringify(options.body)), headers }
+}
+
+function withQuery (path: string, query: RequestOptions['query']): string {
+  if (query === undefined) return path
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v))
+  const s = q.toString()
+  return s === '' ? path : `${path}?${s}`
+}
+
+export function remoteError (r: Reply): RemoteError {
+  let body: Record<string, unknown> = {}
+  try {
+    body = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>
+  } catch {
+    body = { error: r.body.toString('utf8') || `HTTP ${r.status}` }
+  }
+  return new RemoteError(r.status, body)
+}
+
+export interface ConnectOptions {
+  /** Mesh name (one daemon per name). @default $MESHKV_NAME or 'default' */
+  mesh?: string
+  /** Start a daemon in the background when none answers. @default true */
+  autostart?: boolean
+  /** Where to say that a daemon was started. @default stderr */
+  announce?: (line: string) => void
+  env?: NodeJS.ProcessEnv
+}
+
+/** A client of the user's daemon for `mesh`, started in the background (once) if need be. */
+export async function connect (options: ConnectOptions = {}): Promise<DaemonClient> {
+  const env = options.env ?? process.env
+  const mesh = options.mesh ?? env.MESHKV_NAME ?? 'default'
+  const paths = daemonPaths(mesh, env)
+  const client = new DaemonClient(paths.socket)
+  if (await client.healthy()) return client
+  if (options.autostart === false) throw new DaemonUnavailableError(`no meshkv daemon for mesh ${mesh} answers on ${paths.socket}`)
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
+  const log = openSync(paths.log, 'a')
+  const bin = fileURLToPath(new URL('../../../bin/meshkv.js', import.meta.url).href.replace('/dist/bin/', '/bin/'))
+  const child = spawn(process.execPath, [bin, '--mesh', mesh, 'daemon', 'run'], { detached: true, stdio: ['ignore', log, log], env })
+  child.unref()
+  let exited: number | null | undefined
+  child.once('exit', code => { exited = code })
+  const deadline = Date.now() + 20_000
+  while (!(await client.healthy())) {
+    if (exited !== undefined) throw new DaemonUnavailableError(`the daemon exited (code ${exited}) before it answered: ${lastLine(paths.log)}`)
+    if (Date.now() > deadline) throw new DaemonUnavailableError(`a daemon was started (pid ${child.pid}) but did not answer on ${paths.socket} within 20 s; see ${paths.log}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  ;(options.announce ?? (line => process.stderr.write(line + '\n')))(`meshkv: started a daemon for mesh ${mesh} (pid ${child.pid}) on ${paths.socket}`)
+  return client
+}
+
+function lastLine (file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').pop() ?? ''
+  } catch {
+    return `(no log at ${file})`
+  }
+}

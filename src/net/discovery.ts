@@ -5,6 +5,7 @@
 import { bootstrap } from '@libp2p/bootstrap'
 import { mdns } from '@libp2p/mdns'
 import type { Libp2pInit } from 'libp2p'
+import { mdnsServiceTagFor } from './protocols.js'
 
 export interface DiscoveryOptions {
   /** Discover peers on the LAN by multicast DNS. */
@@ -13,12 +14,13 @@ export interface DiscoveryOptions {
   bootstrap: string[]
 }
 
-/** The mDNS service tag meshkv nodes announce, so they find each other and not every libp2p node. */
-export const MDNS_SERVICE_TAG = '_meshkv._udp.local'
-
-export function discovery (options: DiscoveryOptions): NonNullable<Libp2pInit['peerDiscovery']> {
+/**
+ * mDNS announces and queries the mesh's own service tag (`_meshkv-<mesh id>._udp.local`), so a node
+ * finds its own mesh's nodes on the LAN and neither other meshes nor every libp2p node.
+ */
+export function discovery (mesh: string, options: DiscoveryOptions): NonNullable<Libp2pInit['peerDiscovery']> {
   const out: NonNullable<Libp2pInit['peerDiscovery']> = []
-  if (options.mdns) out.push(mdns({ serviceTag: MDNS_SERVICE_TAG }))
+  if (options.mdns) out.push(mdns({ serviceTag: mdnsServiceTagFor(mesh) }))
   if (options.bootstrap.length > 0) out.push(bootstrap({ list: options.bootstrap }))
   return out
 }

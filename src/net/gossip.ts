@@ -17,11 +17,6 @@ export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024
 /** Most entries in one gossip message. */
 export const MAX_BATCH_ENTRIES = 16_384
 
-/** Mesh name to gossipsub topic. */
-export function topicFor (name: string): string {
-  return `/meshkv/1/${name}`
-}
-
 export interface GossipInit {
   pubsub: GossipSub
   topic: string

@@ -1,5 +1,5 @@
 /**
- * `/meshkv/lease/1.0.0`: quorum-mode lease requests, one request and one reply per stream. The
+ * `/meshkv/<mesh id>/lease/1.0.0` (bound to the mesh, see protocols.ts): quorum-mode lease requests, one request and one reply per stream. The
  * serving side is the node's Acceptor; anything malformed is counted and the stream aborted.
  */
 import { lpStream } from '@libp2p/utils'
@@ -8,9 +8,13 @@ import type { Acceptor, GrantKind, GrantReply, GrantRequest } from '../core/acce
 import { InvalidMessageError } from '../core/errors.js'
 import { WIRE_VERSION } from './codec.js'
 import type { NetCounters } from './metrics.js'
+import { protocolFor } from './protocols.js'
 import { LeaseReply, LeaseRequest } from './proto/meshkv.js'
 
-export const LEASE_PROTOCOL = '/meshkv/lease/1.0.0'
+/** The quorum lease protocol id of a mesh. */
+export function leaseProtocolFor (mesh: string): string {
+  return protocolFor(mesh, 'lease', '1.0.0')
+}
 /** A quorum request that takes longer than this counts as refused. @default 2_000 */
 export const DEFAULT_LEASE_REQUEST_TIMEOUT_MS = 2_000
 const MAX_FRAME_BYTES = 4096
@@ -28,19 +32,24 @@ const WIRE_KINDS: Record<GrantKind, LeaseRequest.Kind> = {
 }
 
 export class LeaseProtocol {
+  readonly protocol: string
+
   constructor (
+    mesh: string,
     private readonly libp2p: Libp2p,
     private readonly acceptor: Acceptor,
     private readonly counters: NetCounters,
     private readonly timeoutMs = DEFAULT_LEASE_REQUEST_TIMEOUT_MS
-  ) {}
+  ) {
+    this.protocol = leaseProtocolFor(mesh)
+  }
 
   async start (): Promise<void> {
-    await this.libp2p.handle(LEASE_PROTOCOL, (stream) => this.serve(stream), { maxInboundStreams: 64 })
+    await this.libp2p.handle(this.protocol, (stream) => this.serve(stream), { maxInboundStreams: 64 })
   }
 
   async stop (): Promise<void> {
-    await this.libp2p.unhandle(LEASE_PROTOCOL)
+    await this.libp2p.unhandle(this.protocol)
   }
 
   /** Asks one acceptor. Network failures and timeouts are refusals, never throws. */
@@ -49,7 +58,7 @@ export class LeaseProtocol {
     const s = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
     let stream: Stream | undefined
     try {
-      stream = await this.libp2p.dialProtocol(peer, LEASE_PROTOCOL, { signal: s })
+      stream = await this.libp2p.dialProtocol(peer, this.protocol, { signal: s })
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
       await lp.write(LeaseRequest.encode({ version: WIRE_VERSION, kind: WIRE_KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs }), { signal: s })
       const reply = LeaseReply.decode(await lp.read({ signal: s }))

@@ -17,11 +17,12 @@ import type { Entry } from '../core/entry.js'
 import type { Store } from '../core/store.js'
 import type { DecodeLimits } from './codec.js'
 import { discovery, type DiscoveryOptions } from './discovery.js'
-import { Gossip, MAX_BATCH_ENTRIES, topicFor } from './gossip.js'
+import { Gossip, MAX_BATCH_ENTRIES } from './gossip.js'
 import { LeaseProtocol } from './lease-protocol.js'
 import { allowlistGater, protectorFor } from './trust.js'
 import { createCounters, type NetCounters } from './metrics.js'
-import { SyncService, SYNC_PROTOCOL, type SyncResult } from './sync.js'
+import { topicFor } from './protocols.js'
+import { SyncService, type SyncResult } from './sync.js'
 
 /** @default 5_000 */
 export const DEFAULT_SYNC_INTERVAL_MS = 5_000
@@ -98,9 +99,9 @@ export class MeshNode {
     this.syncIntervalMs = init.syncIntervalMs
     this.bootstrap = init.bootstrap
     this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits })
-    this.sync = new SyncService({ libp2p, store: this.store, counters: this.counters, limits })
+    this.sync = new SyncService({ mesh: init.name, libp2p, store: this.store, counters: this.counters, limits })
     this.acceptor = init.acceptor
-    this.leases = new LeaseProtocol(libp2p, init.acceptor, this.counters)
+    this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters)
     this.sync.onRound = () => {
       if (this.caughtUp) return
       this.caughtUp = true
@@ -132,7 +133,7 @@ export class MeshNode {
       streamMuxers: [yamux()],
       connectionGater: init.allowPeers !== undefined ? allowlistGater(init.allowPeers, init.connectionGater) : init.connectionGater,
       connectionProtector: init.psk !== undefined ? protectorFor(init.psk) : undefined,
-      peerDiscovery: discovery(init),
+      peerDiscovery: discovery(init.name, init),
       services: {
         identify: identify(),
         pubsub: gossipsub({
@@ -171,7 +172,7 @@ export class MeshNode {
     // each pair starts the round (it repairs both directions).
     this.libp2p.addEventListener('peer:identify', (evt) => {
       const { peerId, protocols } = evt.detail
-      if (protocols.includes(SYNC_PROTOCOL) && this.libp2p.peerId.toString() < peerId.toString()) this.syncSoon(peerId)
+      if (protocols.includes(this.sync.protocol) && this.libp2p.peerId.toString() < peerId.toString()) this.syncSoon(peerId)
     })
     pubsub.addEventListener('subscription-change', (evt) => {
       const { peerId, subscriptions } = evt.detail

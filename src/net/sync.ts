@@ -1,5 +1,6 @@
 /**
- * Anti-entropy over a libp2p stream protocol, `/meshkv/sync/1.0.0`. One round, started by the
+ * Anti-entropy over a libp2p stream protocol bound to the mesh, `/meshkv/<mesh id>/sync/1.0.0`
+ * (see protocols.ts). One round, started by the
  * initiator I with responder R:
  *
  *   I → R  DIGEST   I's bucket hashes
@@ -19,9 +20,13 @@ import type { Store } from '../core/store.js'
 import { lookup, plan, summarize } from '../core/sync.js'
 import { fromWire, toWire, WIRE_VERSION, type DecodeLimits } from './codec.js'
 import type { NetCounters } from './metrics.js'
+import { protocolFor } from './protocols.js'
 import { SyncFrame } from './proto/meshkv.js'
 
-export const SYNC_PROTOCOL = '/meshkv/sync/1.0.0'
+/** The anti-entropy protocol id of a mesh. */
+export function syncProtocolFor (mesh: string): string {
+  return protocolFor(mesh, 'sync', '1.0.0')
+}
 /** A sync round that takes longer than this is aborted. @default 30_000 */
 export const DEFAULT_SYNC_TIMEOUT_MS = 30_000
 /** Target size of one frame's entries. */
@@ -35,6 +40,8 @@ const MAX_ROUNDS_PER_PEER = 30
 const ROUND_WINDOW_MS = 10_000
 
 export interface SyncInit {
+  /** The mesh name: the protocol is bound to it. */
+  mesh: string
   libp2p: Libp2p
   store: Store
   counters: NetCounters
@@ -53,6 +60,7 @@ export interface SyncResult {
 type Frames = LengthPrefixedStream<Stream>
 
 export class SyncService {
+  readonly protocol: string
   private readonly libp2p: Libp2p
   private readonly store: Store
   private readonly counters: NetCounters
@@ -68,6 +76,7 @@ export class SyncService {
   private readonly active = new Map<string, { again: boolean }>()
 
   constructor (init: SyncInit) {
+    this.protocol = syncProtocolFor(init.mesh)
     this.libp2p = init.libp2p
     this.store = init.store
     this.counters = init.counters
@@ -77,11 +86,11 @@ export class SyncService {
   }
 
   async start (): Promise<void> {
-    await this.libp2p.handle(SYNC_PROTOCOL, (stream, connection) => this.handle(stream, connection.remotePeer.toString()), { maxInboundStreams: 8 })
+    await this.libp2p.handle(this.protocol, (stream, connection) => this.handle(stream, connection.remotePeer.toString()), { maxInboundStreams: 8 })
   }
 
   async stop (): Promise<void> {
-    await this.libp2p.unhandle(SYNC_PROTOCOL)
+    await this.libp2p.unhandle(this.protocol)
   }
 
   /**
@@ -113,7 +122,7 @@ export class SyncService {
     const signal = this.deadline(outer)
     let stream: Stream | undefined
     try {
-      stream = await this.libp2p.dialProtocol(peer, SYNC_PROTOCOL, { signal })
+      stream = await this.libp2p.dialProtocol(peer, this.protocol, { signal })
       const frames = this.frames(stream)
       this.counters.syncs.initiated++
       await frames.write(SyncFrame.encode({ ...blank(), kind: SyncFrame.Kind.DIGEST, bucketCount: this.store.digest.bucketCount, buckets: toBytes(this.store.digest.snapshot()) }), { signal })

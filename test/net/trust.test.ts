@@ -72,14 +72,14 @@ describe('hostile peers are rate limited', () => {
     const { startMesh } = await import('./helpers.js')
     const { lpStream } = await import('@libp2p/utils')
     const { SyncFrame } = await import('../../src/net/proto/meshkv.js')
-    const { SYNC_PROTOCOL } = await import('../../src/net/sync.js')
+    const { syncProtocolFor } = await import('../../src/net/sync.js')
     nodes = await startMesh(2, { syncIntervalMs: Infinity })
     const [honest, evil] = nodes
     const digest = SyncFrame.encode({ version: 1, kind: SyncFrame.Kind.DIGEST, bucketCount: 1024, buckets: new Uint8Array(8192), diff: [], origins: [], entries: [], want: [], last: false })
     let refused = 0
     for (let i = 0; i < 45; i++) {
       // a hostile peer opening round after round, as fast as it can
-      const stream = await evil.mesh.libp2p.dialProtocol(honest.mesh.libp2p.peerId, SYNC_PROTOCOL)
+      const stream = await evil.mesh.libp2p.dialProtocol(honest.mesh.libp2p.peerId, syncProtocolFor('default'))
       const lp = lpStream(stream)
       try {
         await lp.write(digest)

@@ -30,7 +30,7 @@ export type { ListOptions } from './core/store.js'
 export type { SyncResult } from './net/sync.js'
 export { Entry } from './core/entry.js'
 export {
-  MeshError, InvalidKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
+  MeshError, InvalidKeyError, ReservedKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
   LockUnavailableError, ElectionLostError, StoreFullError, NotLockHolderError, LeaseLostError, type LeaseLossReason
 } from './core/errors.js'

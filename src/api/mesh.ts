@@ -6,7 +6,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
 import type { Entry } from '../core/entry.js'
-import { AbortError, InvalidOptionError, MeshClosedError, WaitTimeoutError } from '../core/errors.js'
+import { AbortError, InvalidOptionError, MeshClosedError, ReservedKeyError, WaitTimeoutError } from '../core/errors.js'
 import { checkKey, checkNumberOption } from '../core/limits.js'
 import { Store, type ListOptions, type StoreEvent } from '../core/store.js'
 import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from '../net/node.js'
@@ -19,7 +19,7 @@ import { statsOf, type MeshStats } from './stats.js'
 const CATCH_UP_LIMIT_MS = 5_000
 import { Drops } from '../features/drops/drops.js'
 import { Acceptor } from '../core/acceptor.js'
-import type { LockStatus } from '../core/lease.js'
+import { isReserved, RESERVED_PREFIX, type LockStatus } from '../core/lease.js'
 import { peerIdVerifier, signerFor } from '../net/trust.js'
 import { elect, leaderOf, type ElectOptions, type Leadership } from '../features/election/election.js'
 import { DEFAULT_MAX_LEASE_TTL_MS, Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions, type QuorumOptions } from '../features/locks/locks.js'
@@ -58,6 +58,13 @@ export interface ListPage {
   entries?: Entry[]
   /** Pass as `cursor` to get the next page; absent on the last page. */
   nextCursor?: string
+}
+
+/** Refuses a public write to a key under `@meshkv/` (only meshkv's features write there). */
+function assertPublic (key: unknown, op: 'set' | 'delete'): void {
+  if (typeof key === 'string' && isReserved(key)) {
+    throw new ReservedKeyError(`cannot ${op} ${JSON.stringify(key.slice(0, 200))}: keys under ${RESERVED_PREFIX} are meshkv's own (lock claims, drops); use the lock and drop APIs`)
+  }
 }
 
 /** A running mesh node. Create one with {@link createMesh}. */
@@ -150,9 +157,18 @@ export class Mesh {
     return this.libp2p.getMultiaddrs().map(a => a.toString())
   }
 
-  /** Writes a value (applied locally at once, then replicated). Overwrites silently and refreshes the TTL. */
+  /**
+   * Writes a value (applied locally at once, then replicated). Overwrites silently and refreshes the TTL.
+   * Keys under `@meshkv/` are meshkv's own (lock claims, drops): ReservedKeyError.
+   */
   async set (key: string, value: string | Uint8Array, options: SetOptions = {}): Promise<Entry> {
     this.assertOpen()
+    assertPublic(key, 'set')
+    return this.write(key, value, options)
+  }
+
+  /** A write by meshkv itself (drops), reserved keys included. */
+  private write (key: string, value: string | Uint8Array, options: SetOptions): Entry {
     const entry = this.store.set(key, value, options.ttl)
     this.node.publish(entry)
     return entry
@@ -168,9 +184,15 @@ export class Mesh {
     return this.store.get(key) !== undefined
   }
 
-  /** Deletes a key: a tombstone write that loses to any later write. Resolves with the tombstone. */
+  /** Deletes a key: a tombstone write that loses to any later write. Resolves with the tombstone. Reserved keys: ReservedKeyError. */
   async delete (key: string): Promise<Entry> {
     this.assertOpen()
+    assertPublic(key, 'delete')
+    return this.erase(key)
+  }
+
+  /** A delete by meshkv itself (a burnt drop), reserved keys included. */
+  private erase (key: string): Entry {
     const tombstone = this.store.delete(key)
     this.node.publish(tombstone)
     return tombstone
@@ -267,9 +289,9 @@ export class Mesh {
   /** Secure-relay drops: encrypted here, stored by the mesh as ciphertext only. */
   get drops (): Drops {
     this._drops ??= new Drops({
-      set: async (key, value, options) => this.set(key, value, options),
+      set: async (key, value, options) => { this.assertOpen(); return this.write(key, value, options) },
       get: key => this.get(key),
-      delete: async key => this.delete(key),
+      delete: async key => { this.assertOpen(); return this.erase(key) },
       waitFor: async (key, options) => this.waitFor(key, options),
       list: options => this.list(options),
       watch: options => this.watch(options)

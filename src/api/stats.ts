@@ -24,8 +24,11 @@ export interface MeshStats {
   /** Network inputs refused, by reason, and their total. */
   rejected: NetCounters['rejected'] & { total: number }
   syncs: NetCounters['syncs']
-  /** Remote versions applied, stale, refused for drift, expired here, tombstones purged. */
-  merges: { applied: number, stale: number, drift: number, full: number, forged: number }
+  /**
+   * Remote versions applied, stale, refused for drift, dropped at capacity, refused as forged
+   * (an owned key without its owner's signature; a lock claim whose token is not its own clock).
+   */
+  merges: { applied: number, stale: number, drift: number, full: number, forged: number, forgedClaims: number }
   expired: number
   purged: number
   /** Possible resurrections: see docs/semantics.md, "Tombstone grace". */
@@ -47,7 +50,7 @@ export function statsOf (store: Store, node: MeshNode): MeshStats {
     publishErrors: c.publishErrors,
     rejected: { ...rejected, total: Object.values(rejected).reduce((a, b) => a + b, 0) },
     syncs: { ...c.syncs },
-    merges: { applied: m.applied, stale: m.stale, drift: m.drift, full: m.full, forged: m.forged },
+    merges: { applied: m.applied, stale: m.stale, drift: m.drift, full: m.full, forged: m.forged, forgedClaims: m.forgedClaims },
     expired: m.expired,
     purged: m.purged,
     lateArrivals: m.lateArrivals

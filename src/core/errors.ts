@@ -17,6 +17,14 @@ export class InvalidKeyError extends MeshError {
   static override name = 'InvalidKeyError'
 }
 
+/**
+ * A public write (set or delete, through the library, HTTP, CLI or MCP) to a key under
+ * `@meshkv/`: those keys hold meshkv's own state (lock claims, drops) and only meshkv writes them.
+ */
+export class ReservedKeyError extends InvalidKeyError {
+  static override name = 'ReservedKeyError'
+}
+
 /** A value is larger than `maxValueBytes`, or of a type that is neither string nor Uint8Array. */
 export class ValueTooLargeError extends MeshError {
   static override name = 'ValueTooLargeError'
@@ -102,4 +110,4 @@ export class InvalidMessageError extends MeshError {
 }
 
 /** Why a network input was rejected (the label under which `stats().rejected` counts it). */
-export type RejectReason = 'malformed' | 'oversized' | 'version' | 'drift' | 'invalid-entry' | 'origin-mismatch' | 'forged' | 'rate-limited'
+export type RejectReason = 'malformed' | 'oversized' | 'version' | 'drift' | 'invalid-entry' | 'origin-mismatch' | 'forged' | 'forged-claim' | 'rate-limited'

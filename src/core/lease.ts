@@ -11,14 +11,25 @@
  * Mode `g` (gossip) claims go through the fold's conflict rule. Mode `q` (quorum) claims were
  * granted by a majority of acceptors before they were written, so the fold accepts them as they
  * are; they only publish the holder to the whole mesh.
+ *
+ * A claim's token must be its entry's own clock: the first write of a claim is stamped with the
+ * token itself, and a renewal or release rewrites it later. So a version whose token is later than
+ * its own HLC, or (unless it is a release) names another node than its origin, was not written by
+ * meshkv: it is no claim (the fold ignores it, and every node refuses it on arrival). A forged
+ * token can then be no later than its writer's clock, which the drift bound keeps near now.
  */
 import type { Entry } from './entry.js'
 import { InvalidKeyError } from './errors.js'
-import { parseTimestamp } from './hlc.js'
+import { compareTimestamps, parseTimestamp } from './hlc.js'
 
 /** Keys under this prefix are meshkv's own (leases, presence); `list` and `watch` hide them unless asked. */
 export const RESERVED_PREFIX = '@meshkv/'
 export const LEASE_PREFIX = `${RESERVED_PREFIX}lease/`
+
+/** Whether a key is meshkv's own (`@meshkv/…`): no public write path may set or delete it. */
+export function isReserved (key: string): boolean {
+  return key.startsWith(RESERVED_PREFIX)
+}
 
 export type LeaseMode = 'gossip' | 'quorum'
 
@@ -58,31 +69,50 @@ export function checkLeaseName (what: 'lock name' | 'owner' | 'group' | 'id', va
 }
 
 /** Claims already read, by entry (entries are immutable): the fold runs on every change to a lock. */
-const parsed = new WeakMap<Entry, Claim | null>()
+const parsed = new WeakMap<Entry, Claim | string>()
 
-/** Reads a claim from one version of its entry; undefined when the key is not a well-formed claim. */
+/** Reads a claim from one version of its entry; undefined when the key is not a well-formed, genuine claim. */
 export function claimOf (e: Entry): Claim | undefined {
-  let c = parsed.get(e)
-  if (c === undefined) parsed.set(e, c = parseClaim(e) ?? null)
-  return c ?? undefined
+  const c = readClaim(e)
+  return typeof c === 'string' ? undefined : c
 }
 
-function parseClaim (e: Entry): Claim | undefined {
+/**
+ * Why a version under `@meshkv/lease/` is not a claim meshkv could have written (malformed key,
+ * no expiry, or a token that is not its own clock); undefined for a genuine claim or any other key.
+ */
+export function forgedClaim (e: Entry): string | undefined {
   if (!e.key.startsWith(LEASE_PREFIX)) return undefined
+  const c = readClaim(e)
+  return typeof c === 'string' ? c : undefined
+}
+
+function readClaim (e: Entry): Claim | string {
+  let c = parsed.get(e)
+  if (c === undefined) parsed.set(e, c = parseClaim(e))
+  return c
+}
+
+function parseClaim (e: Entry): Claim | string {
+  if (!e.key.startsWith(LEASE_PREFIX)) return 'not a lease key'
   const parts = e.key.slice(LEASE_PREFIX.length).split('/')
-  if (parts.length !== 4 || (parts[3] !== 'g' && parts[3] !== 'q')) return undefined
+  if (parts.length !== 4 || (parts[3] !== 'g' && parts[3] !== 'q')) return 'a lease key is <name>/<token>/<owner>/<g|q>'
   const t = parseTimestamp(parts[1])
-  if (t === undefined) return undefined
+  if (t === undefined) return `its token ${JSON.stringify(parts[1].slice(0, 80))} is not an HLC timestamp`
+  // the token is the claim's own first stamp: never later than this version's clock, and (but
+  // for a release, which the owner may make from any node) written by the node it names
+  if (compareTimestamps(t, e) > 0) return `its token ${parts[1]} is later than its own clock ${e.hlc}`
+  if (!e.deleted && t.node !== e.origin) return `its token names node ${t.node} but it was written by ${e.origin}`
   let name: string
   let owner: string
   try {
     name = decodeURIComponent(parts[0])
     owner = decodeURIComponent(parts[2])
   } catch {
-    return undefined
+    return 'its lock name or owner is not valid percent-encoding'
   }
   const end = e.deleted ? e.wall : e.expiresAt
-  if (end === undefined) return undefined // a claim without expiry is malformed: it would hold forever
+  if (end === undefined) return 'it never expires (a claim would hold forever)'
   return { name, mode: parts[3] === 'q' ? 'quorum' : 'gossip', token: parts[1], at: t.wall, owner, end, released: e.deleted }
 }
 

@@ -8,6 +8,7 @@ import { Entry, EMPTY_VALUE, type EntryFields } from './entry.js'
 import { InvalidKeyError, MeshClosedError, StoreFullError } from './errors.js'
 import { hashValue, ownerOf, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
 import { DeadlineHeap } from './heap.js'
+import { forgedClaim } from './lease.js'
 import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
 import { decodeCursor, encodeCursor, KeyIndex } from './key-index.js'
 import {
@@ -62,7 +63,7 @@ export interface StoreEvent {
 }
 
 /** What merging one remote version did. */
-export type MergeOutcome = 'applied' | 'stale' | 'drift' | 'obsolete' | 'full' | 'forged'
+export type MergeOutcome = 'applied' | 'stale' | 'drift' | 'obsolete' | 'full' | 'forged' | 'forged-claim'
 
 export interface ListOptions {
   prefix?: string
@@ -98,6 +99,8 @@ export interface StoreCounters {
   full: number
   /** Remote versions under a peer's namespace without that peer's valid signature. */
   forged: number
+  /** Remote versions under `@meshkv/lease/` that are no genuine claim (a token not its own clock, a malformed key). */
+  forgedClaims: number
 }
 
 const EXPIRE = 0
@@ -115,7 +118,7 @@ export class Store {
   readonly retentionMs: number
   readonly maxEntries: number
   readonly maxBytes: number
-  readonly counters: StoreCounters = { applied: 0, stale: 0, drift: 0, lateArrivals: 0, expired: 0, purged: 0, full: 0, forged: 0 }
+  readonly counters: StoreCounters = { applied: 0, stale: 0, drift: 0, lateArrivals: 0, expired: 0, purged: 0, full: 0, forged: 0, forgedClaims: 0 }
 
   private readonly mergeOrder: ((held: Entry, incoming: Entry) => number) | undefined
   private readonly signer: Signer | undefined
@@ -320,6 +323,10 @@ export class Store {
     if (!verifyOwnership(e, this.verify)) {
       this.counters.forged++
       return 'forged'
+    }
+    if (forgedClaim(e) !== undefined) {
+      this.counters.forgedClaims++
+      return 'forged-claim'
     }
     const held = this.map.get(e.key)
     if (held !== undefined && this.holds(held, e)) {

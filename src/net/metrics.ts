@@ -36,7 +36,7 @@ export function createCounters (): NetCounters {
     entriesIn: 0,
     entriesOut: 0,
     publishErrors: 0,
-    rejected: { malformed: 0, oversized: 0, version: 0, drift: 0, 'invalid-entry': 0, 'origin-mismatch': 0, forged: 0, 'rate-limited': 0 },
+    rejected: { malformed: 0, oversized: 0, version: 0, drift: 0, 'invalid-entry': 0, 'origin-mismatch': 0, forged: 0, 'forged-claim': 0, 'rate-limited': 0 },
     syncs: { initiated: 0, served: 0, failed: 0, inSync: 0, entriesSent: 0, entriesReceived: 0 }
   }
 }

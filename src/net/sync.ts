@@ -196,7 +196,7 @@ export class SyncService {
   private merge (entries: Entry[]): void {
     if (entries.length === 0 || this.store.isClosed) return
     const outcomes = this.store.merge(entries)
-    for (const o of outcomes) if (o === 'drift') this.counters.rejected.drift++
+    for (const o of outcomes) if (o === 'drift' || o === 'forged-claim') this.counters.rejected[o]++
   }
 
   private fail (stream: Stream | undefined, err: unknown): void {

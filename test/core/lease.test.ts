@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Entry } from '../../src/core/entry.js'
 import { formatTimestamp } from '../../src/core/hlc.js'
-import { acceptedClaims, claimKey, claimOf, holderAt, type Claim } from '../../src/core/lease.js'
+import { acceptedClaims, claimKey, claimOf, forgedClaim, holderAt, type Claim } from '../../src/core/lease.js'
 
 const claim = (at: number, owner: string, ttl: number, extra: Partial<Claim> = {}): Claim => ({
   name: 'L', mode: 'gossip', token: formatTimestamp({ wall: at, counter: 0, node: `node-${owner}` }), at, owner, end: at + ttl, released: false, ...extra
@@ -66,5 +66,41 @@ describe('lease fold', () => {
     expect(claimOf(released)).toMatchObject({ end: 5_000, released: true })
     expect(claimOf(new Entry({ key: '@meshkv/lease/x/nope/o/g', value: new Uint8Array(0), wall: 1, counter: 0, origin: 'p', expiresAt: 2 }))).toBeUndefined()
     expect(claimOf(new Entry({ key, value: new Uint8Array(0), wall: 1, counter: 0, origin: 'p' }))).toBeUndefined() // no expiry
+  })
+})
+
+describe('forged claims (a token that is not its entry\'s own clock)', () => {
+  const E = new Uint8Array(0)
+  const entry = (key: string, wall: number, counter: number, origin: string, extra: { expiresAt?: number, deleted?: boolean } = {}): Entry =>
+    new Entry({ key, value: E, wall, counter, origin, expiresAt: extra.deleted === true ? undefined : extra.expiresAt ?? wall + 30_000, deleted: extra.deleted })
+
+  it('a claim is its own first stamp; renewals (later, same node) and releases (later, any node) keep it genuine', () => {
+    const token = formatTimestamp({ wall: 1_000, counter: 3, node: 'peer' })
+    const key = claimKey('deploy', token, 'agent', 'gossip')
+    expect(forgedClaim(entry(key, 1_000, 3, 'peer'))).toBeUndefined()
+    expect(claimOf(entry(key, 9_000, 0, 'peer'))).toMatchObject({ token, at: 1_000, end: 39_000 }) // a renewal
+    expect(claimOf(entry(key, 9_000, 0, 'other-node', { deleted: true }))).toMatchObject({ token, released: true, end: 9_000 }) // unlock from another node
+  })
+
+  it('refuses a token later than the entry\'s clock (the "ffffffffffff0000" attack) or naming another writer', () => {
+    const future = claimKey('deploy', 'ffffffffffff0000-evil', 'mallory', 'quorum')
+    const forged = entry(future, 1_000, 0, 'evil')
+    expect(claimOf(forged)).toBeUndefined()
+    expect(forgedClaim(forged)).toMatch(/later than its own clock/)
+    const stolen = claimKey('deploy', formatTimestamp({ wall: 1_000, counter: 0, node: 'honest' }), 'mallory', 'gossip')
+    expect(forgedClaim(entry(stolen, 2_000, 0, 'evil'))).toMatch(/names node honest but it was written by evil/)
+    expect(forgedClaim(entry('@meshkv/lease/deploy/garbage', 1, 0, 'p'))).toMatch(/<name>\/<token>\/<owner>/)
+    expect(forgedClaim(entry('@meshkv/drop/abc', 1, 0, 'p'))).toBeUndefined() // only lease keys are claims
+  })
+
+  it('a forged claim never blocks the lock: the fold sees only genuine claims', () => {
+    const honest = formatTimestamp({ wall: 1_000, counter: 0, node: 'a' })
+    const versions = [
+      entry(claimKey('L', honest, 'a', 'gossip'), 1_500, 0, 'a', { deleted: true }), // held, then released at 1500
+      entry(claimKey('L', 'ffffffffffff0000-evil', 'mallory', 'quorum'), 1_200, 0, 'evil', { expiresAt: 10_000_000 })
+    ]
+    const claims = versions.map(claimOf).filter((c): c is Claim => c !== undefined)
+    expect(claims.map(c => c.owner)).toEqual(['a'])
+    expect(holderAt(claims, 2_000)).toBeUndefined()
   })
 })

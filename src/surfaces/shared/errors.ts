@@ -13,6 +13,7 @@ export const EXIT = { ok: 0, notFound: 1, usage: 2, error: 3, lockUnavailable: 4
 
 const SHAPES: Record<string, ErrorShape> = {
   InvalidKeyError: { status: 400, exitCode: EXIT.usage, hint: 'keys are non-empty UTF-8 strings without NUL, at most maxKeyBytes long' },
+  ReservedKeyError: { status: 403, exitCode: EXIT.usage, hint: 'keys under @meshkv/ hold meshkv\'s own state (locks, drops): use the lock and drop commands' },
   InvalidValueError: { status: 400, exitCode: EXIT.usage, hint: 'values are strings or bytes' },
   InvalidTtlError: { status: 400, exitCode: EXIT.usage, hint: 'give the TTL as seconds (3600) or with a unit (30s, 10m, 2h), at most maxTtlMs' },
   InvalidOptionError: { status: 400, exitCode: EXIT.usage, hint: 'see --help for the accepted values' },

@@ -89,6 +89,15 @@ describe('meshkv CLI', () => {
     expect(meshkv(envA, 'lock', 'check', 'deploy').code).toBe(1)
   })
 
+  it('refuses to set or delete meshkv\'s own @meshkv/ keys (exit 2, ReservedKeyError)', () => {
+    const forged = meshkv(envA, 'set', '@meshkv/lease/deploy/ffffffffffff0000-evil/mallory/q', '')
+    expect(forged.code).toBe(2)
+    expect(json(forged.stderr)).toMatchObject({ name: 'ReservedKeyError', exitCode: 2 })
+    expect(json(meshkv(envA, 'del', '@meshkv/lease/deploy/ffffffffffff0000-evil/mallory/q').stderr)).toMatchObject({ name: 'ReservedKeyError' })
+    expect(meshkv(envA, 'lock', 'acquire', 'deploy', '--ttl', '5s').code).toBe(0)
+    expect(meshkv(envA, 'lock', 'release', 'deploy').code).toBe(0)
+  })
+
   it('leaders and presence: elect --once, check, resign; heartbeat --once, members', () => {
     expect(meshkv(envA, 'leader', 'elect', 'nightly', '--once', '--ttl', '30s', '--id', 'a1').code).toBe(0)
     expect(meshkv(envA, 'leader', 'elect', 'nightly', '--once', '--id', 'a2').code).toBe(4)

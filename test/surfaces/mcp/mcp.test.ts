@@ -85,6 +85,12 @@ describe('meshkv mcp', () => {
     expect(await call('meshkv_drop_open', { token: sealed.value.token })).toMatchObject({ isError: true, value: { name: 'DropNotFoundError' } })
   })
 
+  it('refuses to store under or delete meshkv\'s own @meshkv/ keys', async () => {
+    const key = '@meshkv/lease/deploy/ffffffffffff0000-evil/mallory/q'
+    expect(await call('meshkv_store', { key, data: '' })).toMatchObject({ isError: true, value: { name: 'ReservedKeyError' } })
+    expect(await call('meshkv_delete', { key })).toMatchObject({ isError: true, value: { name: 'ReservedKeyError' } })
+  })
+
   it('rejects bad arguments as tool errors', async () => {
     const r = await client.callTool({ name: 'meshkv_store', arguments: { data: 5 } }) as ToolResult
     expect(r.isError).toBe(true)

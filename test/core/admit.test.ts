@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { admitBatch } from '../../src/core/admit.js'
+import { Entry } from '../../src/core/entry.js'
+import { InvalidMessageError } from '../../src/core/errors.js'
+import { formatTimestamp, Hlc } from '../../src/core/hlc.js'
+import { claimKey } from '../../src/core/lease.js'
+import { Store } from '../../src/core/store.js'
+
+const now = 1_000_000
+const claim = (key: string, origin: string): Entry => new Entry({ key, value: new Uint8Array(0), wall: now, counter: 0, origin, expiresAt: now + 30_000 })
+
+describe('admission of reserved entries', () => {
+  it('gossip refuses a batch carrying a claim whose token is not its own clock (reason forged-claim)', () => {
+    const hlc = new Hlc('me', { clock: () => now })
+    const genuine = claim(claimKey('L', formatTimestamp({ wall: now, counter: 0, node: 'evil' }), 'mallory', 'gossip'), 'evil')
+    expect(() => { admitBatch([genuine], 'evil', hlc) }).not.toThrow()
+    const forged = claim(claimKey('L', 'ffffffffffff0000-evil', 'mallory', 'quorum'), 'evil')
+    let err: unknown
+    try { admitBatch([genuine, forged], 'evil', hlc) } catch (e) { err = e }
+    expect(err).toBeInstanceOf(InvalidMessageError)
+    expect((err as InvalidMessageError).reason).toBe('forged-claim')
+  })
+
+  it('the store refuses forged claims from any path (anti-entropy relays too) and counts them', () => {
+    const store = new Store('me', { clock: () => now })
+    const forged = claim(claimKey('L', 'ffffffffffff0000-evil', 'mallory', 'quorum'), 'evil')
+    const relayed = claim(claimKey('L', formatTimestamp({ wall: now - 5, counter: 0, node: 'honest' }), 'mallory', 'gossip'), 'evil')
+    expect(store.merge([forged, relayed])).toEqual(['forged-claim', 'forged-claim'])
+    expect(store.counters.forgedClaims).toBe(2)
+    expect(store.version(forged.key)).toBeUndefined()
+  })
+})

@@ -1,0 +1,65 @@
+/**
+ * Lock state cannot be forged: reserved `@meshkv/` keys refuse every public write, and a peer that
+ * bypasses the public API (writing its store directly, publishing the forgery) is refused and
+ * counted by every other node, by gossip and by anti-entropy alike.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Store } from '../../src/core/store.js'
+import type { MeshNode } from '../../src/net/node.js'
+import { LockUnavailableError, ReservedKeyError, type Mesh } from '../../src/index.js'
+import { eventually, startMesh, stopAll, type Node } from './helpers.js'
+
+let nodes: Node[] = []
+afterEach(async () => { await stopAll(nodes); nodes = [] })
+
+const FORGED = '@meshkv/lease/deploy/ffffffffffff0000-evil/mallory/q'
+const internals = (mesh: Mesh): { store: Store, node: MeshNode } => mesh as unknown as { store: Store, node: MeshNode }
+
+describe('reserved keys on real nodes', () => {
+  it('mesh.set and mesh.delete refuse @meshkv/ keys; drops and locks still write there', async () => {
+    nodes = await startMesh(2)
+    const [a, b] = nodes
+    await expect(a.mesh.set(FORGED, '')).rejects.toBeInstanceOf(ReservedKeyError)
+    await expect(a.mesh.set('@meshkv/drop/anything', 'x')).rejects.toBeInstanceOf(ReservedKeyError)
+    await expect(a.mesh.delete(FORGED)).rejects.toBeInstanceOf(ReservedKeyError)
+    expect(a.mesh.lockStatus('deploy').held).toBe(false)
+    const { token } = await a.mesh.drops.seal('secret', { burnAfterRead: true })
+    expect(new TextDecoder().decode(await b.mesh.drops.open(token, { wait: 10_000 }))).toBe('secret')
+    const lease = await a.mesh.lock('deploy', { ttl: 5_000 })
+    await lease.release()
+  })
+
+  it('a peer that bypasses the API cannot block a lock: its forged claim is refused by gossip and by sync, and counted', async () => {
+    nodes = await startMesh(3)
+    const [a, b, evil] = nodes
+    const { store, node } = internals(evil.mesh)
+    // the forger writes its own store and publishes: a claim whose token is above any future one
+    node.publish(store.set(FORGED, '', 3_600_000))
+    await eventually(() => a.mesh.stats().rejected['forged-claim'] >= 1 && b.mesh.stats().rejected['forged-claim'] >= 1, 'gossip refuses the forgery')
+    // anti-entropy relays it too (evil holds it): refused there as well
+    await a.mesh.sync(evil.mesh.peerId)
+    expect(a.mesh.stats().merges.forgedClaims).toBeGreaterThanOrEqual(1)
+    expect(a.mesh.stats().rejected['forged-claim']).toBeGreaterThanOrEqual(2)
+    for (const n of nodes) expect(n.mesh.lockStatus('deploy').held).toBe(false) // not even on the forger's own node
+    // the lock works as if the forgery never happened: acquire, release, acquire by another owner
+    const first = await a.mesh.lock('deploy', { ttl: 10_000, owner: 'alice' })
+    await first.release()
+    await eventually(() => !b.mesh.lockStatus('deploy').held, 'b sees the release')
+    const second = await b.mesh.lock('deploy', { ttl: 10_000, owner: 'bob' })
+    expect(second.token > first.token).toBe(true)
+    await second.release()
+  })
+
+  it('a claim stamped with another node\'s token (a stolen identity) is refused too', async () => {
+    nodes = await startMesh(2)
+    const [a, evil] = nodes
+    const { store, node } = internals(evil.mesh)
+    const t = store.hlc.now()
+    const stolen = `@meshkv/lease/deploy/${t.wall.toString(16).padStart(12, '0')}${t.counter.toString(16).padStart(4, '0')}-${a.mesh.peerId}/alice/g`
+    node.publish(store.set(stolen, '', 60_000))
+    await eventually(() => a.mesh.stats().rejected['forged-claim'] >= 1, 'gossip refuses the stolen token')
+    const lease = await a.mesh.lock('deploy', { ttl: 5_000, owner: 'bob' })
+    expect(lease.owner).toBe('bob')
+    await expect(evil.mesh.lock('deploy', { owner: 'carol' })).rejects.toBeInstanceOf(LockUnavailableError)
+  })
+})

@@ -16,7 +16,7 @@ import type { Acceptor, GrantReply, GrantRequest } from '../core/acceptor.js'
 import type { Entry } from '../core/entry.js'
 import type { Store } from '../core/store.js'
 import type { DecodeLimits } from './codec.js'
-import { discovery, type DiscoveryOptions } from './discovery.js'
+import { discovery, nodeDatastore, peerExchange, type DiscoveryOptions } from './discovery.js'
 import { Gossip, MAX_BATCH_ENTRIES } from './gossip.js'
 import { LeaseProtocol } from './lease-protocol.js'
 import { allowlistGater, protectorFor } from './trust.js'
@@ -134,8 +134,10 @@ export class MeshNode {
       connectionGater: init.allowPeers !== undefined ? allowlistGater(init.allowPeers, init.connectionGater) : init.connectionGater,
       connectionProtector: init.psk !== undefined ? protectorFor(init.psk) : undefined,
       peerDiscovery: discovery(init.name, init),
+      datastore: nodeDatastore(),
       services: {
         identify: identify(),
+        ...peerExchange(init.name, init.syncIntervalMs),
         pubsub: gossipsub({
           globalSignaturePolicy: StrictSign,
           allowPublishToZeroTopicPeers: true,

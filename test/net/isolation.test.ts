@@ -38,7 +38,7 @@ describe('mesh names isolate', () => {
     await eventually(() => a2.mesh.has('a/secret') && a2.mesh.has('a/after') && a2.mesh.lockStatus('a-lock').held, 'a2 gets team-a\'s keys')
     const rounds = a1.mesh.stats().syncs.initiated + a1.mesh.stats().syncs.served
     await eventually(() => a1.mesh.stats().syncs.initiated + a1.mesh.stats().syncs.served >= rounds + 10, 'ten more periodic rounds in team-a')
-    expect(await a2.mesh.sync(a1.mesh.peerId)).toBeDefined()
+    await a2.mesh.sync(a1.mesh.peerId) // a round within the mesh: does not throw
 
     // across meshes: no peer, no round (periodic, on connect, or asked for), no key
     expect(b.mesh.peers()).toEqual([])
@@ -53,6 +53,12 @@ describe('mesh names isolate', () => {
       expect(a.mesh.lockStatus('b-lock').held).toBe(false)
     }
     expect(connected(a1, b)).toBe(true) // still connected: isolation is not by chance of topology
+    // every meshkv stream protocol (sync, lease, the DHT's peer exchange, any added later) is bound to the mesh
+    for (const [n, mesh] of [[a1, 'team-a'], [b, 'team-b']] as const) {
+      const own = n.mesh.libp2p.getProtocols().filter(p => p.startsWith('/meshkv/'))
+      expect(own.length).toBeGreaterThanOrEqual(3)
+      for (const p of own) expect(p.startsWith(`/meshkv/${meshIdFor(mesh)}/`)).toBe(true)
+    }
 
     // quorum grants (after the acceptors' start-up wait of maxLeaseTtlMs): [a1, a2] grant; b, of another mesh, never does
     const held = await a1.mesh.lock('q', { mode: 'quorum', quorum: { members: [a1.mesh.peerId, a2.mesh.peerId] }, ttl: 300, owner: 'a1', wait: 2_000 })

@@ -1,0 +1,51 @@
+import { Key } from 'interface-datastore'
+import { afterEach, describe, expect, it } from 'vitest'
+import { nodeDatastore } from '../../src/net/discovery.js'
+import { eventually, start, stopAll, type Node } from './helpers.js'
+
+let nodes: Node[] = []
+afterEach(async () => { await stopAll(nodes); nodes = [] })
+
+const connected = (x: Node, y: Node): boolean => x.mesh.libp2p.getConnections(y.mesh.libp2p.peerId).length > 0
+
+describe('peers learn each other beyond the bootstrap node', () => {
+  it('B and C bootstrapped only from A connect to each other, and stay a mesh when A leaves', async () => {
+    const opts = { syncIntervalMs: 200 }
+    const a = await start(opts)
+    const b = await start({ ...opts, bootstrap: [a.mesh.multiaddrs[0]] })
+    const c = await start({ ...opts, bootstrap: [a.mesh.multiaddrs[0]] })
+    nodes = [a, b, c]
+    await eventually(() => connected(b, c), 'b and c connect to each other through the mesh\'s DHT', 10_000)
+    await eventually(() => b.mesh.peers().includes(c.mesh.peerId) && c.mesh.peers().includes(b.mesh.peerId), 'b and c see each other in the mesh')
+    await a.mesh.close()
+    nodes = [b, c]
+    await b.mesh.set('after-a-left', 'still a mesh', { ttl: 60_000 })
+    expect((await c.mesh.waitFor('after-a-left', { timeout: 5_000 })).text()).toBe('still a mesh')
+  })
+
+  it('a chain of bootstraps (each node knows only the previous one) becomes a connected mesh that survives losing any middle node', async () => {
+    const opts = { syncIntervalMs: 200 }
+    const chain: Node[] = [await start(opts)]
+    for (let i = 1; i < 5; i++) chain.push(await start({ ...opts, bootstrap: [chain[i - 1].mesh.multiaddrs[0]] }))
+    nodes = chain
+    await eventually(() => chain.every(n => n.mesh.peers().length === chain.length - 1), 'every node knows every other', 10_000)
+    const [first, middle, last] = [chain[0], chain[2], chain[4]]
+    await middle.mesh.close()
+    nodes = chain.filter(n => n !== middle)
+    await last.mesh.set('across', 'the gap', { ttl: 60_000 })
+    expect((await first.mesh.waitFor('across', { timeout: 5_000 })).text()).toBe('the gap')
+  })
+})
+
+describe('the node datastore', () => {
+  it('keeps the peer store and discards the DHT\'s value and provider records', async () => {
+    const ds = nodeDatastore()
+    const bytes = new Uint8Array([1, 2, 3])
+    await ds.put(new Key('/peers/abc'), bytes)
+    await ds.put(new Key('/dht/record/abc'), bytes)
+    await ds.put(new Key('/dht/provider/abc/def'), bytes)
+    expect(await ds.has(new Key('/peers/abc'))).toBe(true)
+    expect(await ds.has(new Key('/dht/record/abc'))).toBe(false)
+    expect(await ds.has(new Key('/dht/provider/abc/def'))).toBe(false)
+  })
+})

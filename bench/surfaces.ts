@@ -1,6 +1,7 @@
 /**
  * The surfaces: a CLI command end to end against a running daemon (`meshkv get`, a process start
- * each) beside `redis-cli GET`, and HTTP PUT/GET latency beside Redis SET/GET from Node.
+ * each) beside `redis-cli GET`, the hot commands' start-up beside a bare `node -e 0`, and HTTP
+ * PUT/GET latency beside Redis SET/GET from Node.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -8,6 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMesh } from '../src/index.js'
 import { createHttpServer } from '../src/surfaces/http/server.js'
+import { DaemonClient, type RequestOptions } from '../src/surfaces/shared/client.js'
+import { daemonPaths } from '../src/surfaces/shared/paths.js'
 import { freePort } from './locks.js'
 import { summary } from './stats.js'
 
@@ -25,7 +28,93 @@ function timeCommand (cmd: string, args: string[], env: NodeJS.ProcessEnv, round
   return summary(samples)
 }
 
+/** The hot commands, in an order each leaves the next to succeed (exit 0) on every round. */
+const HOT_COMMANDS: Record<string, string[]> = {
+  set: ['set', 'bench:hot', 'value-of-32-bytes-0123456789abcd', '--ttl', '1h'],
+  get: ['get', 'bench:hot', '--format', 'value'],
+  exists: ['exists', 'bench:hot'],
+  del: ['del', 'bench:hot'],
+  'lock acquire': ['lock', 'acquire', 'bench:lock', '--owner', 'bench', '--ttl', '30s'],
+  'lock release': ['lock', 'release', 'bench:lock', '--owner', 'bench']
+}
+
+/** The request each hot command sends, timed in process: the daemon's share of a command. */
+const HOT_REQUESTS: Record<string, [string, string, RequestOptions]> = {
+  set: ['PUT', '/v1/data/bench%3Ahot', { body: Buffer.from('value-of-32-bytes-0123456789abcd'), query: { ttl: 3600 } }],
+  get: ['GET', '/v1/data/bench%3Ahot', {}],
+  exists: ['HEAD', '/v1/data/bench%3Ahot', {}],
+  del: ['DELETE', '/v1/data/bench%3Ahot', {}],
+  'lock acquire': ['POST', '/v1/locks/bench%3Alock/acquire', { body: { owner: 'bench', ttl: 30_000 } }],
+  'lock release': ['POST', '/v1/locks/bench%3Alock/release', { body: { owner: 'bench' } }]
+}
+
+export interface StartupFigures {
+  /** `node -e 0`, measured interleaved with the commands */
+  node: Figures
+  commands: Record<string, Figures>
+  /** each command's median over the bare start's median */
+  ratios: Record<string, number>
+  worst: { command: string, ratio: number }
+  /** the same requests sent in process (no process start): what the daemon takes */
+  daemon: Record<string, Figures>
+  /** (command - daemon) / node, medians: the start-up alone (a gossip lock acquire waits >= 50 ms in the daemon) */
+  startupRatios: Record<string, number>
+}
+
+/**
+ * hyperfine's way, in process: each hot command spawned `rounds` times (after 3 warm-up rounds),
+ * through the daemon on its Unix socket, interleaved with a bare `node -e 0` so both see the same
+ * machine; medians and their ratio.
+ */
+async function benchStartup (bin: string, env: NodeJS.ProcessEnv, rounds: number): Promise<StartupFigures> {
+  const samples: Record<string, number[]> = { node: [] }
+  for (const name of Object.keys(HOT_COMMANDS)) samples[name] = []
+  const time = (args: string[]): number => {
+    const t = performance.now()
+    const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' })
+    const ms = performance.now() - t
+    if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr}`)
+    return ms
+  }
+  for (let i = 0; i < rounds + 3; i++) {
+    const node = time(['-e', '0'])
+    if (i >= 3) samples.node.push(node)
+    for (const [name, args] of Object.entries(HOT_COMMANDS)) {
+      const ms = time([bin, ...args])
+      if (i >= 3) samples[name].push(ms)
+    }
+  }
+  const node = summary(samples.node)
+  const commands: Record<string, Figures> = {}
+  const ratios: Record<string, number> = {}
+  let worst = { command: '', ratio: 0 }
+  for (const name of Object.keys(HOT_COMMANDS)) {
+    commands[name] = summary(samples[name])
+    ratios[name] = commands[name].p50 / node.p50
+    if (ratios[name] > worst.ratio) worst = { command: name, ratio: ratios[name] }
+  }
+  const client = new DaemonClient(daemonPaths('default', env).socket)
+  const served: Record<string, number[]> = {}
+  for (const name of Object.keys(HOT_REQUESTS)) served[name] = []
+  for (let i = 0; i < rounds + 3; i++) {
+    for (const [name, [method, path, options]] of Object.entries(HOT_REQUESTS)) {
+      const t = performance.now()
+      const r = await client.request(method, path, options)
+      if (i >= 3) served[name].push(performance.now() - t)
+      if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${r.body.toString('utf8')}`)
+    }
+  }
+  const daemon: Record<string, Figures> = {}
+  const startupRatios: Record<string, number> = {}
+  for (const name of Object.keys(HOT_REQUESTS)) {
+    daemon[name] = summary(served[name])
+    startupRatios[name] = (commands[name].p50 - daemon[name].p50) / node.p50
+  }
+  return { node, commands, ratios, worst, daemon, startupRatios }
+}
+
 export interface SurfaceFigures {
+  startup: StartupFigures
   cliGet: Figures
   redisCliGet?: Figures
   httpPut: Figures
@@ -40,12 +129,13 @@ export async function benchSurfaces (rounds: number): Promise<SurfaceFigures> {
   const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { encoding: 'utf8' })
   if (build.status !== 0) throw new Error(`build failed: ${build.stdout}`)
   const dir = mkdtempSync(join(tmpdir(), 'meshkv-bench-'))
-  const env = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0' }
+  const env = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_CLI_PATH: undefined }
   const bin = join(ROOT, 'bin', 'meshkv.js')
   const out: Partial<SurfaceFigures> = {}
   try {
     spawnSync(process.execPath, [bin, 'set', 'bench:key', 'value-of-32-bytes-0123456789abcd', '--ttl', '1h'], { env })
     out.cliGet = timeCommand(process.execPath, [bin, 'get', 'bench:key', '--format', 'value'], env, rounds)
+    out.startup = await benchStartup(bin, env, rounds)
   } finally {
     spawnSync(process.execPath, [bin, 'daemon', 'stop'], { env })
     rmSync(dir, { recursive: true, force: true })

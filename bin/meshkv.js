@@ -1,43 +1,74 @@
 #!/usr/bin/env node
-// The meshkv command. Runs the compiled CLI (dist/, built by `npm ci` via the prepare script)
-// when it is at least as new as the sources, else the TypeScript sources through tsx.
+// The meshkv command. The hot commands (get, set, exists, del, lock acquire|release) go through a
+// fast path (src/surfaces/cli/fast.ts) that loads no argument parser and sends one request to the
+// daemon; everything else, and anything the fast path does not recognise, goes to the full
+// commander program (src/surfaces/cli/main.ts). Both run compiled from dist/ (built by `npm ci`
+// through the prepare script); in a checkout (a .git beside this folder) a part whose sources are
+// newer than its build runs from the TypeScript sources through tsx instead.
+// MESHKV_CLI_PATH=full skips the fast path; MESHKV_CLI_PATH=fast refuses anything it would leave
+// to the full program (exit 3): for tests and for telling the two apart.
 // meshkv needs Node >= 22; the repository brings one (node_modules/.bin/node).
-import { existsSync, readdirSync, statSync } from 'node:fs'
+// Built-ins through require: an ESM import of node:fs builds its whole namespace (fs/promises too).
 import module from 'node:module'
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+
+const require = module.createRequire(import.meta.url)
+const { existsSync, readdirSync, statSync } = require('node:fs')
+const { fileURLToPath } = require('node:url')
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const major = Number(process.versions.node.split('.')[0])
-if (major < 22) {
+if (Number(process.versions.node.split('.')[0]) < 22) {
   const local = `${root}node_modules/.bin/node`
   if (existsSync(local) && process.env.MESHKV_REEXEC !== '1') {
+    const { spawnSync } = require('node:child_process')
     const r = spawnSync(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, MESHKV_REEXEC: '1' } })
     process.exit(r.status ?? 1)
   }
-  process.stderr.write(JSON.stringify({ error: `meshkv needs Node >= 22, this is ${process.version}`, hint: 'run it with npx meshkv inside the repository, or install Node 22', exitCode: 3 }) + '\n')
+  process.stderr.write(JSON.stringify({ error: `meshkv needs Node >= 22, this is ${process.version}`, name: 'UnsupportedNodeError', hint: 'run it with npx meshkv inside the repository, or install Node 22', exitCode: 3 }) + '\n')
   process.exit(3)
 }
 
-function newest (dir) {
-  let t = 0
-  for (const name of readdirSync(dir, { recursive: true })) {
-    if (name.endsWith('.ts')) t = Math.max(t, statSync(`${dir}/${name}`).mtimeMs)
-  }
-  return t
-}
-
-// cache compiled code between runs (a CLI is started once per command)
+// cache compiled code between runs (a CLI is started once per command); dist/ is plain JS it covers
 module.enableCompileCache?.()
 
-const dist = `${root}dist/src/surfaces/cli/main.js`
-const useDist = process.env.MESHKV_FROM_SOURCE !== '1' && existsSync(dist) && statSync(dist).mtimeMs >= newest(`${root}src`)
-let main
-if (useDist) {
-  ({ main } = await import(new URL('../dist/src/surfaces/cli/main.js', import.meta.url).href))
-} else {
-  const { register } = await import('tsx/esm/api')
-  register()
-  ;({ main } = await import(new URL('../src/surfaces/cli/main.ts', import.meta.url).href))
+const fromSource = process.env.MESHKV_FROM_SOURCE === '1'
+const checkout = existsSync(`${root}.git`)
+
+/** Whether `built` (under dist/src) is at least as new as every .ts file in `dirs` (only checked in a checkout). */
+function fresh (built, dirs, recursive) {
+  if (fromSource || !existsSync(`${root}dist/src/${built}`)) return false
+  if (!checkout) return true
+  const t = statSync(`${root}dist/src/${built}`).mtimeMs
+  for (const dir of dirs) {
+    for (const name of readdirSync(`${root}src/${dir}`, { recursive })) {
+      if (name.endsWith('.ts') && statSync(`${root}src/${dir}/${name}`).mtimeMs > t) return false
+    }
+  }
+  return true
 }
-await main(process.argv)
+
+let tsx = false
+async function load (path, isFresh) {
+  if (isFresh) return import(new URL(`../dist/src/${path}.js`, import.meta.url).href)
+  if (!tsx) {
+    (await import('tsx/esm/api')).register()
+    tsx = true
+  }
+  return import(new URL(`../src/${path}.ts`, import.meta.url).href)
+}
+
+const args = process.argv.slice(2)
+let done = false
+if (process.env.MESHKV_CLI_PATH !== 'full') {
+  // the fast path loads only src/surfaces/cli and src/surfaces/shared (test/surfaces/cli/fast.test.ts)
+  const { runFast } = await load('surfaces/cli/fast', fresh('surfaces/cli/fast.js', ['surfaces/cli', 'surfaces/shared'], false))
+  done = await runFast(args)
+  if (!done && process.env.MESHKV_CLI_PATH === 'fast') {
+    process.stderr.write(JSON.stringify({ error: `the fast path does not take: ${args.join(' ')}`, name: 'UsageError', hint: 'unset MESHKV_CLI_PATH', exitCode: 3 }) + '\n')
+    process.exitCode = 3
+    done = true
+  }
+}
+if (!done) {
+  const { main } = await load('surfaces/cli/main', fresh('surfaces/cli/main.js', [''], true))
+  await main(process.argv)
+}

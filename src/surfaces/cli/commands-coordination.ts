@@ -1,39 +1,13 @@
 /**
  * Coordination commands: lock, leader, heartbeat, members.
  */
-import { readFileSync } from 'node:fs'
-import { hostname } from 'node:os'
 import type { Command } from 'commander'
 import { EXIT } from '../shared/errors.js'
-import { clientFor, keyPath, out } from './commands-data.js'
+import { out } from '../shared/output.js'
 import { parseDuration } from '../shared/duration.js'
-
-/**
- * The default lock owner: `$MESHKV_OWNER`, else this host and the calling shell's pid, so a script
- * that acquires can release. Under `npx` the parent is npm's own process (new on every call), so
- * the search walks up past npm, npx and `sh -c` wrappers (Linux /proc; elsewhere the parent).
- */
-export function defaultOwner (): string {
-  if (process.env.MESHKV_OWNER !== undefined && process.env.MESHKV_OWNER !== '') return process.env.MESHKV_OWNER
-  return `${hostname()}:${callerPid()}`
-}
-
-function callerPid (): number {
-  let pid = process.ppid
-  for (let hops = 0; hops < 5; hops++) {
-    let cmdline: string
-    let parent: number
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-      parent = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1])
-    } catch {
-      return pid
-    }
-    if (!/^(npm|npx)( |\0)|npm-cli\.js|npx-cli\.js|^(\/bin\/)?sh\0-c\0/.test(cmdline) || parent <= 1) return pid
-    pid = parent
-  }
-  return pid
-}
+import { addHot, clientFor, keyPath } from './commands-data.js'
+import { HOT } from './hot.js'
+import { defaultOwner } from './owner.js'
 
 async function readStdinText (): Promise<string> {
   const chunks: Buffer[] = []
@@ -60,31 +34,19 @@ Examples:
   meshkv lock check deploy:prod
 
 The default owner is this host and the calling shell's pid (${defaultOwner()}).`)
-  lock.command('acquire').argument('<name>')
-    .description('take the lock; prints its fencing token')
-    .option('--ttl <duration>', 'lease duration', '30s')
-    .option('--owner <id>', 'who holds it')
-    .option('--wait <duration>', 'keep trying this long while another owner holds it')
-    .action(async (name: string, o: { ttl: string, owner?: string, wait?: string }, cmd: Command) => {
-      out(await (await clientFor(cmd)).json('POST', `/v1/locks/${keyPath(name)}/acquire`, { body: { ttl: ms('--ttl', o.ttl), owner: o.owner ?? defaultOwner(), wait: ms('--wait', o.wait, true) } }))
-    })
-  lock.command('release').argument('<name>')
-    .description('release the lock (holder only)')
-    .option('--owner <id>', 'who holds it')
-    .action(async (name: string, o: { owner?: string }, cmd: Command) => {
-      out(await (await clientFor(cmd)).json('POST', `/v1/locks/${keyPath(name)}/release`, { body: { owner: o.owner ?? defaultOwner() } }))
-    })
+  addHot(lock, HOT.lockAcquire)
+  addHot(lock, HOT.lockRelease)
   lock.command('extend').argument('<name>')
     .description('renew the lease (holder only, through the daemon that acquired it)')
     .option('--ttl <duration>', 'new lease duration', '30s')
     .option('--owner <id>', 'who holds it')
     .action(async (name: string, o: { ttl: string, owner?: string }, cmd: Command) => {
-      out(await (await clientFor(cmd)).json('POST', `/v1/locks/${keyPath(name)}/extend`, { body: { ttl: ms('--ttl', o.ttl), owner: o.owner ?? defaultOwner() } }))
+      out(await clientFor(cmd).json('POST', `/v1/locks/${keyPath(name)}/extend`, { body: { ttl: ms('--ttl', o.ttl), owner: o.owner ?? defaultOwner() } }))
     })
   lock.command('check').argument('<name>')
     .description('who holds the lock; exit 0 when held, 1 when free')
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const s = await (await clientFor(cmd)).json<{ held: boolean }>('GET', `/v1/locks/${keyPath(name)}`)
+      const s = await clientFor(cmd).json<{ held: boolean }>('GET', `/v1/locks/${keyPath(name)}`)
       out(s)
       if (!s.held) process.exitCode = EXIT.notFound
     })
@@ -102,7 +64,7 @@ Examples:
     .option('--wait <duration>', 'campaign this long (inf: until elected) instead of failing at once')
     .option('--once', 'lead for one TTL without renewing, and return')
     .action(async (group: string, o: { ttl: string, id: string, wait?: string, once?: boolean }, cmd: Command) => {
-      const c = await clientFor(cmd)
+      const c = clientFor(cmd)
       const body = { ttl: ms('--ttl', o.ttl), id: o.id, wait: ms('--wait', o.wait, true), once: o.once === true }
       if (o.once === true) {
         out(await c.json('POST', `/v1/leaders/${keyPath(group)}/elect`, { body }))
@@ -118,7 +80,7 @@ Examples:
   leader.command('check').argument('<group>')
     .description('the live leader; exit 0 when there is one, 1 when none')
     .action(async (group: string, _o: unknown, cmd: Command) => {
-      const s = await (await clientFor(cmd)).json<{ leader: string | null }>('GET', `/v1/leaders/${keyPath(group)}`)
+      const s = await clientFor(cmd).json<{ leader: string | null }>('GET', `/v1/leaders/${keyPath(group)}`)
       out(s)
       if (s.leader === null) process.exitCode = EXIT.notFound
     })
@@ -126,7 +88,7 @@ Examples:
     .description('step down (the leader\'s id only)')
     .option('--id <id>', 'the leader\'s id', defaultOwner())
     .action(async (group: string, o: { id: string }, cmd: Command) => {
-      out(await (await clientFor(cmd)).json('POST', `/v1/leaders/${keyPath(group)}/resign`, { body: { id: o.id } }))
+      out(await clientFor(cmd).json('POST', `/v1/leaders/${keyPath(group)}/resign`, { body: { id: o.id } }))
     })
 
   p.command('heartbeat').argument('<id>')
@@ -137,7 +99,7 @@ Examples:
     .option('--once', 'beat once and return')
     .addHelpText('after', '\nExamples:\n  meshkv heartbeat worker-12 --interval 2s &\n  meshkv members worker-')
     .action(async (id: string, o: { interval: string, ttl?: string, data?: string, once?: boolean }, cmd: Command) => {
-      const c = await clientFor(cmd)
+      const c = clientFor(cmd)
       const body = { interval: ms('--interval', o.interval), ttl: ms('--ttl', o.ttl), data: o.data, once: o.once === true }
       if (o.once === true) {
         out(await c.json('POST', `/v1/heartbeat/${keyPath(id)}`, { body }))
@@ -160,7 +122,7 @@ Examples:
     .option('--to <publicKey>', 'seal to a recipient\'s public key (from `meshkv keygen --drop`)')
     .action(async (data: string, o: { ttl?: string, burnAfterRead?: boolean, to?: string }, cmd: Command) => {
       const payload = data === '-' ? await readStdinText() : data
-      out(await (await clientFor(cmd)).json('POST', '/v1/drops/seal', { body: { data: payload, ttl: ms('--ttl', o.ttl), burn_after_read: o.burnAfterRead === true, to: o.to } }))
+      out(await clientFor(cmd).json('POST', '/v1/drops/seal', { body: { data: payload, ttl: ms('--ttl', o.ttl), burn_after_read: o.burnAfterRead === true, to: o.to } }))
     })
   drop.command('open').argument('[token]')
     .description('find, decrypt and print a drop (exit 1 when there is none)')
@@ -168,7 +130,7 @@ Examples:
     .option('--wait <duration>', 'wait this long for it to arrive')
     .option('--format <format>', 'json | value', 'json')
     .action(async (token: string | undefined, o: { privateKey?: string, wait?: string, format: string }, cmd: Command) => {
-      const r = await (await clientFor(cmd)).json<{ data: string | string[] }>('POST', '/v1/drops/open', { body: { token, private_key: o.privateKey, wait: ms('--wait', o.wait) } })
+      const r = await clientFor(cmd).json<{ data: string | string[] }>('POST', '/v1/drops/open', { body: { token, private_key: o.privateKey, wait: ms('--wait', o.wait) } })
       if (o.format === 'value') process.stdout.write((Array.isArray(r.data) ? r.data.join('\n') : r.data) + '\n')
       else out(r)
     })
@@ -190,6 +152,6 @@ Examples:
   p.command('members').argument('[prefix]', 'only ids starting with this', '')
     .description('live presence entries')
     .action(async (prefix: string, _o: unknown, cmd: Command) => {
-      out(await (await clientFor(cmd)).json('GET', '/v1/members', { query: { prefix } }))
+      out(await clientFor(cmd).json('GET', '/v1/members', { query: { prefix } }))
     })
 }

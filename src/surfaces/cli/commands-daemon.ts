@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
 import { EXIT } from '../shared/errors.js'
 import { connect, DaemonClient } from '../shared/client.js'
-import { out } from './commands-data.js'
+import { out } from '../shared/output.js'
 import type { DaemonSettings } from './daemon.js'
 import { daemonPaths } from '../shared/paths.js'
 

@@ -5,7 +5,8 @@
  * arguments, 3 other error, 4 lock unavailable or election lost.
  */
 import { Command, CommanderError, Option } from 'commander'
-import { EXIT, shapeOf } from '../shared/errors.js'
+import { EXIT } from '../shared/errors.js'
+import { fail } from '../shared/output.js'
 import { registerDataCommands } from './commands-data.js'
 import { registerCoordinationCommands } from './commands-coordination.js'
 import { registerDaemonCommands } from './commands-daemon.js'
@@ -30,15 +31,6 @@ The first command starts a daemon in the background (said once on stderr); see \
   registerCoordinationCommands(p)
   registerDaemonCommands(p)
   return p
-}
-
-/** Prints an error as JSON on stderr and sets the exit code from the shared error table. */
-export function fail (err: unknown): void {
-  const name = err instanceof Error ? err.name : 'Error'
-  const exitCode = (err as { exitCode?: number }).exitCode ?? shapeOf(name).exitCode
-  const hint = (err as { hint?: string }).hint ?? shapeOf(name).hint
-  process.stderr.write(JSON.stringify({ error: err instanceof Error ? err.message : String(err), name, hint, exitCode }) + '\n')
-  process.exitCode = exitCode
 }
 
 export async function main (argv = process.argv): Promise<void> {

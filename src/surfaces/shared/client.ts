@@ -1,11 +1,13 @@
 /**
  * The client of a local daemon's HTTP API over its Unix socket: what the CLI and the MCP server
  * speak. `connect` starts a daemon in the background when none is running.
+ *
+ * The CLI's hot commands load this module on every start, so it loads only what a request needs:
+ * node:http on first use (builtin.ts), and the socket made directly (`createConnection`), which
+ * skips the agent's set-up. child_process and the file system are loaded only to start a daemon.
  */
-import { spawn } from 'node:child_process'
-import { mkdirSync, openSync, readFileSync } from 'node:fs'
-import { request } from 'node:http'
-import { fileURLToPath } from 'node:url'
+import type { ClientRequest, IncomingMessage, RequestOptions as HttpRequestOptions } from 'node:http'
+import * as builtin from './builtin.js'
 import { DaemonUnavailableError, RemoteError } from './errors.js'
 import { daemonPaths } from './paths.js'
 
@@ -22,24 +24,50 @@ export interface RequestOptions {
   signal?: AbortSignal
 }
 
+const unavailable = (err: NodeJS.ErrnoException): boolean => err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+
 export class DaemonClient {
-  constructor (readonly socketPath: string) {}
+  /**
+   * @param start when given, called once if the first request finds no daemon (the socket is
+   * missing or refuses: the request never reached a daemon, so it is sent again after the start)
+   */
+  constructor (readonly socketPath: string, private start?: () => Promise<unknown>) {}
+
+  private send (method: string, path: string, options: RequestOptions, headers: Record<string, string>, onResponse: (res: IncomingMessage) => void): ClientRequest {
+    const http = builtin.http()
+    const net = builtin.net()
+    const opts: HttpRequestOptions = { method, path: withQuery(path, options.query), headers, signal: options.signal, createConnection: () => net.connect(this.socketPath) }
+    return http.request(opts, onResponse)
+  }
+
+  /** Runs `attempt`; when no daemon answers and this client may start one, starts it and runs `attempt` again. */
+  private async started<T> (attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt()
+    } catch (err) {
+      if (!(err instanceof DaemonUnavailableError) || this.start === undefined) throw err
+      const start = this.start
+      this.start = undefined
+      await start()
+      return attempt()
+    }
+  }
 
   /** One request; resolves with any status (the caller decides what is an error). */
   async request (method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
     const { body, headers } = encode(options)
-    return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, method, path: withQuery(path, options.query), headers, signal: options.signal }, res => {
+    return this.started(async () => new Promise((resolve, reject) => {
+      const req = this.send(method, path, options, headers, res => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
         res.on('error', reject)
       })
       req.on('error', (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new DaemonUnavailableError(`no meshkv daemon answers on ${this.socketPath}`) : err)
+        reject(unavailable(err) ? new DaemonUnavailableError(`no meshkv daemon answers on ${this.socketPath}`) : err)
       })
       req.end(body)
-    })
+    }))
   }
 
   /** A request whose 2xx body is JSON; any other status throws a RemoteError keeping the error's name. */
@@ -52,8 +80,8 @@ export class DaemonClient {
   /** A server-sent events request: calls `onEvent` per event until the stream ends or `signal` aborts. */
   async events (method: string, path: string, onEvent: (event: string, data: unknown) => void, options: RequestOptions = {}): Promise<void> {
     const { body, headers } = encode(options)
-    await new Promise<void>((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, method, path: withQuery(path, options.query), headers: { ...headers, accept: 'text/event-stream' } }, res => {
+    await this.started(async () => new Promise<void>((resolve, reject) => {
+      const req = this.send(method, path, { ...options, signal: undefined }, { ...headers, accept: 'text/event-stream' }, res => {
         if ((res.statusCode ?? 0) >= 300) {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
@@ -83,10 +111,10 @@ export class DaemonClient {
       options.signal?.addEventListener('abort', () => { req.destroy(); resolve() }, { once: true })
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (options.signal?.aborted === true) resolve()
-        else reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new DaemonUnavailableError(`no meshkv daemon answers on ${this.socketPath}`) : err)
+        else reject(unavailable(err) ? new DaemonUnavailableError(`no meshkv daemon answers on ${this.socketPath}`) : err)
       })
       req.end(body)
-    })
+    }))
   }
 
   async healthy (): Promise<boolean> {
@@ -137,6 +165,16 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv
 }
 
+/**
+ * A client of the user's daemon for `mesh` that starts one in the background (as `connect`) when
+ * its first request finds none. Costs no round trip beyond the request itself.
+ */
+export function daemonClient (options: ConnectOptions = {}): DaemonClient {
+  const env = options.env ?? process.env
+  const mesh = options.mesh ?? env.MESHKV_NAME ?? 'default'
+  return new DaemonClient(daemonPaths(mesh, env).socket, async () => connect({ ...options, mesh }))
+}
+
 /** A client of the user's daemon for `mesh`, started in the background (once) if need be. */
 export async function connect (options: ConnectOptions = {}): Promise<DaemonClient> {
   const env = options.env ?? process.env
@@ -145,10 +183,15 @@ export async function connect (options: ConnectOptions = {}): Promise<DaemonClie
   const client = new DaemonClient(paths.socket)
   if (await client.healthy()) return client
   if (options.autostart === false) throw new DaemonUnavailableError(`no meshkv daemon for mesh ${mesh} answers on ${paths.socket}`)
+  const { spawn } = builtin.childProcess()
+  const { mkdirSync, openSync } = builtin.fs()
+  const { fileURLToPath } = builtin.url()
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
   const log = openSync(paths.log, 'a')
   const bin = fileURLToPath(new URL('../../../bin/meshkv.js', import.meta.url).href.replace('/dist/bin/', '/bin/'))
-  const child = spawn(process.execPath, [bin, '--mesh', mesh, 'daemon', 'run'], { detached: true, stdio: ['ignore', log, log], env })
+  // the daemon is the full program's (MESHKV_CLI_PATH=fast would refuse it)
+  const { MESHKV_CLI_PATH: _path, ...daemonEnv } = env
+  const child = spawn(process.execPath, [bin, '--mesh', mesh, 'daemon', 'run'], { detached: true, stdio: ['ignore', log, log], env: daemonEnv })
   child.unref()
   let exited: number | null | undefined
   child.once('exit', code => { exited = code })
@@ -164,7 +207,7 @@ export async function connect (options: ConnectOptions = {}): Promise<DaemonClie
 
 function lastLine (file: string): string {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').pop() ?? ''
+    return builtin.fs().readFileSync(file, 'utf8').trim().split('\n').pop() ?? ''
   } catch {
     return `(no log at ${file})`
   }

@@ -2,13 +2,14 @@
  * Where a user's daemons live: `$MESHKV_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/meshkv`, else
  * `~/.meshkv/run`; one Unix socket, pid file and log per mesh name.
  */
-import { homedir } from 'node:os'
-import { join } from 'node:path'
+import * as builtin from './builtin.js'
+
+const join = (...parts: string[]): string => builtin.path().join(...parts)
 
 export function runtimeDir (env: NodeJS.ProcessEnv = process.env): string {
   if (env.MESHKV_RUNTIME_DIR !== undefined && env.MESHKV_RUNTIME_DIR !== '') return env.MESHKV_RUNTIME_DIR
   if (env.XDG_RUNTIME_DIR !== undefined && env.XDG_RUNTIME_DIR !== '') return join(env.XDG_RUNTIME_DIR, 'meshkv')
-  return join(homedir(), '.meshkv', 'run')
+  return join(builtin.os().homedir(), '.meshkv', 'run')
 }
 
 export function daemonPaths (mesh: string, env: NodeJS.ProcessEnv = process.env): { dir: string, socket: string, pid: string, log: string } {

@@ -38,6 +38,13 @@ describe('meshkv CLI', () => {
     expect(json(meshkv(envA, 'get', 'greeting').stdout)).toMatchObject({ key: 'greeting', value: 'hello world' })
   })
 
+  it('set and get print created_at alike: epoch milliseconds', () => {
+    const set = json(meshkv(envA, 'set', 'stamped', 'x', '--ttl', '1m').stdout)
+    const got = json(meshkv(envA, 'get', 'stamped').stdout)
+    expect(typeof set.created_at).toBe('number')
+    expect(got.created_at).toBe(set.created_at)
+  })
+
   it('a value set through one daemon is read through another in the same mesh', () => {
     const status = json(meshkv(envA, 'status').stdout) as { addresses: string[] }
     const addr = status.addresses.find(a => a.startsWith('/ip4/127.0.0.1/'))!

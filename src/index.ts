@@ -36,7 +36,7 @@ export {
 } from './core/errors.js'
 export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './features/locks/locks.js'
 export type { LockStatus, LeaseMode } from './core/lease.js'
-export { Leadership, DEFAULT_ELECTION_TTL_MS, type ElectOptions } from './features/election/election.js'
+export { Leadership, DEFAULT_ELECTION_TTL_MS, electionLock, type ElectOptions } from './features/election/election.js'
 export { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, type HeartbeatOptions, type Member } from './features/presence/presence.js'
 export { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
 export { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TTL_MS, DEFAULT_MAX_TTL_MS, DEFAULT_TOMBSTONE_GRACE_MS } from './core/limits.js'

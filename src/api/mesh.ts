@@ -7,6 +7,7 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
 import type { Entry } from '../core/entry.js'
 import { AbortError, InvalidOptionError, MeshClosedError, ReservedKeyError, WaitTimeoutError } from '../core/errors.js'
+import { hiddenUnder, isReserved, RESERVED_PREFIX } from '../core/keys.js'
 import { checkKey, checkNumberOption } from '../core/limits.js'
 import { Store, type ListOptions, type StoreEvent } from '../core/store.js'
 import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from '../net/node.js'
@@ -19,7 +20,7 @@ import { statsOf, type MeshStats } from './stats.js'
 const CATCH_UP_LIMIT_MS = 5_000
 import { Drops } from '../features/drops/drops.js'
 import { Acceptor } from '../core/acceptor.js'
-import { isReserved, RESERVED_PREFIX, type LockStatus } from '../core/lease.js'
+import type { LockStatus } from '../core/lease.js'
 import { peerIdVerifier, signerFor } from '../net/trust.js'
 import { elect, leaderOf, type ElectOptions, type Leadership } from '../features/election/election.js'
 import { DEFAULT_MAX_LEASE_TTL_MS, Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions, type QuorumOptions } from '../features/locks/locks.js'
@@ -350,9 +351,8 @@ export class Mesh {
     if (this.watchers.size === 0) return
     const event: MeshEvent = { type: e.type, key: e.key, entry: e.entry, local: e.local }
     // `@` keys (meshkv's own, peers' owned namespaces) reach only watchers that ask for them
-    const namespaced = e.key.charCodeAt(0) === 64
     for (const [w, prefix] of this.watchers) {
-      if (e.key.startsWith(prefix) && (!namespaced || prefix.startsWith('@'))) w.push(event)
+      if (e.key.startsWith(prefix) && !hiddenUnder(e.key, prefix)) w.push(event)
     }
   }
 

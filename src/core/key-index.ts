@@ -3,7 +3,7 @@
  * come or go, not on overwrites), and the keys under `@meshkv/` kept sorted as they change
  * (few, and read on every lock check).
  */
-import { RESERVED_PREFIX } from './lease.js'
+import { isReserved } from './keys.js'
 
 export class KeyIndex {
   private all: string[] | undefined
@@ -13,17 +13,17 @@ export class KeyIndex {
 
   added (key: string): void {
     this.all = undefined
-    if (key.startsWith(RESERVED_PREFIX)) this.reserved.splice(lowerBound(this.reserved, key), 0, key)
+    if (isReserved(key)) this.reserved.splice(lowerBound(this.reserved, key), 0, key)
   }
 
   removed (key: string): void {
     this.all = undefined
-    if (key.startsWith(RESERVED_PREFIX)) this.reserved.splice(lowerBound(this.reserved, key), 1)
+    if (isReserved(key)) this.reserved.splice(lowerBound(this.reserved, key), 1)
   }
 
   /** Keys starting with `prefix`, in order, from the first one after `after` (if given). */
   * range (prefix: string, after?: string): Generator<string> {
-    const sorted = prefix.startsWith(RESERVED_PREFIX) ? this.reserved : this.sorted()
+    const sorted = isReserved(prefix) ? this.reserved : this.sorted()
     let i = after !== undefined && after >= prefix ? upperBound(sorted, after) : lowerBound(sorted, prefix)
     for (; i < sorted.length && sorted[i].startsWith(prefix); i++) yield sorted[i]
   }

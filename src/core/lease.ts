@@ -21,15 +21,7 @@
 import type { Entry } from './entry.js'
 import { InvalidKeyError } from './errors.js'
 import { compareTimestamps, parseTimestamp } from './hlc.js'
-
-/** Keys under this prefix are meshkv's own (leases, presence); `list` and `watch` hide them unless asked. */
-export const RESERVED_PREFIX = '@meshkv/'
-export const LEASE_PREFIX = `${RESERVED_PREFIX}lease/`
-
-/** Whether a key is meshkv's own (`@meshkv/…`): no public write path may set or delete it. */
-export function isReserved (key: string): boolean {
-  return key.startsWith(RESERVED_PREFIX)
-}
+import { LEASE_PREFIX } from './keys.js'
 
 export type LeaseMode = 'gossip' | 'quorum'
 

@@ -6,14 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { Entry, type EntryFields } from './entry.js'
-import { RESERVED_PREFIX } from './lease.js'
-
-/** The owner named by a key's `@<peer id>/` namespace, or undefined for any other key. */
-export function ownerOf (key: string): string | undefined {
-  if (key.charCodeAt(0) !== 64 /* @ */ || key.startsWith(RESERVED_PREFIX)) return undefined
-  const slash = key.indexOf('/')
-  return slash > 1 ? key.slice(1, slash) : undefined
-}
+import { ownerOf } from './keys.js'
 
 const enc = new TextEncoder()
 

@@ -6,7 +6,8 @@
 import { Digest, bucketOf, DEFAULT_BUCKETS } from './digest.js'
 import { Entry, EMPTY_VALUE, type EntryFields } from './entry.js'
 import { InvalidKeyError, MeshClosedError, StoreFullError } from './errors.js'
-import { hashValue, ownerOf, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
+import { hashValue, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
+import { hiddenUnder, ownedPrefix, ownerOf } from './keys.js'
 import { DeadlineHeap } from './heap.js'
 import { forgedClaim } from './lease.js'
 import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
@@ -203,8 +204,8 @@ export class Store {
   private checkOwner (key: string): void {
     const owner = ownerOf(key)
     if (owner === undefined) return
-    if (owner !== this.node) throw new InvalidKeyError(`keys under @${owner}/ belong to that peer; this node writes under @${this.node}/`)
-    if (this.signer === undefined) throw new InvalidKeyError(`keys under @${owner}/ must be signed, and this store has no signer`)
+    if (owner !== this.node) throw new InvalidKeyError(`keys under ${ownedPrefix(owner)} belong to that peer; this node writes under ${ownedPrefix(this.node)}`)
+    if (this.signer === undefined) throw new InvalidKeyError(`keys under ${ownedPrefix(owner)} must be signed, and this store has no signer`)
   }
 
   /** An entry, signed when it is under this node's own namespace. */
@@ -255,12 +256,11 @@ export class Store {
     checkNumberOption('limit', limit, 1, Number.MAX_SAFE_INTEGER, true)
     const after = options.cursor !== undefined ? decodeCursor(options.cursor) : undefined
     const now = this.hlc.physical()
-    const hideReserved = !prefix.startsWith('@')
     const keys: string[] = []
     const entries: Entry[] = []
     let more = false
     for (const key of this.index.range(prefix, after)) {
-      if (hideReserved && key.charCodeAt(0) === 64 /* @ */) continue
+      if (hiddenUnder(key, prefix)) continue
       const e = this.map.get(key)
       if (e === undefined || !e.isLive(now)) continue
       if (keys.length >= limit) { more = true; break }

@@ -14,10 +14,8 @@ import { x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { MeshError } from '../../core/errors.js'
-import { RESERVED_PREFIX } from '../../core/lease.js'
+import { DROP_PREFIX, INBOX_PREFIX } from '../../core/keys.js'
 
-export const DROP_PREFIX = `${RESERVED_PREFIX}drop/`
-export const INBOX_PREFIX = `${RESERVED_PREFIX}inbox/`
 const TOKEN_PREFIX = 'mkd1.'
 const VERSION = 1
 const FLAG_BURN = 1

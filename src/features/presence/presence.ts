@@ -4,12 +4,12 @@
  */
 import type { Entry } from '../../core/entry.js'
 import { checkLeaseName } from '../../core/lease.js'
-import { ownerOf } from '../../core/signed.js'
+import { NAMESPACE_MARK, ownedPrefix, ownerOf } from '../../core/keys.js'
 import { checkNumberOption } from '../../core/limits.js'
 import type { Store } from '../../core/store.js'
 
 /** Presence keys live in the beating node's own signed namespace: `@<peer id>/presence/<id>`. */
-export const PRESENCE_SEGMENT = '/presence/'
+export const PRESENCE_SEGMENT = 'presence/'
 /** @default 1_000 */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000
 
@@ -58,7 +58,7 @@ export function heartbeat (store: Store, publish: (e: Entry) => void, id: string
   checkLeaseName('id', id)
   const interval = checkNumberOption('interval', options.interval ?? DEFAULT_HEARTBEAT_INTERVAL_MS, 10, 2 ** 31 - 1)
   const ttl = checkNumberOption('ttl', options.ttl ?? 3 * interval, interval, store.maxTtlMs)
-  const key = `@${store.node}${PRESENCE_SEGMENT}${id}`
+  const key = `${ownedPrefix(store.node)}${PRESENCE_SEGMENT}${id}`
   const data = options.data ?? ''
   return new Heartbeat(id, () => { if (!store.isClosed) publish(store.set(key, data, ttl)) }, () => { if (!store.isClosed) publish(store.delete(key)) }, interval)
 }
@@ -66,10 +66,10 @@ export function heartbeat (store: Store, publish: (e: Entry) => void, id: string
 /** Live members whose id starts with `prefix`, in id order (across every node's namespace). */
 export function members (store: Store, prefix = ''): Member[] {
   const out: Member[] = []
-  for (const e of store.list({ prefix: '@' }).entries) {
+  for (const e of store.list({ prefix: NAMESPACE_MARK }).entries) {
     const owner = ownerOf(e.key)
     if (owner === undefined) continue
-    const rest = e.key.slice(owner.length + 1)
+    const rest = e.key.slice(ownedPrefix(owner).length)
     if (!rest.startsWith(PRESENCE_SEGMENT)) continue
     const id = rest.slice(PRESENCE_SEGMENT.length)
     if (id.startsWith(prefix)) out.push({ id, entry: e, expiresAt: e.expiresAt as number, origin: e.origin })

@@ -140,13 +140,10 @@ Examples:
     .option('--drop', 'an X25519 key pair for `drop seal --to` / `drop open --private-key`')
     .addHelpText('after', '\nExamples:\n  meshkv keygen > swarm.key && meshkv daemon run --psk-file swarm.key\n  meshkv keygen --drop > me.json')
     .action(async (o: { drop?: boolean }) => {
-      if (o.drop === true) {
-        const { generateDropKeyPair } = await import('../../features/drops/crypto.js')
-        out(generateDropKeyPair())
-      } else {
-        const { generateSwarmKey } = await import('../../net/trust.js')
-        process.stdout.write(generateSwarmKey() + '\n')
-      }
+      // the public API loads only when needed: other commands talk to the daemon
+      const { generateDropKeyPair, generateSwarmKey } = await import('../../index.js')
+      if (o.drop === true) out(generateDropKeyPair())
+      else process.stdout.write(generateSwarmKey() + '\n')
     })
 
   p.command('members').argument('[prefix]', 'only ids starting with this', '')

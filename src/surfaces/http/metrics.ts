@@ -2,7 +2,7 @@
  * Prometheus exposition of `mesh.stats()` (prom-client), for `GET /v1/metrics`.
  */
 import { Gauge, Registry } from 'prom-client'
-import type { Mesh } from '../../api/mesh.js'
+import type { Mesh } from '../../index.js'
 
 const registries = new WeakMap<Mesh, Registry>()
 

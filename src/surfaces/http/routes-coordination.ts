@@ -4,12 +4,9 @@
  * asked for without `once` lasts as long as the client keeps its event stream open.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { NotLockHolderError } from '../../core/errors.js'
-import { electionLock, type Leadership } from '../../features/election/election.js'
-import type { Lease } from '../../features/locks/locks.js'
-import type { Mesh } from '../../api/mesh.js'
+import { electionLock, NotLockHolderError, type Lease, type Leadership, type Mesh } from '../../index.js'
 import { UsageError } from '../shared/errors.js'
-import { jsonBody, sse } from './server.js'
+import { jsonBody, sse } from './helpers.js'
 
 function str (body: Record<string, unknown>, name: string): string | undefined {
   const v = body[name]

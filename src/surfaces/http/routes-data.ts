@@ -3,10 +3,9 @@
  * (delete, set-if-absent, wait, watch).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Entry } from '../../core/entry.js'
-import type { Mesh } from '../../api/mesh.js'
+import type { Entry, Mesh } from '../../index.js'
 import { ConflictError, NotFoundError, UsageError } from '../shared/errors.js'
-import { intParam, sse } from './server.js'
+import { intParam, sse } from './helpers.js'
 
 /** The key of a `/v1/data/{key}` URL, percent-decoded (keys may contain `/`). */
 function keyOf (req: FastifyRequest): string {

@@ -1,12 +1,13 @@
 /**
  * The HTTP API over a Mesh: REPRAM-compatible data endpoints plus extensions for delete, watch
  * (server-sent events), locks, leaders, presence and metrics. A thin shell: every route calls the
- * Mesh API and maps its named errors through one table (errors.ts).
+ * Mesh API and maps its named errors through one table (surfaces/shared/errors.ts); request and
+ * response helpers live in helpers.ts.
  */
 import { timingSafeEqual } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import type { Mesh } from '../../api/mesh.js'
-import { errorBody, UnauthorizedError, UsageError } from '../shared/errors.js'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import type { Mesh } from '../../index.js'
+import { errorBody, UnauthorizedError } from '../shared/errors.js'
 import { registerCoordinationRoutes } from './routes-coordination.js'
 import { registerDataRoutes } from './routes-data.js'
 import { metricsText } from './metrics.js'
@@ -85,43 +86,5 @@ export function statusOf (mesh: Mesh): Record<string, unknown> {
     sync: s.syncs,
     rejected: s.rejected,
     messages: { in: s.messagesIn, out: s.messagesOut }
-  }
-}
-
-/** Parses a JSON request body (empty: {}); a bad one is a 400. */
-export function jsonBody (req: FastifyRequest): Record<string, unknown> {
-  const raw = req.body as Buffer | undefined
-  if (raw === undefined || raw.length === 0) return {}
-  try {
-    const v = JSON.parse(raw.toString('utf8')) as unknown
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object')
-    return v as Record<string, unknown>
-  } catch (err) {
-    throw new UsageError(`request body must be a JSON object: ${(err as Error).message}`)
-  }
-}
-
-/** A non-negative integer from a query string or header, or undefined when absent. */
-export function intParam (name: string, value: unknown): number | undefined {
-  if (value === undefined || value === '') return undefined
-  const n = Number(value)
-  if (!Number.isFinite(n) || n < 0 || !Number.isInteger(n)) throw new UsageError(`\`${name}\` must be a non-negative integer, got ${JSON.stringify(value)}`)
-  return n
-}
-
-/** Starts a server-sent events response; returns a writer and a promise that settles when the client goes. */
-export function sse (req: FastifyRequest, reply: FastifyReply): { send: (event: string, data: unknown) => void, closed: Promise<void>, signal: AbortSignal } {
-  reply.hijack()
-  const res = reply.raw
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
-  res.write(': meshkv\n\n')
-  const controller = new AbortController()
-  const closed = new Promise<void>(resolve => {
-    req.raw.on('close', () => { controller.abort(); resolve() })
-  })
-  return {
-    send: (event, data) => { if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) },
-    closed,
-    signal: controller.signal
   }
 }

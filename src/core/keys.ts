@@ -1,0 +1,52 @@
+/**
+ * The key space: which keys are meshkv's own, which belong to a peer, and which `list` and
+ * `watch` leave out unless asked. Every module that looks at a key's shape asks here.
+ *
+ *  - `@meshkv/…` is reserved: lease claims (`@meshkv/lease/`), drops (`@meshkv/drop/`) and
+ *    public-key inboxes (`@meshkv/inbox/`);
+ *  - `@<peer id>/…` is that peer's owned namespace: only its signed writes are accepted there
+ *    (presence lives under `@<peer id>/presence/`);
+ *  - every other key is an ordinary user key.
+ *
+ * Keys starting with `@` (both kinds above) are namespaced: `list` and `watch` skip them unless
+ * the prefix asked for starts with `@` too.
+ */
+
+/** Marks a namespaced key: meshkv's own or a peer's. */
+export const NAMESPACE_MARK = '@'
+
+/** Keys under this prefix are meshkv's own (leases, drops, inboxes). */
+export const RESERVED_PREFIX = `${NAMESPACE_MARK}meshkv/`
+/** Lease claims: `@meshkv/lease/<name>/<token>/<owner>/<mode>`. */
+export const LEASE_PREFIX = `${RESERVED_PREFIX}lease/`
+/** Token and rendezvous drops: `@meshkv/drop/<storage id>`. */
+export const DROP_PREFIX = `${RESERVED_PREFIX}drop/`
+/** Public-key drops: `@meshkv/inbox/<hash of the recipient's public key>/<storage id>`. */
+export const INBOX_PREFIX = `${RESERVED_PREFIX}inbox/`
+
+/** Whether a key (or prefix) starts with `@`: meshkv's own or a peer's namespace. */
+export function isNamespaced (key: string): boolean {
+  return key.startsWith(NAMESPACE_MARK)
+}
+
+/** Whether a key (or prefix) lies under `@meshkv/`. */
+export function isReserved (key: string): boolean {
+  return key.startsWith(RESERVED_PREFIX)
+}
+
+/** The prefix of a peer's owned namespace, `@<peer id>/`. */
+export function ownedPrefix (peerId: string): string {
+  return `${NAMESPACE_MARK}${peerId}/`
+}
+
+/** The owner named by a key's `@<peer id>/` namespace, or undefined for any other key. */
+export function ownerOf (key: string): string | undefined {
+  if (!isNamespaced(key) || isReserved(key)) return undefined
+  const slash = key.indexOf('/')
+  return slash > 1 ? key.slice(1, slash) : undefined
+}
+
+/** Whether `list` or `watch` under `prefix` leaves `key` out: namespaced keys show only under a namespaced prefix. */
+export function hiddenUnder (key: string, prefix: string): boolean {
+  return isNamespaced(key) && !isNamespaced(prefix)
+}

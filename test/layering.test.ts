@@ -103,4 +103,9 @@ describe('layers', () => {
     for (const f of files) if (state.get(f) === undefined) visit(f)
     expect(cycles).toEqual([])
   })
+
+  it('src/storage imports only core and libraries (no libp2p)', () => {
+    const bad = imports('src/storage').filter(i => (i.from.startsWith('../') && !i.from.startsWith('../core/')) || /libp2p|@chainsafe/.test(i.from))
+    expect(bad).toEqual([])
+  })
 })

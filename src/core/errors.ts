@@ -111,3 +111,11 @@ export class InvalidMessageError extends MeshError {
 
 /** Why a network input was rejected (the label under which `stats().rejected` counts it). */
 export type RejectReason = 'malformed' | 'oversized' | 'version' | 'drift' | 'invalid-entry' | 'origin-mismatch' | 'forged' | 'forged-claim' | 'rate-limited'
+
+/**
+ * A data directory holds something meshkv cannot read: a record that does not decode, a format
+ * version it does not know, or a directory another meshkv process has open.
+ */
+export class StorageError extends MeshError {
+  static override name = 'StorageError'
+}

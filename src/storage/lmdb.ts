@@ -1,0 +1,92 @@
+/**
+ * A storage in a data directory, on LMDB (the `lmdb` package: a copy-on-write B+tree with ACID
+ * transactions, memory-mapped reads, and commits on a worker thread). Why LMDB and not SQLite:
+ * docs/benchmarks.md, "Storage engine".
+ *
+ * Two named databases in one environment: `entries` (UTF-8 key → record, src/core/record.ts)
+ * and `meta` (name → bytes). A `write` is one transaction; writes begun in the same event-loop
+ * turn share one commit, and each resolves after its commit is flushed to disk (`fsync`), so an
+ * acknowledged write survives `kill -9` and a power cut, and a torn one is never seen: LMDB
+ * keeps the previous root until the new one is complete.
+ */
+import { mkdirSync } from 'node:fs'
+import { open, type Database, type RootDatabase } from 'lmdb'
+import type { Entry } from '../core/entry.js'
+import { StorageError } from '../core/errors.js'
+import { decodeRecord, encodeRecord } from '../core/record.js'
+import type { ScanOptions, Storage, StorageOp } from '../core/storage.js'
+
+/** The longest key LMDB stores, in UTF-8 bytes (lmdb-js builds LMDB with 4 KiB pages). */
+export const LMDB_MAX_KEY_BYTES = 1_978
+
+const NUL = Buffer.from([0])
+const FF = Buffer.from([0xff])
+
+export class LmdbStorage implements Storage {
+  readonly durable = true
+  readonly path: string
+  private readonly root: RootDatabase
+  private readonly entries: Database<Buffer, Buffer>
+  private readonly meta: Database<Buffer, string>
+  private last: Promise<unknown> = Promise.resolve()
+  private closing: Promise<void> | undefined
+
+  /** Opens (or creates) the environment in directory `path`. */
+  constructor (path: string) {
+    this.path = path
+    try {
+      mkdirSync(path, { recursive: true, mode: 0o700 })
+      this.root = open({ path, compression: false, encoding: 'binary', keyEncoding: 'binary' })
+      this.entries = this.root.openDB<Buffer, Buffer>({ name: 'entries', encoding: 'binary', keyEncoding: 'binary' })
+      this.meta = this.root.openDB<Buffer, string>({ name: 'meta', encoding: 'binary', keyEncoding: 'ordered-binary' })
+    } catch (err) {
+      throw new StorageError(`cannot open the data directory ${path}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+
+  async write (ops: readonly StorageOp[]): Promise<void> {
+    if (this.closing !== undefined) throw new StorageError(`the storage in ${this.path} is closed`)
+    const records = ops.map(op => op.type === 'put' ? encodeRecord(op.entry) : undefined)
+    const committed = this.root.transaction(() => {
+      ops.forEach((op, i) => {
+        if (op.type === 'put') void this.entries.put(Buffer.from(op.entry.key, 'utf8'), records[i] as Buffer)
+        else if (op.type === 'remove') void this.entries.remove(Buffer.from(op.key, 'utf8'))
+        else void this.meta.put(op.name, op.value as Buffer)
+      })
+    })
+    this.last = committed.then(async () => this.root.flushed, () => {})
+    await committed
+    await this.root.flushed
+  }
+
+  get (key: string): Entry | undefined {
+    const bytes = this.entries.getBinary(Buffer.from(key, 'utf8'))
+    return bytes === undefined ? undefined : decodeRecord(key, bytes)
+  }
+
+  * scan (options: ScanOptions = {}): IterableIterator<Entry> {
+    const prefix = Buffer.from(options.prefix ?? '', 'utf8')
+    const after = options.after !== undefined ? Buffer.concat([Buffer.from(options.after, 'utf8'), NUL]) : undefined
+    const start = after !== undefined && Buffer.compare(after, prefix) > 0 ? after : prefix
+    const end = prefix.length === 0 ? undefined : Buffer.concat([prefix, FF])
+    const range = this.entries.getRange({ start, end, limit: options.limit })
+    for (const { key, value } of range) yield decodeRecord(key.toString('utf8'), value)
+  }
+
+  getMeta (name: string): Uint8Array | undefined {
+    const v = this.meta.getBinary(name)
+    return v === undefined ? undefined : new Uint8Array(v)
+  }
+
+  async flushed (): Promise<void> {
+    await this.last
+  }
+
+  async close (): Promise<void> {
+    this.closing ??= (async () => {
+      await this.last
+      await this.root.close()
+    })()
+    return this.closing
+  }
+}

@@ -16,8 +16,13 @@ export const DEFAULT_MAX_TTL_MS = 24 * 60 * 60 * 1000
 export const DEFAULT_TOMBSTONE_GRACE_MS = 10 * 60 * 1000
 /** Most keys held (live and tombstones). @default 1_000_000 */
 export const DEFAULT_MAX_ENTRIES = 1_000_000
-/** Most key characters plus value bytes of live entries. @default 536_870_912 (512 MiB) */
+/** Most bytes held: key characters + value bytes + {@link ENTRY_OVERHEAD_BYTES} per version, tombstones included. @default 536_870_912 (512 MiB) */
 export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+/**
+ * What every held version (live or tombstone) counts against maxBytes beyond its key and value:
+ * its clock, origin, expiry and flags. A tombstone costs its key plus this.
+ */
+export const ENTRY_OVERHEAD_BYTES = 64
 
 /**
  * A private copy of some bytes. Small copies come from Node's shared Buffer pool, so an entry's

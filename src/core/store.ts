@@ -14,7 +14,8 @@ import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
 import { decodeCursor, encodeCursor, KeyIndex } from './key-index.js'
 import {
   checkKey, checkNumberOption, resolveTtl, toValueBytes,
-  DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS
+  DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS,
+  ENTRY_OVERHEAD_BYTES
 } from './limits.js'
 import { compareVersionIds, compareVersions } from './merge.js'
 
@@ -38,9 +39,18 @@ export interface StoreOptions {
   tombstoneGraceMs?: number
   /** Digest buckets. @default 1024 */
   buckets?: number
-  /** Most keys held (live and tombstones): local writes beyond it throw StoreFullError, remote ones are dropped and counted. @default 1_000_000 */
+  /**
+   * Most keys held, live and tombstones alike: a write or delete of a key not held beyond it throws
+   * StoreFullError when local, and is dropped and counted (`counters.full`) when remote.
+   * @default 1_000_000
+   */
   maxEntries?: number
-  /** Most key characters plus value bytes of live entries; the same rule. @default 536_870_912 (512 MiB) */
+  /**
+   * Most bytes held: every version held, live or tombstone, costs its key characters plus its value
+   * bytes plus {@link ENTRY_OVERHEAD_BYTES}; the same rule. A write that does not grow the total (an
+   * overwrite with a value no larger, a delete of a held key) always fits.
+   * @default 536_870_912 (512 MiB)
+   */
   maxBytes?: number
   /** Signs writes under this node's own `@<node>/` namespace (without it such writes are refused). */
   signer?: Signer
@@ -220,9 +230,13 @@ export class Store {
     this.assertOpen()
     checkKey(key, this.maxKeyBytes)
     this.checkOwner(key)
+    const held = this.map.get(key)
+    // a tombstone is held like any version: deleting a key not held adds one
+    const room = this.room(key, held, 0)
+    if (room !== undefined) throw new StoreFullError(room)
     const t = this.hlc.now()
     const entry = this.make({ key, value: EMPTY_VALUE, wall: t.wall, counter: t.counter, origin: t.node, deleted: true })
-    this.apply(entry, true, this.hlc.physical())
+    this.apply(entry, true, this.hlc.physical(), held)
     return entry
   }
 
@@ -341,7 +355,7 @@ export class Store {
         this.counters.lateArrivals++
       }
     }
-    if (!e.deleted && this.room(e.key, held, e.value.byteLength) !== undefined) {
+    if (this.room(e.key, held, e.deleted ? 0 : e.value.byteLength) !== undefined) {
       this.counters.full++
       return 'full'
     }
@@ -380,9 +394,17 @@ export class Store {
     return this.map.size
   }
 
-  /** Live entries, tombstones and approximate bytes (key characters + value bytes of live entries). */
+  /** Live entries, tombstones and the bytes counted against maxBytes (see {@link StoreOptions.maxBytes}). */
   stats (): { entries: number, tombstones: number, bytes: number } {
     return { entries: this.map.size - this.tombstones, tombstones: this.tombstones, bytes: this.byteCount }
+  }
+
+  /**
+   * True when a key not held would not fit: the store is at maxEntries, or has no bytes left for
+   * even the smallest version. Anti-entropy tells peers, so they stop offering new keys.
+   */
+  get atCapacity (): boolean {
+    return this.map.size >= this.maxEntries || this.byteCount + 1 + ENTRY_OVERHEAD_BYTES > this.maxBytes
   }
 
   /** Stops accepting writes and merges; drops the state. */
@@ -441,12 +463,14 @@ export class Store {
     this.emit({ type: 'expire', key: e.key, entry: e, local: false })
   }
 
-  /** Why writing `valueBytes` under `key` would break maxEntries or maxBytes; undefined when it fits. */
+  /**
+   * Why holding a version of `key` with `valueBytes` (0 for a tombstone) in place of `held` would
+   * break maxEntries or maxBytes; undefined when it fits.
+   */
   private room (key: string, held: Entry | undefined, valueBytes: number): string | undefined {
-    if (held === undefined && this.map.size >= this.maxEntries) return `the store holds ${this.map.size} keys, its maxEntries`
-    const freed = held === undefined || held.tombstone ? 0 : key.length + held.value.byteLength
-    const after = this.byteCount - freed + key.length + valueBytes
-    if (after > this.maxBytes && after > this.byteCount) return `the write would bring the store to ${after} bytes, over its maxBytes of ${this.maxBytes}`
+    if (held === undefined && this.map.size >= this.maxEntries) return `the store holds ${this.map.size} keys (tombstones included), its maxEntries`
+    const after = this.byteCount - (held === undefined ? 0 : costOf(held)) + key.length + valueBytes + ENTRY_OVERHEAD_BYTES
+    if (after > this.maxBytes && after > this.byteCount) return `the write would bring the store to ${after} bytes (tombstones included), over its maxBytes of ${this.maxBytes}`
     return undefined
   }
 
@@ -474,16 +498,21 @@ export class Store {
     this.map.set(e.key, e)
     this.digest.add(e)
     if (e.tombstone) this.tombstones++
-    else this.byteCount += e.key.length + e.value.byteLength
+    this.byteCount += costOf(e)
   }
 
   private forget (e: Entry): void {
     this.digest.remove(e)
     if (e.tombstone) this.tombstones--
-    else this.byteCount -= e.key.length + e.value.byteLength
+    this.byteCount -= costOf(e)
   }
 
   private emit (event: StoreEvent): void {
     for (const fn of this.listeners) fn(event)
   }
+}
+
+/** What a held version counts against maxBytes: key characters, value bytes (none for a tombstone), fixed overhead. */
+function costOf (e: Entry): number {
+  return e.key.length + e.value.byteLength + ENTRY_OVERHEAD_BYTES
 }

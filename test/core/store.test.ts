@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Entry } from '../../src/core/entry.js'
 import { InvalidKeyError, InvalidOptionError, InvalidTtlError, InvalidValueError, MeshClosedError, StoreFullError, ValueTooLargeError } from '../../src/core/errors.js'
+import { ENTRY_OVERHEAD_BYTES } from '../../src/core/limits.js'
 import { Store, type StoreEvent } from '../../src/core/store.js'
 
 function setup (options: ConstructorParameters<typeof Store>[1] = {}, node = 'a') {
@@ -102,7 +103,8 @@ describe('Store: expiry', () => {
     expect(events[1].entry.text()).toBe('alive')
     // kept as a tombstone without its value
     expect(store.version('hb')?.value.length).toBe(0)
-    expect(store.stats()).toMatchObject({ entries: 0, tombstones: 1, bytes: 0 })
+    // a tombstone still counts against maxBytes: its key plus the fixed overhead
+    expect(store.stats()).toMatchObject({ entries: 0, tombstones: 1, bytes: 'hb'.length + ENTRY_OVERHEAD_BYTES })
   })
 
   it('an expired entry stays absent when the clock is set back before its expiresAt', () => {
@@ -226,18 +228,54 @@ describe('Store: tombstones and no resurrection', () => {
 })
 
 describe('Store: capacity', () => {
+  const O = ENTRY_OVERHEAD_BYTES
   it('refuses local writes past maxEntries or maxBytes with StoreFullError; drops and counts remote ones', () => {
-    const t = setup({ maxEntries: 3, maxBytes: 100 })
+    const t = setup({ maxEntries: 3, maxBytes: 3 * O + 100 })
     for (const k of ['a', 'b', 'c']) t.store.set(k, 'v', 60_000)
     expect(() => t.store.set('d', 'v', 60_000)).toThrow(StoreFullError)
     t.store.set('a', 'overwrite is fine', 60_000)
-    t.store.delete('b') // deletes always work
+    t.store.delete('b') // deleting a held key always fits
     const remote = new Entry({ key: 'e', value: new Uint8Array([1]), wall: t.now, counter: 0, origin: 'z', expiresAt: t.now + 60_000 })
     expect(t.store.merge([remote])).toEqual(['full'])
     expect(t.store.counters.full).toBe(1)
     expect(t.store.get('e')).toBeUndefined()
-    expect(() => t.store.set('c', 'x'.repeat(200), 60_000)).toThrow(/over its maxBytes of 100/)
+    expect(() => t.store.set('c', 'x'.repeat(200), 60_000)).toThrow(/over its maxBytes/)
     expect(t.store.get('c')?.text()).toBe('v')
+  })
+
+  it('counts tombstones: one entry against maxEntries, key + overhead against maxBytes', () => {
+    const t = setup({ maxEntries: 10 })
+    const tomb = (key: string, wall = t.now): Entry => new Entry({ key, value: new Uint8Array(0), wall, counter: 0, origin: 'z', deleted: true })
+    // remote deletes of keys never held: only 10 fit, the rest are dropped and counted
+    const outcomes = t.store.merge(Array.from({ length: 40 }, (_, i) => tomb(`gone/${i}`)))
+    expect(outcomes.filter(o => o === 'applied')).toHaveLength(10)
+    expect(outcomes.filter(o => o === 'full')).toHaveLength(30)
+    expect(t.store.size).toBe(10)
+    expect(t.store.stats()).toEqual({ entries: 0, tombstones: 10, bytes: 10 * ('gone/0'.length + O) })
+    expect(t.store.atCapacity).toBe(true)
+    // a local delete of a key not held adds a tombstone too: refused when full
+    expect(() => t.store.delete('other')).toThrow(StoreFullError)
+    // a newer delete of a held key replaces its version: it always fits
+    expect(t.store.merge([tomb('gone/0', t.now + 1)])).toEqual(['applied'])
+    expect(t.store.size).toBe(10)
+
+    const b = setup({ maxBytes: 4 * (5 + O) })
+    b.store.delete('key/1')
+    b.store.delete('key/2')
+    expect(b.store.stats().bytes).toBe(2 * (5 + O))
+    expect(b.store.merge([tomb('key/3'), tomb('key/4'), tomb('key/5')])).toEqual(['applied', 'applied', 'full'])
+    expect(() => b.store.delete('key/6')).toThrow(/over its maxBytes/)
+  })
+
+  it('a delete or an expiry never grows the bytes held', () => {
+    const t = setup({ maxBytes: 2 * (1 + O) + 2 })
+    t.store.set('a', 'x', 1_000)
+    t.store.set('b', 'y', 60_000)
+    expect(t.store.atCapacity).toBe(true)
+    const before = t.store.stats().bytes
+    t.store.delete('b')
+    t.advance(1_000) // a expires: held as a tombstone
+    expect(t.store.stats()).toEqual({ entries: 0, tombstones: 2, bytes: before - 2 })
   })
 })
 

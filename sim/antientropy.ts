@@ -14,9 +14,9 @@ export interface RoundResult {
 export function syncRound (initiator: Store, responder: Store): RoundResult {
   const { diff, versions } = summarize(responder, initiator.digest.snapshot())
   if (diff.length === 0) return { diff: 0, sent: 0, received: 0 }
-  const { push, want } = plan(initiator, diff, versions)
+  const { push, want } = plan(initiator, diff, versions, { peerFull: responder.atCapacity, selfFull: initiator.atCapacity })
   responder.merge(push)
-  const reply = lookup(responder, want)
+  const reply = lookup(responder, want).entries
   initiator.merge(reply)
   return { diff: diff.length, sent: push.length, received: reply.length }
 }

@@ -196,7 +196,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
       case 'push':
         merge(to, msg.entries)
         to.synced = true
-        send(to, from, { type: 'reply', round: msg.round, entries: lookup(to.store, msg.want) })
+        send(to, from, { type: 'reply', round: msg.round, entries: lookup(to.store, msg.want).entries })
         return
       case 'reply':
         merge(to, msg.entries)

@@ -2,22 +2,71 @@
  * Anti-entropy planning, pure: which versions to send and which keys to ask for, given the
  * differing digest buckets and the other side's versions there. The network protocol
  * (net/sync.ts) and the simulator both drive these functions.
+ *
+ * Every phase of a round is bounded in bytes (`budget`, measured by {@link wireSize}): what does
+ * not fit is left for the next round, and the result says so (`more`). A side at capacity is not
+ * offered keys it does not hold (`peerFull`, `selfFull`): it could only drop them.
  */
+import { bucketOf } from './digest.js'
 import type { Entry } from './entry.js'
 import { compareVersionIds } from './merge.js'
 import type { Store } from './store.js'
 
-/** Responder, step 1: the buckets that differ from the initiator's digest, and our versions in them. */
-export function summarize (store: Store, remoteBuckets: Uint32Array): { diff: number[], versions: Entry[] } {
-  const diff = store.digest.diff(remoteBuckets)
-  return { diff, versions: store.versionsInBuckets(diff) }
+/** Bytes one version counts against a phase's budget (about its encoded size); without its value in a summary. */
+export function wireSize (e: Entry, withValue = true): number {
+  return e.key.length * 3 + (withValue ? e.value.byteLength : 0) + 64
+}
+
+/** Bytes one wanted key counts against a phase's budget. */
+export function wantSize (key: string): number {
+  return key.length * 3 + 8
+}
+
+/**
+ * Responder, step 1: the buckets that differ from the initiator's digest, and our versions in
+ * them, whole buckets at a time within `budget` bytes (the first bucket is cut if it alone is
+ * larger); `more` when buckets were left for the next round.
+ */
+export function summarize (store: Store, remoteBuckets: Uint32Array, budget = Infinity): { diff: number[], versions: Entry[], more: boolean } {
+  const all = store.digest.diff(remoteBuckets)
+  if (all.length === 0) return { diff: all, versions: [], more: false }
+  const byBucket = new Map<number, Entry[]>()
+  for (const b of all) byBucket.set(b, [])
+  const n = store.digest.bucketCount
+  for (const e of store.versionsInBuckets(all)) byBucket.get(bucketOf(e.key, n))?.push(e)
+  const diff: number[] = []
+  const versions: Entry[] = []
+  let bytes = 0
+  for (const b of all) {
+    const group = byBucket.get(b) ?? []
+    const size = group.reduce((sum, e) => sum + wireSize(e, false), 0)
+    if (diff.length > 0 && bytes + size > budget) return { diff, versions, more: true }
+    diff.push(b)
+    if (bytes + size <= budget) {
+      for (const e of group) versions.push(e)
+      bytes += size
+      continue
+    }
+    // the first bucket alone is over the budget: send what fits of it
+    const { taken } = within(group, budget, e => wireSize(e, false))
+    for (const e of taken) versions.push(e)
+    return { diff, versions, more: true }
+  }
+  return { diff, versions, more: false }
+}
+
+export interface PlanOptions {
+  /** The responder is at capacity: push only versions of keys it holds. */
+  peerFull?: boolean
+  /** This store is at capacity: want only newer versions of keys it holds. */
+  selfFull?: boolean
 }
 
 /**
  * Initiator, step 2: from the responder's versions in the differing buckets, what to push (ours
  * are newer or theirs are missing) and which keys to want (theirs are newer or ours are missing).
  */
-export function plan (store: Store, diff: readonly number[], remote: readonly Entry[]): { push: Entry[], want: string[] } {
+export function plan (store: Store, diff: readonly number[], remote: readonly Entry[], options: PlanOptions = {}): { push: Entry[], want: string[] } {
   const theirs = new Map<string, Entry>()
   for (const r of remote) theirs.set(r.key, r)
   const push: Entry[] = []
@@ -25,7 +74,7 @@ export function plan (store: Store, diff: readonly number[], remote: readonly En
   for (const mine of store.versionsInBuckets(diff)) {
     const r = theirs.get(mine.key)
     if (r === undefined) {
-      push.push(mine)
+      if (options.peerFull !== true) push.push(mine)
       continue
     }
     theirs.delete(mine.key)
@@ -33,16 +82,27 @@ export function plan (store: Store, diff: readonly number[], remote: readonly En
     if (c > 0) push.push(mine)
     else if (c < 0) want.push(mine.key)
   }
-  for (const key of theirs.keys()) want.push(key)
+  if (options.selfFull !== true) for (const key of theirs.keys()) want.push(key)
   return { push, want }
 }
 
-/** Responder, step 3: the versions held for the wanted keys. */
-export function lookup (store: Store, keys: readonly string[]): Entry[] {
-  const out: Entry[] = []
+/** Responder, step 3: the versions held for the wanted keys, within `budget` bytes; `more` when some were left out. */
+export function lookup (store: Store, keys: readonly string[], budget = Infinity): { entries: Entry[], more: boolean } {
+  const held: Entry[] = []
   for (const k of keys) {
     const e = store.version(k)
-    if (e !== undefined) out.push(e)
+    if (e !== undefined) held.push(e)
   }
-  return out
+  const { taken, more } = within(held, budget, e => wireSize(e))
+  return { entries: taken, more }
+}
+
+/** The longest prefix of `items` whose sizes sum to at most `budget` (at least one item); `more` when some were left. */
+export function within<T> (items: readonly T[], budget: number, size: (item: T) => number): { taken: T[], more: boolean } {
+  let bytes = 0
+  for (let i = 0; i < items.length; i++) {
+    bytes += size(items[i])
+    if (bytes > budget && i > 0) return { taken: items.slice(0, i), more: true }
+  }
+  return { taken: items as T[], more: false }
 }

@@ -26,6 +26,12 @@ export interface NetCounters {
     inSync: number
     entriesSent: number
     entriesReceived: number
+    /** Rounds that found this node or the peer at capacity with their states differing (each starts or doubles the pair's back-off). */
+    full: number
+    /** Rounds not run because the pair was backing off from a full side. */
+    backedOff: number
+    /** Rounds that left versions for the next round to keep a phase within its byte budget. */
+    partial: number
   }
 }
 
@@ -37,6 +43,6 @@ export function createCounters (): NetCounters {
     entriesOut: 0,
     publishErrors: 0,
     rejected: { malformed: 0, oversized: 0, version: 0, drift: 0, 'invalid-entry': 0, 'origin-mismatch': 0, forged: 0, 'forged-claim': 0, 'rate-limited': 0 },
-    syncs: { initiated: 0, served: 0, failed: 0, inSync: 0, entriesSent: 0, entriesReceived: 0 }
+    syncs: { initiated: 0, served: 0, failed: 0, inSync: 0, entriesSent: 0, entriesReceived: 0, full: 0, backedOff: 0, partial: 0 }
   }
 }

@@ -10,6 +10,12 @@
  *
  * Both sides merge what they receive, so one round repairs both directions. Every frame is
  * length-prefixed protobuf with a version field, decode limits and a deadline for the round.
+ *
+ * Bounds: every phase carries at most `maxPhaseBytes` (what does not fit waits for the next
+ * round, which the initiator runs at once: `more`), and a reader refuses a phase past it. A side at
+ * its store's limits says so (`full`): it is offered only newer versions of keys it holds, and the
+ * pair backs off exponentially (1 s doubling to 60 s) instead of repeating rounds that can only be
+ * refused.
  */
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
@@ -17,7 +23,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import type { Entry } from '../core/entry.js'
 import { InvalidMessageError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
-import { lookup, plan, summarize } from '../core/sync.js'
+import { lookup, plan, summarize, wantSize, within, wireSize } from '../core/sync.js'
 import { fromWire, toWire, WIRE_VERSION, type DecodeLimits } from './codec.js'
 import type { NetCounters } from './metrics.js'
 import { protocolFor } from './protocols.js'
@@ -35,6 +41,16 @@ const FRAME_BUDGET_BYTES = 1024 * 1024
 const MAX_FRAME_ENTRIES = 32_768
 /** Most entries one phase of a round may carry (a bound on what a peer can make us buffer). */
 const MAX_ROUND_ENTRIES = 2_000_000
+/** Most bytes one phase of a round carries (measured by `wireSize`); the rest waits for the next round. @default 33_554_432 (32 MiB) */
+export const DEFAULT_MAX_PHASE_BYTES = 32 * 1024 * 1024
+/** Rounds one `syncWith` call runs back to back while phases leave versions for the next (`more`). */
+const MAX_ROUNDS_PER_CALL = 16
+/** First back-off after a round that a full side blocked; it doubles with each such round. */
+export const FULL_BACKOFF_MS = 1_000
+/** Longest back-off: a full peer is offered a round at least this often. */
+export const MAX_FULL_BACKOFF_MS = 60_000
+/** Peers whose back-off is remembered (the oldest is forgotten first). */
+const MAX_BACKOFF_PEERS = 1024
 /** Rounds one peer may ask of us per window; more are refused and counted. */
 const MAX_ROUNDS_PER_PEER = 30
 const ROUND_WINDOW_MS = 10_000
@@ -47,6 +63,8 @@ export interface SyncInit {
   counters: NetCounters
   limits: DecodeLimits
   timeoutMs?: number
+  /** Most bytes a phase carries, on both sides of a round. @default DEFAULT_MAX_PHASE_BYTES */
+  maxPhaseBytes?: number
 }
 
 /** What one round moved. */
@@ -55,6 +73,8 @@ export interface SyncResult {
   diff: number
   sent: number
   received: number
+  /** This node or the peer was at capacity with their states differing: the pair backs off. */
+  full: boolean
 }
 
 type Frames = LengthPrefixedStream<Stream>
@@ -67,6 +87,9 @@ export class SyncService {
   private readonly limits: DecodeLimits
   private readonly timeoutMs: number
   private readonly maxFrameBytes: number
+  private readonly maxPhaseBytes: number
+  /** Peers in back-off after rounds a full side blocked: how many in a row, and until when (store clock). */
+  private readonly backoff = new Map<string, { level: number, until: number }>()
   /** Rounds served per peer in the current window. */
   private served = new Map<string, number>()
   private windowStart = Date.now()
@@ -83,6 +106,7 @@ export class SyncService {
     this.limits = { ...init.limits, maxEntries: MAX_FRAME_ENTRIES }
     this.timeoutMs = init.timeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS
     this.maxFrameBytes = FRAME_BUDGET_BYTES + init.limits.maxValueBytes + init.limits.maxKeyBytes * 4 + 64 * 1024
+    this.maxPhaseBytes = init.maxPhaseBytes ?? DEFAULT_MAX_PHASE_BYTES
   }
 
   async start (): Promise<void> {
@@ -94,8 +118,10 @@ export class SyncService {
   }
 
   /**
-   * Runs one round with `peer` as initiator. When one is already under way it resolves undefined
-   * at once and that round is followed by one more (state may have changed since it began).
+   * Runs one round with `peer` as initiator, and more at once while phases left versions for the
+   * next (a bounded number). Resolves undefined without a round when the pair is backing off (one
+   * side is full; counted in `syncs.backedOff`), or when a round is already under way (that round
+   * is then followed by one more: state may have changed since it began).
    */
   async syncWith (peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<SyncResult | undefined> {
     const id = peer.toString()
@@ -104,13 +130,17 @@ export class SyncService {
       running.again = true
       return undefined
     }
+    if (this.backingOff(id)) {
+      this.counters.syncs.backedOff++
+      return undefined
+    }
     const state = { again: false }
     this.active.set(id, state)
     try {
-      let result = await this.round(peer, options.signal)
-      while (state.again && options.signal?.aborted !== true) {
+      let { result, more } = await this.round(peer, options.signal)
+      for (let n = 1; (state.again || more) && n < MAX_ROUNDS_PER_CALL && options.signal?.aborted !== true && !this.backingOff(id); n++) {
         state.again = false
-        result = await this.round(peer, options.signal)
+        ;({ result, more } = await this.round(peer, options.signal))
       }
       return result
     } finally {
@@ -118,30 +148,62 @@ export class SyncService {
     }
   }
 
-  private async round (peer: PeerId, outer?: AbortSignal): Promise<SyncResult> {
+  /** Whether rounds with `peer` wait because a full side blocked the last ones. */
+  private backingOff (peer: string): boolean {
+    const b = this.backoff.get(peer)
+    return b !== undefined && this.store.now() < b.until
+  }
+
+  /**
+   * Ends a round with `peer`: a round that found a side full while their states differ starts or
+   * doubles the pair's back-off (bounded), any other round ends it.
+   */
+  private settle (peer: string, blocked: boolean): void {
+    const held = this.backoff.get(peer)
+    if (!blocked) {
+      this.backoff.delete(peer)
+      return
+    }
+    this.counters.syncs.full++
+    const level = Math.min((held?.level ?? 0) + 1, 32)
+    this.backoff.delete(peer)
+    this.backoff.set(peer, { level, until: this.store.now() + Math.min(FULL_BACKOFF_MS * 2 ** (level - 1), MAX_FULL_BACKOFF_MS) })
+    if (this.backoff.size > MAX_BACKOFF_PEERS) this.backoff.delete(this.backoff.keys().next().value as string)
+  }
+
+  private async round (peer: PeerId, outer?: AbortSignal): Promise<{ result: SyncResult, more: boolean }> {
     const signal = this.deadline(outer)
+    const id = peer.toString()
     let stream: Stream | undefined
     try {
       stream = await this.libp2p.dialProtocol(peer, this.protocol, { signal })
       const frames = this.frames(stream)
       this.counters.syncs.initiated++
-      await frames.write(SyncFrame.encode({ ...blank(), kind: SyncFrame.Kind.DIGEST, bucketCount: this.store.digest.bucketCount, buckets: toBytes(this.store.digest.snapshot()) }), { signal })
+      await frames.write(SyncFrame.encode({ ...blank(), kind: SyncFrame.Kind.DIGEST, bucketCount: this.store.digest.bucketCount, buckets: toBytes(this.store.digest.snapshot()), full: this.store.atCapacity }), { signal })
       const summary = await this.readPhase(frames, SyncFrame.Kind.SUMMARY, signal)
       if (summary.diff.length === 0) {
         this.counters.syncs.inSync++
         await stream.close({ signal })
+        this.settle(id, false)
         this.onRound?.()
-        return { diff: 0, sent: 0, received: 0 }
+        return { result: { diff: 0, sent: 0, received: 0, full: false }, more: false }
       }
-      const { push, want } = plan(this.store, summary.diff, summary.entries)
-      await this.writePhase(frames, push, want, signal)
+      const selfFull = this.store.atCapacity
+      const { push, want } = plan(this.store, summary.diff, summary.entries, { peerFull: summary.full, selfFull })
+      const wanted = want.reduce((sum, k) => sum + wantSize(k), 0)
+      const out = within(push, Math.max(0, this.maxPhaseBytes - wanted), e => wireSize(e))
+      await this.writePhase(frames, out.taken, want, signal, { full: selfFull, more: out.more })
       const reply = await this.readPhase(frames, SyncFrame.Kind.PUSH, signal)
-      this.merge(reply.entries)
+      const refused = this.merge(reply.entries)
       await stream.close({ signal })
-      this.counters.syncs.entriesSent += push.length
+      this.counters.syncs.entriesSent += out.taken.length
       this.counters.syncs.entriesReceived += reply.entries.length
+      const full = summary.full || selfFull || reply.full || refused > 0
+      this.settle(id, full)
       this.onRound?.()
-      return { diff: summary.diff.length, sent: push.length, received: reply.entries.length }
+      const more = summary.more || out.more || reply.more
+      if (more) this.counters.syncs.partial++
+      return { result: { diff: summary.diff.length, sent: out.taken.length, received: reply.entries.length, full }, more }
     } catch (err) {
       this.fail(stream, err)
       throw err
@@ -160,21 +222,26 @@ export class SyncService {
         throw new InvalidMessageError('invalid-entry', `digest must have ${this.store.digest.bucketCount} buckets of 8 bytes, got ${first.bucketCount} in ${first.buckets.byteLength} bytes`)
       }
       this.counters.syncs.served++
-      const { diff, versions } = summarize(this.store, fromBytes(first.buckets))
-      await this.writeFrames(frames, SyncFrame.Kind.SUMMARY, versions, [], false, signal, diff)
+      const { diff, versions, more } = summarize(this.store, fromBytes(first.buckets), this.maxPhaseBytes)
+      const selfFull = this.store.atCapacity
+      await this.writeFrames(frames, SyncFrame.Kind.SUMMARY, versions, [], false, signal, { diff, full: selfFull, more })
       if (diff.length === 0) {
         this.counters.syncs.inSync++
         await stream.close({ signal })
+        this.settle(peer, false)
         this.onRound?.()
         return
       }
       const pushed = await this.readPhase(frames, SyncFrame.Kind.PUSH, signal)
-      this.merge(pushed.entries)
-      const reply = lookup(this.store, pushed.want)
-      await this.writePhase(frames, reply, [], signal)
+      const refused = this.merge(pushed.entries)
+      const reply = lookup(this.store, pushed.want, this.maxPhaseBytes)
+      await this.writePhase(frames, reply.entries, [], signal, { full: selfFull || refused > 0, more: reply.more })
       await stream.close({ signal })
-      this.counters.syncs.entriesSent += reply.length
+      this.counters.syncs.entriesSent += reply.entries.length
       this.counters.syncs.entriesReceived += pushed.entries.length
+      // this node's own rounds with that peer would meet the same full side: back off too
+      this.settle(peer, first.full || selfFull || pushed.full || refused > 0)
+      if (more || reply.more || pushed.more) this.counters.syncs.partial++
       this.onRound?.()
     } catch (err) {
       this.fail(stream, err)
@@ -193,10 +260,15 @@ export class SyncService {
     if (n > MAX_ROUNDS_PER_PEER) throw new InvalidMessageError('rate-limited', `peer ${peer} asked for more than ${MAX_ROUNDS_PER_PEER} sync rounds in ${ROUND_WINDOW_MS / 1000} s`)
   }
 
-  private merge (entries: Entry[]): void {
-    if (entries.length === 0 || this.store.isClosed) return
-    const outcomes = this.store.merge(entries)
-    for (const o of outcomes) if (o === 'drift' || o === 'forged-claim') this.counters.rejected[o]++
+  /** Merges what a peer sent; returns how many versions the store refused for lack of room. */
+  private merge (entries: Entry[]): number {
+    if (entries.length === 0 || this.store.isClosed) return 0
+    let full = 0
+    for (const o of this.store.merge(entries)) {
+      if (o === 'drift' || o === 'forged-claim') this.counters.rejected[o]++
+      else if (o === 'full') full++
+    }
+    return full
   }
 
   private fail (stream: Stream | undefined, err: unknown): void {
@@ -227,47 +299,61 @@ export class SyncService {
     }
   }
 
-  /** Reads frames of one kind until the one marked `last`; decodes and checks their entries. */
-  private async readPhase (frames: Frames, kind: SyncFrame.Kind, signal: AbortSignal): Promise<{ diff: number[], entries: Entry[], want: string[] }> {
+  /**
+   * Reads frames of one kind until the one marked `last`; decodes and checks their entries. A
+   * phase past MAX_ROUND_ENTRIES entries and keys, or past maxPhaseBytes (plus one frame: the
+   * writer may exceed its budget by one version), is refused.
+   */
+  private async readPhase (frames: Frames, kind: SyncFrame.Kind, signal: AbortSignal): Promise<{ diff: number[], entries: Entry[], want: string[], full: boolean, more: boolean }> {
     const entries: Entry[] = []
     const want: string[] = []
     let diff: number[] = []
+    let bytes = 0
+    let full = false
+    const limit = this.maxPhaseBytes + this.maxFrameBytes
     for (let n = 0; ; n++) {
       const f = parseSyncFrame(await this.readFrame(frames, signal), kind, this.limits, this.store.digest.bucketCount)
       if (n === 0) diff = f.diff
-      for (const e of f.entries) entries.push(e)
-      for (const k of f.want) want.push(k)
+      for (const e of f.entries) { entries.push(e); bytes += wireSize(e) }
+      for (const k of f.want) { want.push(k); bytes += wantSize(k) }
+      full ||= f.full
       if (entries.length + want.length > MAX_ROUND_ENTRIES) throw new InvalidMessageError('oversized', `a sync phase may carry at most ${MAX_ROUND_ENTRIES} entries and keys`)
-      if (f.last) return { diff, entries, want }
+      if (bytes > limit) throw new InvalidMessageError('oversized', `a sync phase may carry at most ${limit} bytes, got ${bytes} before its end`)
+      if (f.last) return { diff, entries, want, full, more: f.more }
     }
   }
 
-  private async writePhase (frames: Frames, entries: Entry[], want: string[], signal: AbortSignal): Promise<void> {
-    await this.writeFrames(frames, SyncFrame.Kind.PUSH, entries, want, true, signal)
+  private async writePhase (frames: Frames, entries: Entry[], want: string[], signal: AbortSignal, flags: { full: boolean, more: boolean }): Promise<void> {
+    await this.writeFrames(frames, SyncFrame.Kind.PUSH, entries, want, true, signal, flags)
   }
 
-  /** Writes entries (and wanted keys) as frames of bounded size; the final one is marked `last`. */
-  private async writeFrames (frames: Frames, kind: SyncFrame.Kind, entries: Entry[], want: string[], withValues: boolean, signal: AbortSignal, diff: number[] = []): Promise<void> {
+  /**
+   * Writes entries (and wanted keys) as frames of bounded size; the first carries `diff`, every
+   * one `full`, the final one is marked `last` and carries `more`.
+   */
+  private async writeFrames (frames: Frames, kind: SyncFrame.Kind, entries: Entry[], want: string[], withValues: boolean, signal: AbortSignal, flags: { diff?: number[], full: boolean, more: boolean }): Promise<void> {
+    const diff = flags.diff ?? []
     const out: SyncFrame[] = []
     let start = 0
     let bytes = 0
     const cut = (end: number): void => {
       const { origins, entries: wire } = toWire(entries.slice(start, end), withValues)
-      out.push({ ...blank(), kind, origins, entries: wire, diff: out.length === 0 ? diff : [] })
+      out.push({ ...blank(), kind, origins, entries: wire, diff: out.length === 0 ? diff : [], full: flags.full })
       start = end
       bytes = 0
     }
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]
-      const size = e.key.length * 3 + (withValues ? e.value.byteLength : 0) + 32
+      const size = wireSize(e, withValues)
       if (i > start && (bytes + size > FRAME_BUDGET_BYTES || i - start >= MAX_FRAME_ENTRIES)) cut(i)
       bytes += size
     }
     if (start < entries.length || out.length === 0) cut(entries.length)
     for (let i = 0; i < want.length; i += MAX_FRAME_ENTRIES) {
-      out.push({ ...blank(), kind, want: want.slice(i, i + MAX_FRAME_ENTRIES) })
+      out.push({ ...blank(), kind, want: want.slice(i, i + MAX_FRAME_ENTRIES), full: flags.full })
     }
     out[out.length - 1].last = true
+    out[out.length - 1].more = flags.more
     for (const f of out) await frames.write(SyncFrame.encode(f), { signal })
   }
 }
@@ -285,17 +371,17 @@ function decodeFrame (data: Uint8Array | Uint8ArrayList, bucketCount: number): S
  * Decodes and checks one frame of an expected kind: version, kind, bucket ids, every entry, every
  * wanted key. Untrusted input: anything wrong is an InvalidMessageError with a reason.
  */
-export function parseSyncFrame (data: Uint8Array | Uint8ArrayList, kind: SyncFrame.Kind, limits: DecodeLimits, bucketCount: number): { diff: number[], entries: Entry[], want: string[], last: boolean } {
+export function parseSyncFrame (data: Uint8Array | Uint8ArrayList, kind: SyncFrame.Kind, limits: DecodeLimits, bucketCount: number): { diff: number[], entries: Entry[], want: string[], last: boolean, full: boolean, more: boolean } {
   const f = decodeFrame(data, bucketCount)
   checkFrame(f, kind)
   for (const k of f.want) {
     if (k.length === 0 || k.length > limits.maxKeyBytes) throw new InvalidMessageError('oversized', `wanted keys must be 1 to ${limits.maxKeyBytes} characters, got ${k.length}`)
   }
-  return { diff: checkDiff(f.diff, bucketCount), entries: fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_FRAME_ENTRIES }), want: f.want, last: f.last }
+  return { diff: checkDiff(f.diff, bucketCount), entries: fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_FRAME_ENTRIES }), want: f.want, last: f.last, full: f.full, more: f.more }
 }
 
 function blank (): SyncFrame {
-  return { version: WIRE_VERSION, kind: SyncFrame.Kind.DIGEST, bucketCount: 0, buckets: new Uint8Array(0), diff: [], origins: [], entries: [], want: [], last: false }
+  return { version: WIRE_VERSION, kind: SyncFrame.Kind.DIGEST, bucketCount: 0, buckets: new Uint8Array(0), diff: [], origins: [], entries: [], want: [], last: false, full: false, more: false }
 }
 
 function checkFrame (f: SyncFrame, kind: SyncFrame.Kind): void {

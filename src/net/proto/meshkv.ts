@@ -535,6 +535,8 @@ export interface SyncFrame {
   entries: WireEntry[]
   want: string[]
   last: boolean
+  full: boolean
+  more: boolean
 }
 
 export namespace SyncFrame {
@@ -618,6 +620,16 @@ export namespace SyncFrame {
           w.bool(obj.last)
         }
 
+        if ((obj.full != null && obj.full !== false)) {
+          w.uint32(80)
+          w.bool(obj.full)
+        }
+
+        if ((obj.more != null && obj.more !== false)) {
+          w.uint32(88)
+          w.bool(obj.more)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -631,7 +643,9 @@ export namespace SyncFrame {
           origins: [],
           entries: [],
           want: [],
-          last: false
+          last: false,
+          full: false,
+          more: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -692,6 +706,14 @@ export namespace SyncFrame {
             }
             case 9: {
               obj.last = reader.bool()
+              break
+            }
+            case 10: {
+              obj.full = reader.bool()
+              break
+            }
+            case 11: {
+              obj.more = reader.bool()
               break
             }
             default: {
@@ -814,6 +836,20 @@ export namespace SyncFrame {
               }
               break
             }
+            case 10: {
+              yield {
+                field: `${prefix}.full`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.more`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -929,6 +965,16 @@ export namespace SyncFrame {
     value: boolean
   }
 
+  export interface SyncFrameFullFieldEvent {
+    field: '$.full'
+    value: boolean
+  }
+
+  export interface SyncFrameMoreFieldEvent {
+    field: '$.more'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SyncFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncFrame.codec())
   }
@@ -937,7 +983,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameVersionFieldEvent | SyncFrameKindFieldEvent | SyncFrameBucketCountFieldEvent | SyncFrameBucketsFieldEvent | SyncFrameDiffFieldEvent | SyncFrameOriginsFieldEvent | SyncFrameEntriesKeyFieldEvent | SyncFrameEntriesValueFieldEvent | SyncFrameEntriesWallFieldEvent | SyncFrameEntriesCounterFieldEvent | SyncFrameEntriesOriginFieldEvent | SyncFrameEntriesExpiresAtFieldEvent | SyncFrameEntriesDeletedFieldEvent | SyncFrameEntriesSignatureFieldEvent | SyncFrameEntriesValueHashFieldEvent | SyncFrameEntriesStrippedFieldEvent | SyncFrameWantFieldEvent | SyncFrameLastFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameVersionFieldEvent | SyncFrameKindFieldEvent | SyncFrameBucketCountFieldEvent | SyncFrameBucketsFieldEvent | SyncFrameDiffFieldEvent | SyncFrameOriginsFieldEvent | SyncFrameEntriesKeyFieldEvent | SyncFrameEntriesValueFieldEvent | SyncFrameEntriesWallFieldEvent | SyncFrameEntriesCounterFieldEvent | SyncFrameEntriesOriginFieldEvent | SyncFrameEntriesExpiresAtFieldEvent | SyncFrameEntriesDeletedFieldEvent | SyncFrameEntriesSignatureFieldEvent | SyncFrameEntriesValueHashFieldEvent | SyncFrameEntriesStrippedFieldEvent | SyncFrameWantFieldEvent | SyncFrameLastFieldEvent | SyncFrameFullFieldEvent | SyncFrameMoreFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }

@@ -126,8 +126,8 @@ export interface SurfaceFigures {
 
 export async function benchSurfaces (rounds: number): Promise<SurfaceFigures> {
   // the CLI runs compiled: build dist/ first (npm ci does this too, through the prepare script)
-  const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`build failed: ${build.stdout}`)
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`)
   const dir = mkdtempSync(join(tmpdir(), 'meshkv-bench-'))
   const env = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_CLI_PATH: undefined }
   const bin = join(ROOT, 'bin', 'meshkv.js')

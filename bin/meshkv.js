@@ -2,9 +2,11 @@
 // The meshkv command. The hot commands (get, set, exists, del, lock acquire|release) go through a
 // fast path (src/surfaces/cli/fast.ts) that loads no argument parser and sends one request to the
 // daemon; everything else, and anything the fast path does not recognise, goes to the full
-// commander program (src/surfaces/cli/main.ts). Both run compiled from dist/ (built by `npm ci`
-// through the prepare script); in a checkout (a .git beside this folder) a part whose sources are
-// newer than its build runs from the TypeScript sources through tsx instead.
+// commander program (src/surfaces/cli/main.ts). Both run compiled (`npm run build`, which `npm ci`
+// runs through the prepare script): the full program from dist/src, the fast path bundled into one
+// file, dist/cli-fast.js (one module loads faster than ten). In a checkout (a .git beside this
+// folder) a part whose sources are newer than its build runs from the TypeScript sources through
+// tsx instead.
 // MESHKV_CLI_PATH=full skips the fast path; MESHKV_CLI_PATH=fast refuses anything it would leave
 // to the full program (exit 3): for tests and for telling the two apart.
 // meshkv needs Node >= 22; the repository brings one (node_modules/.bin/node).
@@ -33,11 +35,11 @@ module.enableCompileCache?.()
 const fromSource = process.env.MESHKV_FROM_SOURCE === '1'
 const checkout = existsSync(`${root}.git`)
 
-/** Whether `built` (under dist/src) is at least as new as every .ts file in `dirs` (only checked in a checkout). */
+/** Whether `built` (under dist/) is at least as new as every .ts file in `dirs` of src/ (only checked in a checkout). */
 function fresh (built, dirs, recursive) {
-  if (fromSource || !existsSync(`${root}dist/src/${built}`)) return false
+  if (fromSource || !existsSync(`${root}dist/${built}`)) return false
   if (!checkout) return true
-  const t = statSync(`${root}dist/src/${built}`).mtimeMs
+  const t = statSync(`${root}dist/${built}`).mtimeMs
   for (const dir of dirs) {
     for (const name of readdirSync(`${root}src/${dir}`, { recursive })) {
       if (name.endsWith('.ts') && statSync(`${root}src/${dir}/${name}`).mtimeMs > t) return false
@@ -47,20 +49,21 @@ function fresh (built, dirs, recursive) {
 }
 
 let tsx = false
-async function load (path, isFresh) {
-  if (isFresh) return import(new URL(`../dist/src/${path}.js`, import.meta.url).href)
+/** The compiled module `built` (under dist/) when fresh, else the source `source` (under src/) through tsx. */
+async function load (built, source, isFresh) {
+  if (isFresh) return import(new URL(`../dist/${built}`, import.meta.url).href)
   if (!tsx) {
     (await import('tsx/esm/api')).register()
     tsx = true
   }
-  return import(new URL(`../src/${path}.ts`, import.meta.url).href)
+  return import(new URL(`../src/${source}`, import.meta.url).href)
 }
 
 const args = process.argv.slice(2)
 let done = false
 if (process.env.MESHKV_CLI_PATH !== 'full') {
   // the fast path loads only src/surfaces/cli and src/surfaces/shared (test/surfaces/cli/fast.test.ts)
-  const { runFast } = await load('surfaces/cli/fast', fresh('surfaces/cli/fast.js', ['surfaces/cli', 'surfaces/shared'], false))
+  const { runFast } = await load('cli-fast.js', 'surfaces/cli/fast.ts', fresh('cli-fast.js', ['surfaces/cli', 'surfaces/shared'], false))
   done = await runFast(args)
   if (!done && process.env.MESHKV_CLI_PATH === 'fast') {
     process.stderr.write(JSON.stringify({ error: `the fast path does not take: ${args.join(' ')}`, name: 'UsageError', hint: 'unset MESHKV_CLI_PATH', exitCode: 3 }) + '\n')
@@ -69,6 +72,6 @@ if (process.env.MESHKV_CLI_PATH !== 'full') {
   }
 }
 if (!done) {
-  const { main } = await load('surfaces/cli/main', fresh('surfaces/cli/main.js', [''], true))
+  const { main } = await load('src/surfaces/cli/main.js', 'surfaces/cli/main.ts', fresh('src/surfaces/cli/main.js', [''], true))
   await main(process.argv)
 }

@@ -2,13 +2,12 @@
  * The client of a local daemon's HTTP API over its Unix socket: what the CLI and the MCP server
  * speak. `connect` starts a daemon in the background when none is running.
  *
- * The CLI's hot commands load this module on every start, so it loads only what a request needs:
- * node:http on first use (builtin.ts), and the socket made directly (`createConnection`), which
- * skips the agent's set-up. child_process and the file system are loaded only to start a daemon.
+ * The CLI's hot commands load this module on every start, so a request loads only node:net
+ * (http1.ts); node:http only for streams, child_process and the file system only to start a daemon.
  */
-import type { ClientRequest, IncomingMessage, RequestOptions as HttpRequestOptions } from 'node:http'
 import * as builtin from './builtin.js'
 import { DaemonUnavailableError, RemoteError } from './errors.js'
+import { exchange } from './http1.js'
 import { daemonPaths } from './paths.js'
 
 export interface Reply {
@@ -33,13 +32,6 @@ export class DaemonClient {
    */
   constructor (readonly socketPath: string, private start?: () => Promise<unknown>) {}
 
-  private send (method: string, path: string, options: RequestOptions, headers: Record<string, string>, onResponse: (res: IncomingMessage) => void): ClientRequest {
-    const http = builtin.http()
-    const net = builtin.net()
-    const opts: HttpRequestOptions = { method, path: withQuery(path, options.query), headers, signal: options.signal, createConnection: () => net.connect(this.socketPath) }
-    return http.request(opts, onResponse)
-  }
-
   /** Runs `attempt`; when no daemon answers and this client may start one, starts it and runs `attempt` again. */
   private async started<T> (attempt: () => Promise<T>): Promise<T> {
     try {
@@ -53,21 +45,16 @@ export class DaemonClient {
     }
   }
 
-  /** One request; resolves with any status (the caller decides what is an error). */
+  /** One request (http1.ts); resolves with any status (the caller decides what is an error). */
   async request (method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
     const { body, headers } = encode(options)
-    return this.started(async () => new Promise((resolve, reject) => {
-      const req = this.send(method, path, options, headers, res => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
-        res.on('error', reject)
-      })
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        reject(unavailable(err) ? new DaemonUnavailableError(`no meshkv daemon answers on ${this.socketPath}`) : err)
-      })
-      req.end(body)
-    }))
+    return this.started(async () => {
+      try {
+        return await exchange(this.socketPath, method, withQuery(path, options.query), headers, body, options.signal)
+      } catch (err) {
+        throw unavailable(err as NodeJS.ErrnoException) ? new DaemonUnavailableError(`no meshkv daemon answers on ${this.socketPath}`) : err
+      }
+    })
   }
 
   /** A request whose 2xx body is JSON; any other status throws a RemoteError keeping the error's name. */
@@ -81,7 +68,7 @@ export class DaemonClient {
   async events (method: string, path: string, onEvent: (event: string, data: unknown) => void, options: RequestOptions = {}): Promise<void> {
     const { body, headers } = encode(options)
     await this.started(async () => new Promise<void>((resolve, reject) => {
-      const req = this.send(method, path, { ...options, signal: undefined }, { ...headers, accept: 'text/event-stream' }, res => {
+      const req = builtin.http().request({ socketPath: this.socketPath, method, path: withQuery(path, options.query), headers: { ...headers, accept: 'text/event-stream' } }, res => {
         if ((res.statusCode ?? 0) >= 300) {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
@@ -185,10 +172,9 @@ export async function connect (options: ConnectOptions = {}): Promise<DaemonClie
   if (options.autostart === false) throw new DaemonUnavailableError(`no meshkv daemon for mesh ${mesh} answers on ${paths.socket}`)
   const { spawn } = builtin.childProcess()
   const { mkdirSync, openSync } = builtin.fs()
-  const { fileURLToPath } = builtin.url()
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
   const log = openSync(paths.log, 'a')
-  const bin = fileURLToPath(new URL('../../../bin/meshkv.js', import.meta.url).href.replace('/dist/bin/', '/bin/'))
+  const bin = meshkvBin()
   // the daemon is the full program's (MESHKV_CLI_PATH=fast would refuse it)
   const { MESHKV_CLI_PATH: _path, ...daemonEnv } = env
   const child = spawn(process.execPath, [bin, '--mesh', mesh, 'daemon', 'run'], { detached: true, stdio: ['ignore', log, log], env: daemonEnv })
@@ -203,6 +189,16 @@ export async function connect (options: ConnectOptions = {}): Promise<DaemonClie
   }
   ;(options.announce ?? (line => process.stderr.write(line + '\n')))(`meshkv: started a daemon for mesh ${mesh} (pid ${child.pid}) on ${paths.socket}`)
   return client
+}
+
+/** bin/meshkv.js of this package: found upwards from this module (src/, dist/src/ or the dist/ bundle). */
+function meshkvBin (): string {
+  const { existsSync } = builtin.fs()
+  for (const up of ['../../../', '../../../../', '../']) {
+    const bin = builtin.url().fileURLToPath(new URL(`${up}bin/meshkv.js`, import.meta.url))
+    if (existsSync(bin)) return bin
+  }
+  throw new DaemonUnavailableError(`bin/meshkv.js not found above ${import.meta.url}: start a daemon with \`meshkv daemon start\``)
 }
 
 function lastLine (file: string): string {

@@ -96,6 +96,17 @@ export class Hlc {
   }
 
   /**
+   * Raises the clock to at least `t` (a restart resuming from what it had issued or reserved), so
+   * that no later timestamp is below one issued before. Never moves the clock back.
+   */
+  advance (t: { wall: number, counter: number }): void {
+    if (t.wall > this.wall || (t.wall === this.wall && t.counter > this.counter)) {
+      this.wall = Math.min(t.wall, MAX_WALL)
+      this.counter = t.counter
+    }
+  }
+
+  /**
    * Whether a remote wall time is acceptable: not more than `maxDriftMs` ahead of the local
    * physical clock (it would otherwise win every future conflict and never expire).
    */

@@ -18,6 +18,8 @@ import {
   ENTRY_OVERHEAD_BYTES
 } from './limits.js'
 import { compareVersionIds, compareVersions } from './merge.js'
+import { DEFAULT_HLC_RESERVE_MS, Journal } from './journal.js'
+import type { Storage } from './storage.js'
 
 export interface StoreOptions {
   /** Physical clock, epoch milliseconds. Inject one to control time in tests. @default Date.now */
@@ -61,6 +63,13 @@ export interface StoreOptions {
    * broken order to prove its checker catches it. @default compareVersions
    */
   mergeOrder?: (held: Entry, incoming: Entry) => number
+  /**
+   * Where versions and the HLC high-water mark are written through, and loaded from when the
+   * store is made: see `load()`. Without it the store lives in memory only. @default undefined
+   */
+  storage?: Storage
+  /** How far ahead of the clock the HLC high-water mark is reserved in `storage`. @default 5_000 */
+  hlcReserveMs?: number
 }
 
 /** A change to the visible state. */
@@ -142,6 +151,8 @@ export class Store {
   onDeadline: ((at: number) => void) | undefined
   /** Called for every version that replaces the held one (local or remote), in order. */
   onApply: ((entry: Entry, local: boolean) => void) | undefined
+  /** What a store with a storage writes through (undefined in memory). */
+  readonly journal: Journal | undefined
   private tombstones = 0
   private byteCount = 0
   private closed = false
@@ -160,6 +171,55 @@ export class Store {
     this.verify = options.verify
     this.maxEntries = checkNumberOption('maxEntries', options.maxEntries ?? DEFAULT_MAX_ENTRIES, 1, 2 ** 40)
     this.maxBytes = checkNumberOption('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES, 1, 2 ** 50)
+    if (options.storage !== undefined) {
+      this.journal = new Journal(options.storage, this.hlc, options.hlcReserveMs ?? Math.min(DEFAULT_HLC_RESERVE_MS, this.hlc.maxDriftMs / 4))
+      this.load(options.storage)
+    }
+  }
+
+  /**
+   * Loads what a storage holds, as the store was when it last wrote: every version, tombstones
+   * included. What expired while the node was down is kept as a tombstone without its value,
+   * and tombstones past their retention are purged, silently: no event is emitted for anything
+   * loaded, so nothing stale is announced. The clock resumes above every timestamp held and
+   * above the reserved high-water mark.
+   */
+  private load (storage: Storage): void {
+    const now = this.hlc.physical()
+    let top = { wall: Journal.reservedIn(storage), counter: 0 }
+    for (const loaded of storage.scan()) {
+      if (loaded.wall > top.wall || (loaded.wall === top.wall && loaded.counter > top.counter)) top = loaded
+      let e = loaded
+      if (e.tombstone || e.isExpired(now)) {
+        if (e.wall + this.retentionMs <= now) {
+          this.journal?.remove(e.key)
+          this.counters.purged++
+          continue
+        }
+        if (!e.tombstone) {
+          e = e.stripped()
+          this.journal?.put(e)
+          this.counters.expired++
+        }
+        this.heap.push(e.wall + this.retentionMs, e, PURGE)
+      } else if (e.expiresAt !== undefined) {
+        this.heap.push(e.expiresAt, e, EXPIRE)
+      }
+      this.map.set(e.key, e)
+      this.digest.add(e)
+      if (e.tombstone) this.tombstones++
+      else this.byteCount += e.key.length + e.value.byteLength
+      this.index.added(e.key)
+    }
+    this.hlc.advance(top)
+  }
+
+  /**
+   * Writes every change since the last flush to the storage as one atomic write; resolves when
+   * it and every earlier one are committed (on disk, for a durable storage). At once without a storage.
+   */
+  async flush (): Promise<void> {
+    await this.journal?.flush()
   }
 
   get node (): string {
@@ -437,6 +497,7 @@ export class Store {
       this.index.added(e.key)
     }
     if (this.onApply !== undefined) this.onApply(e, local)
+    this.journal?.reserve()
     let stored = e
     if (!e.deleted && e.expiresAt !== undefined && e.expiresAt <= now) stored = e.stripped()
     this.remember(stored)
@@ -488,6 +549,7 @@ export class Store {
   }
 
   private purge (e: Entry): void {
+    this.journal?.remove(e.key)
     this.forget(e)
     this.map.delete(e.key)
     this.index.removed(e.key)
@@ -495,6 +557,7 @@ export class Store {
   }
 
   private remember (e: Entry): void {
+    this.journal?.put(e)
     this.map.set(e.key, e)
     this.digest.add(e)
     if (e.tombstone) this.tombstones++

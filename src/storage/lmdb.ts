@@ -46,17 +46,17 @@ export class LmdbStorage implements Storage {
 
   async write (ops: readonly StorageOp[]): Promise<void> {
     if (this.closing !== undefined) throw new StorageError(`the storage in ${this.path} is closed`)
-    const records = ops.map(op => op.type === 'put' ? encodeRecord(op.entry) : undefined)
-    const committed = this.root.transaction(() => {
-      ops.forEach((op, i) => {
-        if (op.type === 'put') void this.entries.put(Buffer.from(op.entry.key, 'utf8'), records[i] as Buffer)
-        else if (op.type === 'remove') void this.entries.remove(Buffer.from(op.key, 'utf8'))
-        else void this.meta.put(op.name, op.value as Buffer)
-      })
-    })
-    this.last = committed.then(async () => this.root.flushed, () => {})
-    await committed
-    await this.root.flushed
+    // puts issued in one event-loop turn are one transaction (lmdb's event-turn batching), so
+    // the ops of one call, issued together here, commit together or not at all
+    let committed: Promise<boolean> = Promise.resolve(true)
+    for (const op of ops) {
+      if (op.type === 'put') committed = this.entries.put(Buffer.from(op.entry.key, 'utf8'), encodeRecord(op.entry) as Buffer)
+      else if (op.type === 'remove') committed = this.entries.remove(Buffer.from(op.key, 'utf8'))
+      else committed = this.meta.put(op.name, op.value as Buffer)
+    }
+    const durable = committed.then(async () => { await this.root.flushed })
+    this.last = durable.catch(() => {})
+    await durable
   }
 
   get (key: string): Entry | undefined {

@@ -1,0 +1,97 @@
+/**
+ * What a store with a Storage writes through: every version it keeps or drops, and the HLC
+ * high-water mark, staged as they happen and written by `flush()` as one atomic write (the
+ * owner flushes once per event-loop turn; the simulator at the end of a simulated turn).
+ *
+ * The HLC high-water mark is reserved ahead (CockroachDB's persisted upper bound): the stored
+ * mark is always at least `reserveMs / 2` ahead of any timestamp issued, renewed as the clock
+ * nears it, so a restart resumes above every timestamp it issued before, even if the physical
+ * clock went back meanwhile, without a write to disk per timestamp.
+ */
+import type { Entry } from './entry.js'
+import type { Hlc } from './hlc.js'
+import type { Storage, StorageOp } from './storage.js'
+
+/** How far ahead of the clock the high-water mark is reserved. @default 5_000 */
+export const DEFAULT_HLC_RESERVE_MS = 5_000
+/** The meta record of the HLC high-water mark: a float64 wall time. */
+export const HLC_META = 'hlc'
+
+export class Journal {
+  readonly storage: Storage
+  /** Called when the first change is staged after a flush: the owner schedules `flush()`. */
+  onDirty: (() => void) | undefined
+  private readonly hlc: Hlc
+  private readonly reserveMs: number
+  private staged: StorageOp[] = []
+  private last: Promise<void> = Promise.resolve()
+  private reserved: number
+  private failure: Error | undefined
+
+  constructor (storage: Storage, hlc: Hlc, reserveMs = DEFAULT_HLC_RESERVE_MS) {
+    this.storage = storage
+    this.hlc = hlc
+    this.reserveMs = Math.max(1, reserveMs)
+    this.reserved = Journal.reservedIn(storage)
+  }
+
+  /** The high-water mark a storage holds: no timestamp at or above it was issued. 0 when none. */
+  static reservedIn (storage: Storage): number {
+    const bytes = storage.getMeta(HLC_META)
+    if (bytes === undefined || bytes.byteLength !== 8) return 0
+    const wall = new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0)
+    return Number.isFinite(wall) && wall > 0 ? wall : 0
+  }
+
+  /** The mark reserved so far. */
+  get reservedWall (): number {
+    return this.reserved
+  }
+
+  put (e: Entry): void {
+    this.stage({ type: 'put', entry: e })
+  }
+
+  remove (key: string): void {
+    this.stage({ type: 'remove', key })
+  }
+
+  meta (name: string, value: Uint8Array): void {
+    this.stage({ type: 'meta', name, value })
+  }
+
+  /** Renews the reserved high-water mark when the clock has come within half of it. */
+  reserve (): void {
+    const wall = this.hlc.peek().wall
+    if (wall + this.reserveMs / 2 < this.reserved) return
+    this.reserved = wall + this.reserveMs
+    const bytes = new Uint8Array(8)
+    new DataView(bytes.buffer).setFloat64(0, this.reserved)
+    this.meta(HLC_META, bytes)
+  }
+
+  /**
+   * Writes what is staged as one transaction; resolves when it (and every write before) is
+   * committed. After a failed write every later flush rejects with that failure: what is in
+   * memory is no longer what is on disk, and no write may be acknowledged as durable.
+   */
+  async flush (): Promise<void> {
+    if (this.staged.length > 0) {
+      const ops = this.staged
+      this.staged = []
+      this.last = this.storage.write(ops).catch((err: unknown) => { this.failure ??= err as Error })
+    }
+    await this.last
+    if (this.failure !== undefined) throw this.failure
+  }
+
+  /** True while changes wait for `flush()`. */
+  get dirty (): boolean {
+    return this.staged.length > 0
+  }
+
+  private stage (op: StorageOp): void {
+    this.staged.push(op)
+    if (this.staged.length === 1) this.onDirty?.()
+  }
+}

@@ -205,10 +205,7 @@ export class Store {
       } else if (e.expiresAt !== undefined) {
         this.heap.push(e.expiresAt, e, EXPIRE)
       }
-      this.map.set(e.key, e)
-      this.digest.add(e)
-      if (e.tombstone) this.tombstones++
-      else this.byteCount += e.key.length + e.value.byteLength
+      this.remember(e, false)
       this.index.added(e.key)
     }
     this.hlc.advance(top)
@@ -556,8 +553,9 @@ export class Store {
     this.counters.purged++
   }
 
-  private remember (e: Entry): void {
-    this.journal?.put(e)
+  /** Holds `e` (the held version of its key already forgotten); `write` false for what was loaded. */
+  private remember (e: Entry, write = true): void {
+    if (write) this.journal?.put(e)
     this.map.set(e.key, e)
     this.digest.add(e)
     if (e.tombstone) this.tombstones++

@@ -6,13 +6,15 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
 import type { Entry } from '../core/entry.js'
-import { AbortError, InvalidOptionError, MeshClosedError, ReservedKeyError, WaitTimeoutError } from '../core/errors.js'
+import { AbortError, InvalidOptionError, MeshClosedError, ReservedKeyError, StorageError, WaitTimeoutError } from '../core/errors.js'
 import { hiddenUnder, isReserved, RESERVED_PREFIX } from '../core/keys.js'
 import { checkKey, checkNumberOption } from '../core/limits.js'
 import { Store, type ListOptions, type StoreEvent } from '../core/store.js'
 import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from '../net/node.js'
 import type { SyncResult } from '../net/sync.js'
 import { EventQueue } from './watch.js'
+import { openDataDir, type DataDir } from '../storage/data-dir.js'
+import { LMDB_MAX_KEY_BYTES } from '../storage/lmdb.js'
 import { checkAddrs, checkQuorum, DEFAULT_LISTEN, DEFAULT_MESH_NAME, type MeshOptions } from './options.js'
 import { statsOf, type MeshStats } from './stats.js'
 
@@ -61,6 +63,16 @@ export interface ListPage {
   nextCursor?: string
 }
 
+/** Runs `fn`; if it fails, releases the data directory opened for it. */
+async function closingOnFailure<T> (dataDir: DataDir | undefined, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    await dataDir?.close()
+    throw err
+  }
+}
+
 /** Refuses a public write to a key under `@meshkv/` (only meshkv's features write there). */
 function assertPublic (key: unknown, op: 'set' | 'delete'): void {
   if (typeof key === 'string' && isReserved(key)) {
@@ -85,13 +97,21 @@ export class Mesh {
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
   private closing: Promise<void> | undefined
+  /** The data directory of a durable node. */
+  private readonly dataDir: DataDir | undefined
+  private flushQueued = false
 
-  private constructor (name: string, store: Store, node: MeshNode, options: MeshOptions, maxLeaseTtlMs: number) {
+  private constructor (name: string, store: Store, node: MeshNode, options: MeshOptions, maxLeaseTtlMs: number, dataDir: DataDir | undefined) {
     this.name = name
     this.store = store
     this.node = node
     this.libp2p = node.libp2p
+    this.dataDir = dataDir
     store.onDeadline = (at) => { this.arm(at) }
+    const loaded = store.nextDeadline()
+    if (loaded !== undefined) this.arm(loaded)
+    // changes not made by set/delete (merges, expiry) reach the disk once per event-loop turn
+    if (store.journal !== undefined) store.journal.onDirty = () => { this.queueFlush() }
     this.locks = new Locks({
       store,
       selfId: store.node,
@@ -117,15 +137,23 @@ export class Mesh {
     const bootstrap = checkAddrs('bootstrap', options.bootstrap ?? [])
     const maxLeaseTtlMs = checkNumberOption('maxLeaseTtlMs', options.maxLeaseTtlMs ?? DEFAULT_MAX_LEASE_TTL_MS, 1, 2 ** 31 - 1)
     checkQuorum(options.quorum)
+    if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
+      throw new InvalidOptionError(`\`dataDir\` must be a non-empty path, got ${JSON.stringify(options.dataDir)}`)
+    }
+    if (options.dataDir !== undefined && options.maxKeyBytes !== undefined && options.maxKeyBytes > LMDB_MAX_KEY_BYTES) {
+      throw new InvalidOptionError(`\`maxKeyBytes\` must be at most ${LMDB_MAX_KEY_BYTES} with a \`dataDir\` (the on-disk store's key limit), got ${options.maxKeyBytes}`)
+    }
     const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
     // the store's own options (limits, clock) keep their defaults in the store; nothing else passes
     const { clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes } = options
-    const store = new Store(peerIdFromPrivateKey(privateKey).toString(), {
+    const dataDir = options.dataDir === undefined ? undefined : openDataDir(options.dataDir)
+    const store = await closingOnFailure(dataDir, () => new Store(peerIdFromPrivateKey(privateKey).toString(), {
       clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes,
       signer: signerFor(privateKey),
-      verify: peerIdVerifier()
-    })
-    const node = await MeshNode.create({
+      verify: peerIdVerifier(),
+      storage: dataDir?.storage
+    }))
+    const node = await closingOnFailure(dataDir, async () => MeshNode.create({
       name,
       listen,
       bootstrap,
@@ -137,8 +165,8 @@ export class Mesh {
       connectionGater: options.connectionGater,
       psk: options.psk,
       allowPeers: options.allowPeers
-    })
-    const mesh = new Mesh(name, store, node, options, maxLeaseTtlMs)
+    }))
+    const mesh = new Mesh(name, store, node, options, maxLeaseTtlMs, dataDir)
     store.subscribe(e => { mesh.fanOut(e) })
     return mesh
   }
@@ -165,7 +193,30 @@ export class Mesh {
   async set (key: string, value: string | Uint8Array, options: SetOptions = {}): Promise<Entry> {
     this.assertOpen()
     assertPublic(key, 'set')
-    return this.write(key, value, options)
+    const entry = this.write(key, value, options)
+    await this.durable()
+    return entry
+  }
+
+  /** With a data directory: resolves once every change so far is on disk (a durable commit). */
+  private async durable (): Promise<void> {
+    if (this.store.journal === undefined) return
+    try {
+      await this.store.flush()
+    } catch (err) {
+      throw new StorageError(`the write is applied in memory but the data directory ${this.dataDir?.path ?? ''} could not store it: ${(err as Error).message}`, { cause: err })
+    }
+  }
+
+  /** Flushes the journal at the end of this turn (once, however many changes it brings). */
+  private queueFlush (): void {
+    if (this.flushQueued) return
+    this.flushQueued = true
+    queueMicrotask(() => {
+      this.flushQueued = false
+      // a failure is kept by the journal and fails every later set/delete and close
+      this.store.flush().catch(() => {})
+    })
   }
 
   /** A write by meshkv itself (drops), reserved keys included. */
@@ -189,7 +240,9 @@ export class Mesh {
   async delete (key: string): Promise<Entry> {
     this.assertOpen()
     assertPublic(key, 'delete')
-    return this.erase(key)
+    const tombstone = this.erase(key)
+    await this.durable()
+    return tombstone
   }
 
   /** A delete by meshkv itself (a burnt drop), reserved keys included. */
@@ -336,7 +389,12 @@ export class Mesh {
       for (const hb of this.heartbeats) hb.stop({ leave: true })
       this.locks.closeAll()
       await this.node.stop()
-      this.store.close()
+      try {
+        await this.durable()
+      } finally {
+        this.store.close()
+        await this.dataDir?.close()
+      }
       for (const w of [...this.watchers.keys()]) w.end()
       for (const fn of [...this.waiters]) fn()
     })()

@@ -43,6 +43,13 @@ export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' |
   psk?: string | Uint8Array
   /** Only these peer ids may connect. @default undefined (any peer) */
   allowPeers?: string[]
+  /**
+   * A durable node: its versions (tombstones included), HLC high-water mark, lease acceptor state
+   * and identity (`identity.key`) are kept in this directory and loaded at the next start; a
+   * `set` or `delete` resolves once it is on disk. One node per directory. @default undefined
+   * (in memory: everything is gone when the process ends)
+   */
+  dataDir?: string
 }
 
 export function checkQuorum (q: QuorumOptions | undefined): void {

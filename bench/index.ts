@@ -13,7 +13,7 @@ import { Entry } from '../src/core/entry.js'
 import { Store } from '../src/core/store.js'
 import { encodeBatch } from '../src/net/codec.js'
 import { converged, eventually, partition, heal, reconnect, startCluster, stopAll, type Node } from '../sim/cluster.js'
-import { benchMeshLocks, benchRedisLocks } from './locks.js'
+import { benchLockFairness, benchMeshLocks, benchRedisLocks } from './locks.js'
 import { benchDrops } from './trust.js'
 import { generateSwarmKey } from '../src/index.js'
 import { benchSurfaces } from './surfaces.js'
@@ -152,6 +152,12 @@ async function benchLocks (): Promise<void> {
   for (const f of figures) {
     rows.push({ name: `lock acquire, ${f.mode}: uncontended (p50 / p99)`, value: `${fmt(f.uncontended.p50)} / ${fmt(f.uncontended.p99)} ms` })
     rows.push({ name: `lock acquire, ${f.mode}: 5 contenders (p50 / p99)`, value: `${fmt(f.contended.p50)} / ${fmt(f.contended.p99)} ms` })
+  }
+  const fairness = await benchLockFairness(QUICK ? 50 : 200)
+  results.lockFairness = fairness
+  for (const f of fairness) {
+    rows.push({ name: `lock fairness, ${f.mode}: holds of 5 looping contenders`, value: f.holds.join(' / '), target: 'each a share' })
+    rows.push({ name: `lock hand-over, ${f.mode} (p50 / p99)`, value: `${fmt(f.handoff.p50)} / ${fmt(f.handoff.p99)} ms`, baseline: `${fmt(f.holdsPerSecond, 1)} holds/s` })
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Lock acquire latency: uncontended and under contention by 5 nodes, gossip and quorum mode,
- * beside Redis `SET NX PX` on loopback in the same run when redis-server is installed.
+ * beside Redis `SET NX PX` on loopback in the same run when redis-server is installed; and
+ * fairness: how the holds of 5 looping contenders are shared out.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
@@ -49,6 +50,50 @@ export async function benchMeshLocks (rounds: number): Promise<LockFigures[]> {
         await Promise.all(won.map(async w => w.value.release()))
       }
       out.push({ mode: `meshkv ${mode}`, uncontended: summary(un), contended: summary(co) })
+    }
+    return out
+  } finally {
+    await stopAll(nodes)
+  }
+}
+
+export interface FairnessFigures {
+  mode: string
+  /** Holds per contender, contender 0 first. */
+  holds: number[]
+  /** From one holder's release to the next holder's acquisition, ms. */
+  handoff: ReturnType<typeof summary>
+  holdsPerSecond: number
+}
+
+/**
+ * Five contenders, one per node, each in a loop: acquire with `wait`, hold `holdMs`, release, at
+ * once acquire again; until `total` holds. The releaser is always first to see the lock free, so
+ * without the wait queue it takes the lock back every time (issue 10, finding 10).
+ */
+export async function benchLockFairness (total: number, holdMs = 5): Promise<FairnessFigures[]> {
+  const nodes = await startCluster(5, { mdns: false, maxLeaseTtlMs: 2_000 })
+  try {
+    const members = nodes.map(n => n.mesh.peerId)
+    await new Promise(resolve => setTimeout(resolve, 2_100)) // acceptors grant nothing for one max lease TTL after start
+    const out: FairnessFigures[] = []
+    for (const mode of ['gossip', 'quorum'] as const) {
+      const holds = Array<number>(nodes.length).fill(0)
+      const handoffs: number[] = []
+      let count = 0
+      let releasedAt: number | undefined
+      const started = performance.now()
+      await Promise.all(nodes.map(async (n, i) => {
+        while (count < total) {
+          const lease = await n.mesh.lock(`fair-${mode}`, { ttl: 2_000, owner: `agent-${i}`, wait: 30_000, mode, quorum: mode === 'quorum' ? { members } : undefined })
+          if (releasedAt !== undefined) handoffs.push(performance.now() - releasedAt)
+          if (count++ < total) holds[i]++
+          await new Promise(resolve => setTimeout(resolve, holdMs))
+          releasedAt = performance.now()
+          await lease.release()
+        }
+      }))
+      out.push({ mode: `meshkv ${mode}`, holds, handoff: summary(handoffs), holdsPerSecond: total / ((performance.now() - started) / 1000) })
     }
     return out
   } finally {

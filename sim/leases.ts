@@ -1,12 +1,15 @@
 /**
- * Lease workloads for the simulator: nodes contend for a few locks in gossip mode (claim, settle,
- * re-check the core fold, as `Locks.claimByGossip`) and in quorum mode (the core Acceptor on every
- * node, requests and replies over the simulated network, as `Locks.claimByQuorum`). Every hold is
- * recorded in true time for the lease checks.
+ * Lease workloads for the simulator: nodes contend for a few locks through the product's own lock
+ * client (src/core/lock-client.ts) — gossip mode (claim, settle, re-check the core fold) and
+ * quorum mode (the core Acceptor on every node, requests and replies over the simulated network),
+ * with the wait queue. This module only carries out the client's effects in virtual time, as
+ * src/features/locks does on a live node, and plays the holder: it renews, releases early, or lets
+ * the lease expire. Every hold is recorded in true time for the lease checks.
  */
-import type { Acceptor, GrantRequest } from '../src/core/acceptor.js'
-import { formatTimestamp } from '../src/core/hlc.js'
-import { claimKey, claimOf, holderAt, lockPrefix, type Claim, type LeaseMode } from '../src/core/lease.js'
+import type { Acceptor } from '../src/core/acceptor.js'
+import type { LeaseMode } from '../src/core/lease.js'
+import { WAIT_PREFIX } from '../src/core/keys.js'
+import { driveClient, LockClient, type LockEffect, type LockEvent } from '../src/core/lock-client.js'
 import type { Store } from '../src/core/store.js'
 import type { Check, Violation } from './checker.js'
 import type { Prng } from './prng.js'
@@ -14,6 +17,8 @@ import type { EventQueue } from './queue.js'
 
 /** The longest lease in the simulation; acceptors recover for this long after a restart. */
 export const SIM_MAX_LEASE_TTL_MS = 3_000
+/** A waiting marker's life in the simulation (the product's default). */
+const SIM_WAIT_TTL_MS = 3_000
 
 /** What the lease workload needs from the simulation. */
 export interface LeaseWorld {
@@ -50,117 +55,144 @@ export interface Hold {
   token: string
   start: number
   end: number
-  how: 'released' | 'expired' | 'superseded' | 'crashed' | 'open'
+  how: 'released' | 'expired' | 'superseded' | 'quorum-lost' | 'crashed' | 'open'
+  /** Renewals during the hold. */
+  renewals: number
 }
 
-interface Active extends Hold { node: string, timer: boolean }
+/** What the lock clients did, by outcome. */
+export interface LeaseCounts {
+  attempts: number
+  /** Attempts that had to wait (they wrote a waiting marker). */
+  queued: number
+  unavailable: number
+  renewals: number
+}
 
 export interface LeaseRun {
   holds: Hold[]
-  attempts: number
-  /** Call when a node crashes: its holds end. */
+  counts: LeaseCounts
+  /** Call when a node crashes: its clients vanish, its holds end. */
   crashed: (node: LeaseNode) => void
-  /** Call after a node merged remote entries: gossip-mode holders re-check the fold. */
-  merged: (node: LeaseNode) => void
-  /** Call at the end of the run: open holds are closed at `now`. */
+  /** Call at the end of the run: clients stop, open holds are closed at `now`. */
   finish: () => void
 }
 
-function holder (store: Store, lock: string): Claim | undefined {
-  const claims: Claim[] = []
-  for (const e of store.versionsWithPrefix(lockPrefix(lock))) {
-    const c = claimOf(e)
-    if (c !== undefined) claims.push(c)
-  }
-  return holderAt(claims, store.now())
+/** One lock client running on one node, and the hold it got. */
+interface Run {
+  node: LeaseNode
+  lock: string
+  mode: LeaseMode
+  client: LockClient
+  feed: (ev: LockEvent) => void
+  /** Generation of the armed timer: only the latest fires. */
+  timer: number
+  hold: Hold | undefined
+  stop: () => void
 }
 
-/** Schedules lease attempts during [0, duration) on random live nodes. */
+/** Schedules lock attempts during [0, duration) on random live nodes, through the product's lock client. */
 export function leaseWorkload (w: LeaseWorld, duration: number): LeaseRun {
   const locks: Array<{ name: string, mode: LeaseMode }> = [
     { name: 'g1', mode: 'gossip' }, { name: 'g2', mode: 'gossip' }, { name: 'q1', mode: 'quorum' }, { name: 'q2', mode: 'quorum' }
   ]
   const holds: Hold[] = []
-  const active = new Map<string, Active>() // by node id + lock
-  let attempts = 0
+  const counts: LeaseCounts = { attempts: 0, queued: 0, unavailable: 0, renewals: 0 }
+  const runs = new Map<string, Run>() // by node id + lock: one client at a time
   let stopped = false // after the workload: no more writes, so the run can quiesce
 
-  const begin = (node: LeaseNode, lock: string, mode: LeaseMode, token: string, untilNodeTime: number): void => {
-    const start = w.q.now
-    const h: Active = { lock, mode, node: node.id, token, start, end: start, how: 'open', timer: true }
-    active.set(`${node.id} ${lock}`, h)
-    // the holder believes it holds until its own clock reaches the lease end, or it lets go sooner
-    const expiresAt = untilNodeTime - node.skew
-    const letGo = w.rng.chance(0.5) ? start + w.rng.float() * (expiresAt - start) : Infinity
-    w.q.at(Math.min(expiresAt, letGo), () => {
-      if (active.get(`${node.id} ${lock}`) !== h) return
-      if (letGo < expiresAt && node.alive) {
-        end(h, 'released')
-        release(node, lock, mode, token)
-      } else {
-        end(h, 'expired')
+  const current = (run: Run): boolean => !stopped && run.node.alive && runs.get(`${run.node.id} ${run.lock}`) === run
+
+  const endHold = (run: Run, how: Hold['how']): void => {
+    const h = run.hold
+    if (h === undefined) return
+    run.hold = undefined
+    holds.push({ ...h, end: w.q.now, how })
+  }
+
+  /** The holder's plan after acquiring or renewing: release early, renew (at most 3 times), or let it expire. */
+  const plan = (run: Run): void => {
+    const left = Math.max(0, run.client.expiresAt - run.node.store.now())
+    const roll = w.rng.float()
+    const act = (at: number, what: LockEvent): void => { w.q.at(w.q.now + at, () => { if (current(run) && run.client.held) run.feed(what) }) }
+    if (roll < 0.4) act(w.rng.float() * left, { type: 'release' })
+    else if (roll < 0.7 && (run.hold?.renewals ?? 0) < 3) act((0.3 + 0.6 * w.rng.float()) * left, { type: 'renew', ttl: w.rng.range(200, SIM_MAX_LEASE_TTL_MS) })
+  }
+
+  const carry = (run: Run, fx: LockEffect): void => {
+    const { node } = run
+    switch (fx.type) {
+      case 'write':
+        if (fx.key.startsWith(WAIT_PREFIX) && fx.stamp !== undefined) counts.queued++
+        w.publish(node, node.store.set(fx.key, '', fx.ttl, fx.stamp))
+        return
+      case 'delete':
+        w.publish(node, node.store.delete(fx.key))
+        return
+      case 'request':
+        for (const id of fx.to) {
+          const m = w.live().find(x => x.id === id)
+          if (m === undefined) continue
+          w.call(node, m, () => {
+            const reply = m.acceptor.handle(fx.req)
+            // a reply after the client is done still goes to it: it gives back a grant it no longer wants
+            w.call(m, node, () => { if (!stopped && node.alive) run.feed({ type: 'reply', from: m.id, kind: fx.req.kind, token: fx.req.token, reply }) })
+          })
+        }
+        return
+      case 'arm': {
+        const gen = ++run.timer
+        if (!Number.isFinite(fx.at)) return
+        // as a real timer: a delay measured on the node's clock now
+        w.q.at(w.q.now + Math.max(0, fx.at - node.store.now()), () => { if (run.timer === gen && current(run)) run.feed({ type: 'timer' }) })
+        return
       }
-    })
-  }
-  const end = (h: Active, how: Hold['how']): void => {
-    if (active.get(`${h.node} ${h.lock}`) !== h) return
-    active.delete(`${h.node} ${h.lock}`)
-    holds.push({ lock: h.lock, mode: h.mode, node: h.node, token: h.token, start: h.start, end: w.q.now, how })
-  }
-  const release = (node: LeaseNode, lock: string, mode: LeaseMode, token: string): void => {
-    if (stopped) return
-    const key = claimKey(lock, token, node.id, mode)
-    if (node.store.version(key) !== undefined) w.publish(node, node.store.delete(key))
-    if (mode === 'quorum') {
-      const req: GrantRequest = { kind: 'release', name: lock, owner: node.id, token, ttlMs: 1 }
-      for (const m of w.live()) w.call(node, m, () => { m.acceptor.handle(req) })
+      case 'acquired':
+        run.hold = { lock: run.lock, mode: run.mode, node: node.id, token: fx.claim.token, start: w.q.now, end: w.q.now, how: 'open', renewals: 0 }
+        plan(run)
+        return
+      case 'renewed':
+        counts.renewals++
+        if (run.hold !== undefined) run.hold.renewals++
+        plan(run)
+        return
+      case 'unavailable':
+        counts.unavailable++
+        run.stop()
+        return
+      case 'aborted':
+        run.stop()
+        return
+      case 'ended':
+        endHold(run, fx.reason === 'closed' ? 'open' : fx.reason)
+        run.stop()
     }
   }
 
-  const tryGossip = (node: LeaseNode, lock: string, ttl: number): void => {
-    const held = holder(node.store, lock)
-    if (held !== undefined || active.has(`${node.id} ${lock}`)) return
-    const stamp = node.store.hlc.now()
-    const token = formatTimestamp(stamp)
-    w.publish(node, node.store.set(claimKey(lock, token, node.id, 'gossip'), '', ttl, stamp))
-    w.q.at(w.q.now + w.settleMs, () => {
-      if (!node.alive || stopped) return
-      const h = holder(node.store, lock)
-      if (h?.token === token) begin(node, lock, 'gossip', token, h.end)
-      else release(node, lock, 'gossip', token)
-    })
-  }
-
-  const pending = new Set<string>() // one attempt per node and lock at a time
-  const tryQuorum = (node: LeaseNode, lock: string, ttl: number): void => {
+  const start = (node: LeaseNode, lock: string, mode: LeaseMode, ttl: number, wait: number): void => {
     const slot = `${node.id} ${lock}`
-    if (active.has(slot) || pending.has(slot)) return
-    pending.add(slot)
-    w.q.at(w.q.now + ttl, () => { pending.delete(slot) })
-    const members = w.live()
-    const needed = Math.floor(w.size / 2) + 1
-    const stamp = node.store.hlc.now()
-    const token = formatTimestamp(stamp)
-    const start = node.store.now()
-    const req: GrantRequest = { kind: 'acquire', name: lock, owner: node.id, token, ttlMs: ttl }
-    let done = false
-    const granted = new Set<LeaseNode>() // distinct acceptors: the network duplicates replies
-    for (const m of members) {
-      w.call(node, m, () => {
-        const reply = m.acceptor.handle(req)
-        w.call(m, node, () => {
-          if (!reply.granted || done || !node.alive || stopped) return
-          granted.add(m)
-          if (granted.size < needed) return
-          done = true
-          if (node.store.now() >= start + ttl) return // too late: the lease is already over
-          w.publish(node, node.store.set(claimKey(lock, token, node.id, 'quorum'), '', Math.max(1, start + ttl - stamp.wall), stamp))
-          begin(node, lock, 'quorum', token, start + ttl)
-        })
-      })
+    if (runs.has(slot)) return
+    counts.attempts++
+    const client = new LockClient(node.store, {
+      name: lock,
+      owner: node.id,
+      mode,
+      ttl,
+      wait,
+      settleMs: w.settleMs,
+      acceptors: () => ({ members: w.live().map(m => m.id), size: w.size }),
+      random: () => w.rng.float(),
+      waitTtlMs: SIM_WAIT_TTL_MS
+    })
+    const run: Run = { node, lock, mode, client, feed: () => {}, timer: 0, hold: undefined, stop: () => {} }
+    const unsubscribe = node.store.subscribe(e => { if (current(run) && client.concerns(e.key)) run.feed({ type: 'changed' }) })
+    run.stop = () => {
+      unsubscribe()
+      if (runs.get(slot) === run) runs.delete(slot)
     }
-    // no majority in time: give back what was granted
-    w.q.at(w.q.now + ttl, () => { if (!done && !stopped) for (const m of granted) w.call(node, m, () => { m.acceptor.handle({ ...req, kind: 'release' }) }) })
+    run.feed = driveClient(client, fx => { carry(run, fx) })
+    runs.set(slot, run)
+    run.feed({ type: 'start' })
   }
 
   const attempt = (): void => {
@@ -170,27 +202,28 @@ export function leaseWorkload (w: LeaseWorld, duration: number): LeaseRun {
     const { name, mode } = w.rng.pick(locks)
     if (!w.ready(node)) return
     const ttl = w.rng.range(200, SIM_MAX_LEASE_TTL_MS)
-    attempts++
-    if (mode === 'gossip') tryGossip(node, name, ttl)
-    else tryQuorum(node, name, ttl)
+    const wait = w.rng.chance(0.5) ? 0 : w.rng.range(100, 3_000)
+    start(node, name, mode, ttl, wait)
   }
   const gap = w.rng.pick([20, 100, 400])
   for (let t = w.rng.float() * gap; t < duration; t += w.rng.float() * 2 * gap) w.q.at(t, attempt)
 
   return {
     holds,
-    get attempts () { return attempts },
-    crashed: (node) => { for (const h of [...active.values()]) if (h.node === node.id) end(h, 'crashed') },
-    merged: (node) => {
-      for (const h of [...active.values()]) {
-        if (h.node !== node.id || h.mode !== 'gossip') continue
-        const now = holder(node.store, h.lock)
-        if (now !== undefined && now.token !== h.token) end(h, 'superseded')
+    counts,
+    crashed: (node) => {
+      for (const run of [...runs.values()]) {
+        if (run.node !== node) continue
+        endHold(run, 'crashed')
+        run.stop()
       }
     },
     finish: () => {
       stopped = true
-      for (const h of [...active.values()]) end(h, 'open')
+      for (const run of [...runs.values()]) {
+        endHold(run, 'open')
+        run.stop()
+      }
     }
   }
 }

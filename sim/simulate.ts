@@ -1,6 +1,6 @@
 /**
  * Deterministic simulation: N replicas of the product's core (`Store`, digest, merge, the sync
- * planning and the gossip admission rule) over a simulated network in virtual time, driven by a
+ * planning, the gossip admission rule, the lock client and the acceptor) over a simulated network in virtual time, driven by a
  * seeded PRNG. The network delays, drops, duplicates and reorders messages and partitions the
  * nodes; nodes crash and restart empty; clocks are skewed and jump. Only the transport is
  * simulated: every decision about what wins, expires or is sent is the product's code.
@@ -16,7 +16,7 @@ import { Recorder, type History } from './history.js'
 import { Prng } from './prng.js'
 import { EventQueue } from './queue.js'
 import { Acceptor } from '../src/core/acceptor.js'
-import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type Hold, type LeaseRun } from './leases.js'
+import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type Hold, type LeaseCounts, type LeaseRun } from './leases.js'
 
 export type PartitionKind = 'split-brain' | 'isolated' | 'bridge' | 'flapping'
 
@@ -54,8 +54,8 @@ export interface SimResult {
   faults: string[]
   /** Virtual time of the final heal. */
   healedAt: number
-  /** Lock attempts, holds, and gossip-mode holds that overlapped another node's. */
-  leaseAttempts: number
+  /** What the lock clients did (attempts, queued, unavailable, renewals), holds, and gossip-mode holds that overlapped another node's. */
+  leaseCounts: LeaseCounts
   holds: number
   /** Every hold of a lock, in true time. */
   holdList: Hold[]
@@ -155,7 +155,6 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const merge = (r: Replica, entries: Entry[]): void => {
     if (!r.alive || entries.length === 0) return
     r.store.merge(entries)
-    leases?.merged(r)
   }
 
   // ---- network -----------------------------------------------------------------------------
@@ -405,7 +404,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   if (stats.partitions === 0 && dropRate === 0 && stats.crashes === 0) {
     for (const o of beyondSkew) violations.push({ check: 'gossip-one-holder', message: `lock ${o.a.lock}: ${o.a.node} and ${o.b.node} both held it for ${o.ms.toFixed(0)} ms from ${o.b.start.toFixed(0)} on a network without partitions or loss` })
   }
-  return { seed, violations, nodes: n, ...stats, leaseAttempts: leases.attempts, holds: holds.length, holdList: holds, gossipOverlaps, gossipOverlapsBeyondSkew: beyondSkew.length, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
+  return { seed, violations, nodes: n, ...stats, leaseCounts: leases.counts, holds: holds.length, holdList: holds, gossipOverlaps, gossipOverlapsBeyondSkew: beyondSkew.length, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
 }
 
 /** A merge order that keeps whatever arrived first: the deliberately broken merge. */

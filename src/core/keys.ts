@@ -2,8 +2,8 @@
  * The key space: which keys are meshkv's own, which belong to a peer, and which `list` and
  * `watch` leave out unless asked. Every module that looks at a key's shape asks here.
  *
- *  - `@meshkv/…` is reserved: lease claims (`@meshkv/lease/`), drops (`@meshkv/drop/`) and
- *    public-key inboxes (`@meshkv/inbox/`);
+ *  - `@meshkv/…` is reserved: lease claims (`@meshkv/lease/`), lock waiters' places in line
+ *    (`@meshkv/wait/`), drops (`@meshkv/drop/`) and public-key inboxes (`@meshkv/inbox/`);
  *  - `@<peer id>/…` is that peer's owned namespace: only its signed writes are accepted there
  *    (presence lives under `@<peer id>/presence/`);
  *  - every other key is an ordinary user key.
@@ -19,6 +19,8 @@ export const NAMESPACE_MARK = '@'
 export const RESERVED_PREFIX = `${NAMESPACE_MARK}meshkv/`
 /** Lease claims: `@meshkv/lease/<name>/<token>/<owner>/<mode>`. */
 export const LEASE_PREFIX = `${RESERVED_PREFIX}lease/`
+/** Waiting markers, a lock waiter's place in line: `@meshkv/wait/<name>/<token>/<owner>`. */
+export const WAIT_PREFIX = `${RESERVED_PREFIX}wait/`
 /** Token and rendezvous drops: `@meshkv/drop/<storage id>`. */
 export const DROP_PREFIX = `${RESERVED_PREFIX}drop/`
 /** Public-key drops: `@meshkv/inbox/<hash of the recipient's public key>/<storage id>`. */

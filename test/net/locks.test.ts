@@ -47,6 +47,35 @@ describe('locks on real nodes (gossip mode)', () => {
     await expect(lease.renew()).rejects.toBeInstanceOf(LeaseLostError)
   })
 
+  // issue 10, finding 8: the older claim kept the lock held until its TTL
+  it('the same owner acquiring twice, then releasing, frees the lock on every node', async () => {
+    nodes = await startMesh(2)
+    const [a, b] = nodes
+    const first = await a.mesh.lock('twice', { ttl: 30_000, owner: 'agent' })
+    const second = await a.mesh.lock('twice', { ttl: 30_000, owner: 'agent' })
+    expect(second.token > first.token).toBe(true)
+    await second.release()
+    expect(a.mesh.lockStatus('twice')).toEqual({ held: false })
+    await eventually(() => !b.mesh.lockStatus('twice').held, 'b sees the lock free')
+    expect((await b.mesh.lock('twice', { owner: 'other' })).owner).toBe('other')
+  })
+
+  // issue 10, finding 10: 836 of 837 holds went to one node
+  it('five looping contenders each get a share of the holds', async () => {
+    nodes = await startMesh(5)
+    const holds: string[] = []
+    const TOTAL = 25
+    await Promise.all(nodes.map(async (n, i) => {
+      while (holds.length < TOTAL) {
+        const lease = await n.mesh.lock('fair', { ttl: 10_000, owner: `agent-${i}`, wait: 60_000 })
+        holds.push(lease.owner)
+        await lease.release() // and at once contend again
+      }
+    }))
+    const share = (i: number): number => holds.slice(0, TOTAL).filter(h => h === `agent-${i}`).length
+    for (let i = 0; i < 5; i++) expect(share(i), `holds: ${holds.join(' ')}`).toBeGreaterThanOrEqual(2)
+  })
+
   it('after a partition heals the fold picks one holder and the other lease signal aborts', async () => {
     nodes = await startMesh(3)
     const [a, b, c] = nodes
@@ -101,6 +130,16 @@ describe('leaders and presence', () => {
     await leader.resign()
     expect((await successor).id).toBe('successor')
     await eventually(() => nodes.every(n => n.mesh.leader('scheduler') === 'successor'), 'every node knows the successor')
+  })
+
+  it('electing twice for one TTL with the same id, then resigning, leaves no leader', async () => {
+    nodes = await startMesh(2)
+    const [a, b] = nodes
+    await a.mesh.elect('nightly', { id: 'job', ttl: 30_000, renew: false })
+    const again = await a.mesh.elect('nightly', { id: 'job', ttl: 30_000, renew: false })
+    await again.resign()
+    expect(a.mesh.leader('nightly')).toBeUndefined()
+    await eventually(() => b.mesh.leader('nightly') === undefined, 'b sees no leader')
   })
 
   it('heartbeats make members; a silent member disappears at its TTL, a stopped one at once', async () => {

@@ -61,18 +61,23 @@ describe('deterministic simulation', () => {
     }
   })
 
-  it('runs lease workloads: holds in both modes, gossip-mode overlaps only where the network allows them', () => {
-    let gossip = 0
-    let quorum = 0
+  it('runs lease workloads through the product lock client: holds in both modes, renewed, released, expired, queued; gossip-mode overlaps only where the network allows them', () => {
     let overlapsUnderPartition = 0
+    const ends = new Map<string, number>()
+    let renewals = 0
+    let queued = 0
     for (let seed = 1; seed <= 100; seed++) {
       const r = simulate(seed)
-      gossip += r.holdList.filter(h => h.mode === 'gossip').length
-      quorum += r.holdList.filter(h => h.mode === 'quorum').length
+      for (const h of r.holdList) ends.set(`${h.mode} ${h.how}`, (ends.get(`${h.mode} ${h.how}`) ?? 0) + 1)
+      renewals += r.leaseCounts.renewals
+      queued += r.leaseCounts.queued
       if (r.partitions > 0) overlapsUnderPartition += r.gossipOverlapsBeyondSkew
     }
-    expect(gossip).toBeGreaterThan(100)
-    expect(quorum).toBeGreaterThan(100)
+    for (const mode of ['gossip', 'quorum']) {
+      for (const how of ['released', 'expired', 'superseded']) expect(ends.get(`${mode} ${how}`), `${mode} holds ${how}`).toBeGreaterThan(10)
+    }
+    expect(renewals).toBeGreaterThan(100)
+    expect(queued).toBeGreaterThan(100) // attempts that waited in the queue behind a holder
     expect(overlapsUnderPartition).toBeGreaterThan(0) // gossip mode is not safe under partition, as documented
   })
 })

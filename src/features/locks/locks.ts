@@ -1,13 +1,16 @@
 /**
  * Locks: leases over the core fold (gossip mode) or granted by a majority of acceptors (quorum
- * mode), with fencing tokens and a signal that aborts when the lease is lost. See docs/locks.md.
+ * mode), with fencing tokens and a signal that aborts when the lease is lost. The claim logic is
+ * the core lock client (src/core/lock-client.ts); this module carries out its effects on a live
+ * node: entries written and published, grant requests over the lease protocol, real timers. See
+ * docs/locks.md.
  */
 import type { GrantReply, GrantRequest } from '../../core/acceptor.js'
 import type { Entry } from '../../core/entry.js'
-import { AbortError, InvalidOptionError, LeaseLostError, LockUnavailableError, NotLockHolderError, type LeaseLossReason } from '../../core/errors.js'
-import { formatTimestamp } from '../../core/hlc.js'
-import { checkLeaseName, claimKey, claimOf, holderAt, lockPrefix, statusOf, type Claim, type LeaseMode, type LockStatus } from '../../core/lease.js'
+import { AbortError, InvalidOptionError, LeaseLostError, LockUnavailableError, MeshClosedError, NotLockHolderError, type LeaseLossReason } from '../../core/errors.js'
+import { checkLeaseName, statusOf, type Claim, type LeaseMode, type LockStatus } from '../../core/lease.js'
 import { checkNumberOption } from '../../core/limits.js'
+import { DEFAULT_WAIT_TTL_MS, driveClient, LockClient, lockHolder, releaseClaims, type LockEffect, type LockEvent } from '../../core/lock-client.js'
 import type { Store } from '../../core/store.js'
 
 /** Least settle window of a gossip-mode acquire. @default 50 */
@@ -16,8 +19,6 @@ export const MIN_SETTLE_MS = 50
 export const MAX_SETTLE_MS = 2_000
 /** Longest lease TTL in quorum mode (an acceptor that restarts grants nothing for this long). @default 60_000 */
 export const DEFAULT_MAX_LEASE_TTL_MS = 60_000
-/** Pause between attempts while waiting for a quorum lock. */
-const QUORUM_RETRY_MS = 100
 
 export interface QuorumOptions {
   /** Peer ids of the acceptors. A majority of them must grant a claim. */
@@ -31,7 +32,7 @@ export interface LockOptions {
   ttl?: number
   /** Who holds it. @default this node's peer id */
   owner?: string
-  /** Keep trying for this many ms while another owner holds it. @default 0 (fail at once) */
+  /** Keep trying for this many ms while another owner holds it or waits ahead (waiters get the lock in arrival order). @default 0 (fail at once) */
   wait?: number
   signal?: AbortSignal
   /** @default 'quorum' when the mesh (or this call) has `quorum`, else 'gossip' */
@@ -60,42 +61,116 @@ export interface LeaseHost {
   assertOpen: () => void
 }
 
+
+/** What a run tells the lock call or the lease it serves. */
+interface RunHandlers {
+  acquired?: (claim: Claim) => void
+  /** The acquisition failed (unavailable, aborted) or an effect could not be carried out. */
+  failed?: (err: Error) => void
+  renewed?: (expiresAt: number) => void
+  ended?: (reason: LeaseLossReason, message: string) => void
+}
+
+/** Carries out one core lock client's effects on this node: entries, grant requests, its timer. */
+class ClientRun {
+  readonly client: LockClient
+  readonly feed: (ev: LockEvent) => void
+  on: RunHandlers = {}
+  private readonly locks: Locks
+  private timer: NodeJS.Timeout | undefined
+  private readonly unsubscribe: () => void
+  /** Release requests in flight: `release()` resolves once the acceptors answered. */
+  private releases: Array<Promise<unknown>> = []
+  private stopped = false
+
+  constructor (locks: Locks, client: LockClient) {
+    this.locks = locks
+    this.client = client
+    this.feed = driveClient(client, fx => { this.carry(fx) })
+    this.unsubscribe = locks.host.store.subscribe(e => { if (!this.stopped && client.concerns(e.key)) this.feed({ type: 'changed' }) })
+  }
+
+  /** Releases the hold (every claim of its owner on the lock); resolves when the acceptors answered. */
+  async release (): Promise<void> {
+    if (!this.client.done) this.feed({ type: 'release' })
+    await Promise.all(this.releases)
+  }
+
+  private carry (fx: LockEffect): void {
+    const { store, publish } = this.locks.host
+    try {
+      switch (fx.type) {
+        case 'write': publish(store.set(fx.key, '', fx.ttl, fx.stamp)); return
+        case 'delete': publish(store.delete(fx.key)); return
+        case 'request': {
+          const p = this.locks.requestAll(fx.to, fx.req, (from, reply) => { this.feed({ type: 'reply', from, kind: fx.req.kind, token: fx.req.token, reply }) })
+          if (fx.req.kind === 'release') this.releases.push(p)
+          return
+        }
+        case 'arm': {
+          clearTimeout(this.timer)
+          const delay = Math.min(Math.max(fx.at - store.now(), 0), 2 ** 31 - 1)
+          this.timer = setTimeout(() => { this.feed({ type: 'timer' }) }, delay)
+          this.timer.unref()
+          return
+        }
+        case 'acquired': this.on.acquired?.(fx.claim); return
+        case 'renewed': this.on.renewed?.(fx.expiresAt); return
+        case 'unavailable': this.stop(); this.on.failed?.(new LockUnavailableError(fx.message)); return
+        case 'aborted': this.stop(); this.on.failed?.(this.locks.closing ? new MeshClosedError('the mesh closed while waiting for the lock') : new AbortError(`lock(${JSON.stringify(this.client.name)}) was aborted`)); return
+        case 'ended': this.stop(); this.on.ended?.(fx.reason, fx.message)
+      }
+    } catch (err) {
+      // a write refused (the store is full or closed): the run cannot go on
+      this.stop()
+      this.on.failed?.(err as Error)
+    }
+  }
+
+  private stop (): void {
+    if (this.stopped) return
+    this.stopped = true
+    clearTimeout(this.timer)
+    this.unsubscribe()
+    this.locks.runs.delete(this)
+  }
+}
+
 /** A held lock. */
 export class Lease {
   readonly name: string
   readonly owner: string
   readonly mode: LeaseMode
-  /** @internal the acceptors of a quorum-mode lease */
-  readonly quorum: QuorumOptions | undefined
   /** Fencing token: strictly increasing per lock; compare as strings. Pass it to the resource you guard. */
   readonly token: string
   /** Aborts (reason: LeaseLostError) when the lease is lost, expires unrenewed, or is released. */
   readonly signal: AbortSignal
-  private _expiresAt: number
   private readonly controller = new AbortController()
   private readonly locks: Locks
-  private releasing = false
-  private timer: NodeJS.Timeout | undefined
-  private unsubscribe: () => void
+  private readonly run: ClientRun
+  /** Renewals run one after another. */
+  private renewing: Promise<void> = Promise.resolve()
+  private pending: { resolve: () => void, reject: (err: Error) => void } | undefined
 
   /** @internal */
-  constructor (locks: Locks, claim: Claim, quorum: QuorumOptions | undefined) {
+  constructor (locks: Locks, run: ClientRun, claim: Claim) {
     this.locks = locks
-    this.quorum = quorum
+    this.run = run
     this.name = claim.name
     this.owner = claim.owner
     this.mode = claim.mode
     this.token = claim.token
-    this._expiresAt = claim.end
     this.signal = this.controller.signal
-    const prefix = lockPrefix(this.name)
-    this.unsubscribe = locks.host.store.subscribe(e => { if (e.key.startsWith(prefix)) this.check() })
-    this.arm()
+    run.on = {
+      renewed: () => { this.pending?.resolve() },
+      ended: (reason, message) => { this.end(new LeaseLostError(reason, message)) },
+      failed: err => { this.end(new LeaseLostError('closed', `lease on ${this.name} ended: ${err.message}`), err) }
+    }
   }
 
   /** When the lease ends unless renewed (epoch ms). */
   get expiresAt (): number {
-    return this._expiresAt
+    return this.run.client.expiresAt
   }
 
   /** True while this lease is held. */
@@ -107,56 +182,40 @@ export class Lease {
   async renew (options: { ttl?: number, signal?: AbortSignal } = {}): Promise<void> {
     this.assertHeld()
     const ttl = this.locks.ttl(options.ttl, this.mode)
-    this._expiresAt = await this.locks.renewClaim(this, ttl, options.signal)
-    this.arm()
+    const next = this.renewing.then(async () => {
+      this.assertHeld()
+      await new Promise<void>((resolve, reject) => {
+        this.pending = { resolve, reject }
+        this.run.feed({ type: 'renew', ttl })
+      }).finally(() => { this.pending = undefined })
+    })
+    this.renewing = next.catch(() => {})
+    await next
   }
 
-  /** Releases the lease (holder only); its signal aborts with reason `released`. */
+  /** Releases the lease (holder only), and any other claim its owner still has on the lock; its signal aborts with reason `released`. */
   async release (): Promise<void> {
     if (this.signal.aborted) return
-    this.releasing = true
-    await this.locks.releaseClaim(this)
-    this.end('released', `lease on ${this.name} released`)
+    await this.run.release()
   }
 
-  /** @internal */
-  end (reason: LeaseLossReason, message: string): void {
-    clearTimeout(this.timer)
-    this.unsubscribe()
-    if (!this.signal.aborted) this.controller.abort(new LeaseLostError(reason, message))
+  private end (reason: LeaseLostError, err: Error = reason): void {
+    if (!this.signal.aborted) this.controller.abort(reason)
+    this.pending?.reject(err)
   }
 
   private assertHeld (): void {
     if (this.signal.aborted) throw this.signal.reason as Error
-  }
-
-  /**
-   * Re-reads the fold after any change to the lock's claims: the lease is lost when its claim no
-   * longer holds (another claim won on heal, or a newer acquisition replaced it). Expiry is the
-   * timer's to tell.
-   */
-  private check (): void {
-    if (this.signal.aborted || this.releasing) return
-    const holder = this.locks.holder(this.name)
-    if (holder?.token === this.token) return
-    if (holder === undefined && this.locks.host.store.now() >= this._expiresAt) return
-    this.end('superseded', `lease on ${this.name} (token ${this.token}) was superseded${holder !== undefined ? ` by ${holder.owner} (token ${holder.token})` : ''}`)
-  }
-
-  private arm (): void {
-    clearTimeout(this.timer)
-    const delay = Math.min(Math.max(this._expiresAt - this.locks.host.store.now(), 0), 2 ** 31 - 1)
-    this.timer = setTimeout(() => {
-      if (this.locks.host.store.now() >= this._expiresAt) this.end('expired', `lease on ${this.name} expired unrenewed`)
-      else this.arm()
-    }, delay)
-    this.timer.unref()
   }
 }
 
 /** The lock service behind `mesh.lock`, `mesh.unlock` and `mesh.lockStatus`. */
 export class Locks {
   readonly host: LeaseHost
+  /** @internal every client running on this node, acquiring or holding */
+  readonly runs = new Set<ClientRun>()
+  /** @internal set by closeAll */
+  closing = false
   private readonly leases = new Set<Lease>()
 
   constructor (host: LeaseHost) {
@@ -165,12 +224,7 @@ export class Locks {
 
   /** The accepted claim holding `name` now, if any. */
   holder (name: string): Claim | undefined {
-    const claims: Claim[] = []
-    for (const e of this.host.store.versionsWithPrefix(lockPrefix(name))) {
-      const c = claimOf(e)
-      if (c !== undefined && c.name === name) claims.push(c)
-    }
-    return holderAt(claims, this.host.store.now())
+    return lockHolder(this.host.store, name)
   }
 
   status (name: string): LockStatus {
@@ -198,29 +252,42 @@ export class Locks {
     const { signal } = options
     // a node that just joined must see the claims already made before it makes its own
     if (mode === 'gossip') await this.host.caughtUp()
-    const deadline = this.host.store.now() + wait
-    for (;;) {
-      if (signal?.aborted === true) throw new AbortError(`lock(${JSON.stringify(name)}) was aborted`)
-      const held = this.holder(name)
-      if (held !== undefined && held.owner !== owner) {
-        await this.waitTurn(name, held, deadline, signal)
-        continue
+    if (signal?.aborted === true) throw new AbortError(`lock(${JSON.stringify(name)}) was aborted`)
+    this.host.assertOpen()
+    const client = new LockClient(this.host.store, {
+      name,
+      owner,
+      mode,
+      ttl,
+      wait,
+      settleMs: options.settleMs ?? this.host.settleMs(),
+      acceptors: () => this.acceptors(quorum ?? {}),
+      random: Math.random,
+      waitTtlMs: Math.min(DEFAULT_WAIT_TTL_MS, this.host.store.maxTtlMs)
+    })
+    const run = new ClientRun(this, client)
+    this.runs.add(run)
+    return await new Promise<Lease>((resolve, reject) => {
+      const onAbort = (): void => { run.feed({ type: 'abort' }) }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      run.on = {
+        acquired: claim => {
+          signal?.removeEventListener('abort', onAbort)
+          const lease = new Lease(this, run, claim)
+          this.leases.add(lease)
+          lease.signal.addEventListener('abort', () => this.leases.delete(lease), { once: true })
+          resolve(lease)
+        },
+        failed: err => {
+          signal?.removeEventListener('abort', onAbort)
+          reject(err)
+        }
       }
-      const claim = mode === 'quorum'
-        ? await this.claimByQuorum(name, owner, ttl, quorum as QuorumOptions, signal)
-        : await this.claimByGossip(name, owner, ttl, options.settleMs ?? this.host.settleMs(), signal)
-      if (claim !== undefined) {
-        const lease = new Lease(this, claim, mode === 'quorum' ? quorum : undefined)
-        this.leases.add(lease)
-        lease.signal.addEventListener('abort', () => this.leases.delete(lease), { once: true })
-        return lease
-      }
-      const now = this.holder(name)
-      await this.waitTurn(name, now, deadline, signal)
-    }
+      run.feed({ type: 'start' })
+    })
   }
 
-  /** Releases `name` on behalf of `owner` (the CLI's `lock release`). Refuses anyone but the holder. */
+  /** Releases `name` on behalf of `owner` (the CLI's `lock release`): every claim `owner` has on it. Refuses anyone but the holder. */
   async unlock (name: string, owner: string): Promise<void> {
     this.host.assertOpen()
     checkLeaseName('lock name', name)
@@ -228,120 +295,36 @@ export class Locks {
     const holder = this.holder(name)
     if (holder === undefined) return
     if (holder.owner !== owner) throw new NotLockHolderError(`lock ${name} is held by ${holder.owner}, not ${owner}`)
-    for (const l of this.leases) if (l.name === name && l.token === holder.token) { await l.release(); return }
-    await this.withdraw(holder)
+    const local = [...this.leases].find(l => l.name === name && l.owner === owner)
+    if (local !== undefined) {
+      await local.release()
+      return
+    }
+    const waits: Array<Promise<unknown>> = []
+    for (const fx of releaseClaims(this.host.store, name, owner, this.acceptors(this.host.quorum ?? {}).members)) {
+      if (fx.type === 'delete') this.host.publish(this.host.store.delete(fx.key))
+      else if (fx.type === 'request') waits.push(this.requestAll(fx.to, fx.req))
+    }
+    await Promise.all(waits)
   }
 
-  /** Ends every lease this node holds (on close). */
+  /** Ends every lease this node holds, and every acquisition under way (on close). */
   closeAll (): void {
-    for (const l of [...this.leases]) l.end('closed', `lease on ${l.name} ended: the mesh closed`)
+    this.closing = true
+    for (const run of [...this.runs]) run.feed({ type: 'close' })
   }
 
-  /** @internal */
-  async renewClaim (lease: Lease, ttl: number, signal?: AbortSignal): Promise<number> {
-    const claim = this.holder(lease.name)
-    if (claim === undefined || claim.token !== lease.token) {
-      const err = new LeaseLostError('superseded', `lease on ${lease.name} is no longer held`)
-      lease.end(err.reason, err.message)
-      throw err
-    }
-    const start = this.host.store.now()
-    if (lease.mode === 'quorum') {
-      const ok = await this.ask({ kind: 'renew', name: lease.name, owner: lease.owner, token: lease.token, ttlMs: ttl }, lease.quorum ?? this.host.quorum ?? {}, signal)
-      if (!ok.majority) {
-        const err = new LeaseLostError('quorum-lost', `lease on ${lease.name} could not be renewed: ${ok.grants} of ${ok.asked} acceptors granted, ${ok.needed} needed`)
-        lease.end(err.reason, err.message)
-        throw err
-      }
-    }
-    this.write(lease.name, lease.token, lease.owner, lease.mode, ttl)
-    return start + ttl
+  /** @internal sends `req` to every acceptor in `to`; resolves when all answered (a failed request is a refusal). */
+  async requestAll (to: string[], req: GrantRequest, onReply?: (from: string, reply: GrantReply) => void): Promise<void> {
+    await Promise.all(to.map(async peer => {
+      const reply = await this.host.request(peer, req).catch((): GrantReply => ({ granted: false, reason: 'not-holder' }))
+      onReply?.(peer, reply)
+    }))
   }
 
-  /** @internal */
-  async releaseClaim (lease: Lease): Promise<void> {
-    const claim = this.holder(lease.name)
-    if (claim !== undefined && claim.token === lease.token) await this.withdraw(claim, lease.quorum)
-  }
-
-  private async withdraw (claim: Claim, quorum = this.host.quorum): Promise<void> {
-    if (claim.mode === 'quorum') await this.ask({ kind: 'release', name: claim.name, owner: claim.owner, token: claim.token, ttlMs: 1 }, quorum ?? {})
-    this.host.publish(this.host.store.delete(claimKey(claim.name, claim.token, claim.owner, claim.mode)))
-  }
-
-  /** Writes (or rewrites, to renew) a claim entry. */
-  private write (name: string, token: string, owner: string, mode: LeaseMode, ttl: number, stamp?: ReturnType<Store['hlc']['now']>): Entry {
-    const e = this.host.store.set(claimKey(name, token, owner, mode), '', ttl, stamp)
-    this.host.publish(e)
-    return e
-  }
-
-  /** Gossip mode: claim, let competing claims arrive, re-check the fold. */
-  private async claimByGossip (name: string, owner: string, ttl: number, settleMs: number, signal?: AbortSignal): Promise<Claim | undefined> {
-    const stamp = this.host.store.hlc.now()
-    const token = formatTimestamp(stamp)
-    this.write(name, token, owner, 'gossip', ttl, stamp)
-    await sleep(settleMs, signal)
-    const holder = this.holder(name)
-    if (holder !== undefined && holder.token === token) return holder
-    // lost the race: withdraw, so that no node that missed the winner counts us as holder
-    const version = this.host.store.version(claimKey(name, token, owner, 'gossip'))
-    const mine = version === undefined ? undefined : claimOf(version)
-    if (mine !== undefined && !mine.released) await this.withdraw(mine)
-    return undefined
-  }
-
-  /** Quorum mode: a majority of acceptors must grant the claim; then it is published. */
-  private async claimByQuorum (name: string, owner: string, ttl: number, quorum: QuorumOptions, signal?: AbortSignal): Promise<Claim | undefined> {
-    const stamp = this.host.store.hlc.now()
-    const token = formatTimestamp(stamp)
-    const start = this.host.store.now()
-    const req: GrantRequest = { kind: 'acquire', name, owner, token, ttlMs: ttl }
-    const r = await this.ask(req, quorum, signal)
-    // a lease runs from before the request went out: the acceptors' grants outlive the holder's view of it
-    if (!r.majority || this.host.store.now() >= start + ttl) {
-      for (const peer of r.granted) void this.host.request(peer, { ...req, kind: 'release' })
-      return undefined
-    }
-    this.write(name, token, owner, 'quorum', Math.max(1, start + ttl - stamp.wall), stamp)
-    return { name, mode: 'quorum', token, at: stamp.wall, owner, end: start + ttl, released: false }
-  }
-
-  /** Sends a request to every acceptor; counts grants against the majority. */
-  private async ask (req: GrantRequest, q: QuorumOptions, signal?: AbortSignal): Promise<{ majority: boolean, grants: number, asked: number, needed: number, granted: string[] }> {
+  /** The acceptors of a quorum: the configured members, or this node and its mesh peers out of `size`. */
+  private acceptors (q: QuorumOptions): { members: string[], size: number } {
     const members = q.members ?? [this.host.selfId, ...this.host.meshPeers()]
-    const size = q.members?.length ?? q.size ?? members.length
-    const needed = Math.floor(size / 2) + 1
-    const replies = await Promise.all(members.map(async m => ({ m, r: await this.host.request(m, req, signal) })))
-    const granted = replies.filter(x => x.r.granted).map(x => x.m)
-    return { majority: granted.length >= needed, grants: granted.length, asked: members.length, needed, granted }
+    return { members, size: q.members?.length ?? q.size ?? members.length }
   }
-
-  /** Waits until the lock may be free (its holder's end, a change, or a quorum retry), or throws when `deadline` has passed. */
-  private async waitTurn (name: string, held: Claim | undefined, deadline: number, signal?: AbortSignal): Promise<void> {
-    const now = this.host.store.now()
-    if (now >= deadline) {
-      throw new LockUnavailableError(held !== undefined
-        ? `lock ${name} is held by ${held.owner} (token ${held.token}) until ${new Date(held.end).toISOString()}`
-        : `lock ${name} could not be acquired: another claim won`)
-    }
-    const until = Math.min(deadline, held?.end ?? now + QUORUM_RETRY_MS + Math.random() * QUORUM_RETRY_MS)
-    const prefix = lockPrefix(name)
-    await new Promise<void>((resolve, reject) => {
-      const done = (): void => { clearTimeout(timer); unsubscribe(); signal?.removeEventListener('abort', onAbort); resolve() }
-      const onAbort = (): void => { clearTimeout(timer); unsubscribe(); reject(new AbortError(`lock(${JSON.stringify(name)}) was aborted`)) }
-      const timer = setTimeout(done, Math.max(1, until - now))
-      const unsubscribe = this.host.store.subscribe(e => { if (e.key.startsWith(prefix) && e.type !== 'set') done() })
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-  }
-}
-
-async function sleep (ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
-    const onAbort = (): void => { clearTimeout(timer); reject(new AbortError('aborted while settling a lock claim')) }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }

@@ -32,7 +32,7 @@ export { Entry } from './core/entry.js'
 export {
   MeshError, InvalidKeyError, ReservedKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
-  LockUnavailableError, ElectionLostError, StoreFullError, NotLockHolderError, LeaseLostError, type LeaseLossReason
+  LockUnavailableError, ElectionLostError, StoreFullError, WatchOverflowError, NotLockHolderError, LeaseLostError, type LeaseLossReason
 } from './core/errors.js'
 export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './features/locks/locks.js'
 export type { LockStatus, LeaseMode } from './core/lease.js'
@@ -41,6 +41,7 @@ export { Heartbeat, DEFAULT_HEARTBEAT_INTERVAL_MS, type HeartbeatOptions, type M
 export { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
 export { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TTL_MS, DEFAULT_MAX_TTL_MS, DEFAULT_TOMBSTONE_GRACE_MS } from './core/limits.js'
 export { DEFAULT_SYNC_INTERVAL_MS } from './net/node.js'
+export { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES } from './api/watch.js'
 export { Drops, type SealOptions, type OpenOptions, type Sealed } from './features/drops/drops.js'
 export { InvalidTokenError, DropNotFoundError, DropTamperedError, generateDropKeyPair, type DropKeyPair } from './features/drops/crypto.js'
 export { generateSwarmKey } from './net/trust.js'

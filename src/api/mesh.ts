@@ -6,13 +6,13 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
 import type { Entry } from '../core/entry.js'
-import { AbortError, InvalidOptionError, MeshClosedError, ReservedKeyError, StorageError, WaitTimeoutError } from '../core/errors.js'
+import { AbortError, InvalidOptionError, MeshClosedError, ReservedKeyError, StorageError, WaitTimeoutError, WatchOverflowError } from '../core/errors.js'
 import { hiddenUnder, isReserved, RESERVED_PREFIX } from '../core/keys.js'
 import { checkKey, checkNumberOption } from '../core/limits.js'
 import { Store, type ListOptions, type StoreEvent } from '../core/store.js'
 import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from '../net/node.js'
 import type { SyncResult } from '../net/sync.js'
-import { EventQueue } from './watch.js'
+import { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES, EventQueue } from './watch.js'
 import { openDataDir, type DataDir } from '../storage/data-dir.js'
 import { LMDB_MAX_KEY_BYTES } from '../storage/lmdb.js'
 import { checkAddrs, checkQuorum, DEFAULT_LISTEN, DEFAULT_MESH_NAME, type MeshOptions } from './options.js'
@@ -38,6 +38,14 @@ export interface WatchOptions {
   prefix?: string
   /** Ends the iteration when aborted. */
   signal?: AbortSignal
+  /**
+   * Most events held for a consumer that has not taken them yet. Past it (or `maxQueuedBytes`) the
+   * watch ends: its queued events are dropped and the iteration throws WatchOverflowError.
+   * @default 10_000
+   */
+  maxQueued?: number
+  /** Most bytes held for the consumer: key characters + value bytes + 64 per event; the same rule. @default 67_108_864 (64 MiB) */
+  maxQueuedBytes?: number
 }
 
 export interface WaitOptions {
@@ -90,6 +98,8 @@ export class Mesh {
   private readonly node: MeshNode
   /** Live watches and their key prefixes. */
   private readonly watchers = new Map<EventQueue<MeshEvent>, string>()
+  /** Watches ended because their consumer fell too far behind. */
+  private watchOverflows = 0
   private readonly locks: Locks
   private readonly heartbeats = new Set<Heartbeat>()
   /** Rejecters of pending `waitFor` calls, run on close. */
@@ -258,11 +268,25 @@ export class Mesh {
     return page.nextCursor === undefined ? { keys: page.keys, entries: page.entries } : page
   }
 
-  /** Changes to keys under `prefix` as they happen (local and remote), until `signal` aborts or the mesh closes. */
+  /**
+   * Changes to keys under `prefix` as they happen (local and remote), until `signal` aborts or the
+   * mesh closes. A consumer more than `maxQueued` events (or `maxQueuedBytes`) behind is cut off:
+   * the iteration throws WatchOverflowError (read the state with `list` and watch again).
+   */
   watch (options: WatchOptions = {}): AsyncIterableIterator<MeshEvent> {
     this.assertOpen()
     const prefix = options.prefix ?? ''
-    const queue: EventQueue<MeshEvent> = new EventQueue(() => { this.watchers.delete(queue) }, options.signal)
+    const maxItems = checkNumberOption('maxQueued', options.maxQueued ?? DEFAULT_WATCH_MAX_QUEUED, 1)
+    const maxBytes = checkNumberOption('maxQueuedBytes', options.maxQueuedBytes ?? DEFAULT_WATCH_MAX_QUEUED_BYTES, 1)
+    const queue: EventQueue<MeshEvent> = new EventQueue(() => { this.watchers.delete(queue) }, options.signal, {
+      maxItems,
+      maxBytes,
+      sizeOf: e => e.key.length + (e.entry?.value.byteLength ?? 0) + 64,
+      overflow: (items, bytes) => {
+        this.watchOverflows++
+        return new WatchOverflowError(`the watch of ${JSON.stringify(prefix)} fell ${items} events (${bytes} bytes) behind, over its maxQueued of ${maxItems} or maxQueuedBytes of ${maxBytes}: it was ended and those events dropped; list() the state and watch again`)
+      }
+    })
     this.watchers.set(queue, prefix)
     return queue
   }
@@ -379,7 +403,7 @@ export class Mesh {
 
   /** Counters of state, traffic, rejections and sync. */
   stats (): MeshStats {
-    return statsOf(this.store, this.node)
+    return statsOf(this.store, this.node, { active: this.watchers.size, overflowed: this.watchOverflows })
   }
 
   /** Flushes gossip, leaves the mesh, ends every watch and wait. Idempotent. */

@@ -10,7 +10,7 @@ export interface MeshStats {
   entries: number
   /** Deleted or expired keys kept to stop older versions coming back. */
   tombstones: number
-  /** Approximate key characters plus value bytes of live entries. */
+  /** Bytes counted against maxBytes: key characters + value bytes + 64 per version held, tombstones included. */
   bytes: number
   /** Peers connected in this mesh. */
   peers: number
@@ -33,9 +33,11 @@ export interface MeshStats {
   purged: number
   /** Possible resurrections: see docs/semantics.md, "Tombstone grace". */
   lateArrivals: number
+  /** Watches open now, and those ended because their consumer fell too far behind (WatchOverflowError). */
+  watches: { active: number, overflowed: number }
 }
 
-export function statsOf (store: Store, node: MeshNode): MeshStats {
+export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watches']): MeshStats {
   const c = node.counters
   const m = store.counters
   const rejected = c.rejected
@@ -53,6 +55,7 @@ export function statsOf (store: Store, node: MeshNode): MeshStats {
     merges: { applied: m.applied, stale: m.stale, drift: m.drift, full: m.full, forged: m.forged, forgedClaims: m.forgedClaims },
     expired: m.expired,
     purged: m.purged,
-    lateArrivals: m.lateArrivals
+    lateArrivals: m.lateArrivals,
+    watches
   }
 }

@@ -1,18 +1,45 @@
 /**
- * An unbounded async queue: events pushed by the store, pulled by a `for await` loop. Ends when
- * closed or when its signal aborts.
+ * A bounded async queue: events pushed by the store, pulled by a `for await` loop. Ends when
+ * closed or when its signal aborts. A consumer that falls too far behind (more than `maxItems`
+ * queued, or more than `maxBytes`) is ended the way etcd cancels a slow watcher and Redis drops a
+ * client over its output buffer limit: the queued items are dropped at once, and the next `next()`
+ * rejects with the overflow error.
  */
+
+/** Most events a watch holds for a consumer that has not taken them yet. @default 10_000 */
+export const DEFAULT_WATCH_MAX_QUEUED = 10_000
+/** Most bytes (keys + values + 64 per event) a watch holds for its consumer. @default 67_108_864 (64 MiB) */
+export const DEFAULT_WATCH_MAX_QUEUED_BYTES = 64 * 1024 * 1024
+
+export interface QueueBounds<T> {
+  maxItems: number
+  maxBytes: number
+  sizeOf: (item: T) => number
+  /** The error the consumer gets when a bound is passed, given what was queued then. */
+  overflow: (items: number, bytes: number) => Error
+}
+
 export class EventQueue<T> implements AsyncIterableIterator<T> {
-  private readonly items: T[] = []
+  private items: T[] = []
   private head = 0
+  private bytes = 0
   private waiting: ((r: IteratorResult<T>) => void) | undefined
   private done = false
+  /** Set on overflow until the consumer has been told. */
+  private failure: Error | undefined
   private readonly onEnd: () => void
+  private readonly bounds: QueueBounds<T> | undefined
 
-  constructor (onEnd: () => void, signal?: AbortSignal) {
+  constructor (onEnd: () => void, signal?: AbortSignal, bounds?: QueueBounds<T>) {
     this.onEnd = onEnd
+    this.bounds = bounds
     if (signal?.aborted === true) this.end()
     signal?.addEventListener('abort', () => this.end(), { once: true })
+  }
+
+  /** Items queued and not yet taken. */
+  get queued (): number {
+    return this.items.length - this.head
   }
 
   push (item: T): void {
@@ -21,8 +48,18 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       const resolve = this.waiting
       this.waiting = undefined
       resolve({ value: item, done: false })
-    } else {
-      this.items.push(item)
+      return
+    }
+    this.items.push(item)
+    if (this.bounds === undefined) return
+    this.bytes += this.bounds.sizeOf(item)
+    if (this.queued > this.bounds.maxItems || this.bytes > this.bounds.maxBytes) {
+      const failure = this.bounds.overflow(this.queued, this.bytes)
+      this.items = []
+      this.head = 0
+      this.bytes = 0
+      this.end()
+      this.failure = failure
     }
   }
 
@@ -40,17 +77,24 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   async next (): Promise<IteratorResult<T>> {
     if (this.head < this.items.length) {
       const value = this.items[this.head++]
+      if (this.bounds !== undefined) this.bytes -= this.bounds.sizeOf(value)
       if (this.head > 1024 && this.head * 2 > this.items.length) {
         this.items.splice(0, this.head)
         this.head = 0
       }
       return { value, done: false }
     }
+    if (this.failure !== undefined) {
+      const failure = this.failure
+      this.failure = undefined
+      throw failure
+    }
     if (this.done) return { value: undefined, done: true }
     return new Promise(resolve => { this.waiting = resolve })
   }
 
   async return (): Promise<IteratorResult<T>> {
+    this.failure = undefined
     this.end()
     return { value: undefined, done: true }
   }

@@ -65,6 +65,15 @@ export class StoreFullError extends MeshError {
   static override name = 'StoreFullError'
 }
 
+/**
+ * A watch fell further behind than its `maxQueued` events or `maxQueuedBytes`: it was ended and
+ * the events queued for it dropped, as etcd cancels a slow watcher and Redis drops a client over
+ * its output buffer limit. Read the current state with `list()` and watch again.
+ */
+export class WatchOverflowError extends MeshError {
+  static override name = 'WatchOverflowError'
+}
+
 /** A lock is held by another owner (and `wait` ran out, or was not given). The CLI exits 4. */
 export class LockUnavailableError extends MeshError {
   static override name = 'LockUnavailableError'

@@ -26,8 +26,12 @@ export function intParam (name: string, value: unknown): number | undefined {
   return n
 }
 
-/** Starts a server-sent events response; returns a writer and a promise that settles when the client goes. */
-export function sse (req: FastifyRequest, reply: FastifyReply): { send: (event: string, data: unknown) => void, closed: Promise<void>, signal: AbortSignal } {
+/**
+ * Starts a server-sent events response; returns a writer (false when the client is not keeping up:
+ * wait for `drained()` before sending more), a promise that settles when the client goes, and a
+ * signal that aborts then.
+ */
+export function sse (req: FastifyRequest, reply: FastifyReply): { send: (event: string, data: unknown) => boolean, drained: () => Promise<void>, closed: Promise<void>, signal: AbortSignal } {
   reply.hijack()
   const res = reply.raw
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
@@ -37,7 +41,13 @@ export function sse (req: FastifyRequest, reply: FastifyReply): { send: (event: 
     req.raw.on('close', () => { controller.abort(); resolve() })
   })
   return {
-    send: (event, data) => { if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) },
+    send: (event, data) => res.writableEnded || res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    drained: async () => new Promise<void>(resolve => {
+      if (res.writableEnded || res.destroyed || !res.writableNeedDrain) { resolve(); return }
+      const done = (): void => { res.off('drain', done); res.off('close', done); resolve() }
+      res.on('drain', done)
+      res.on('close', done)
+    }),
     closed,
     signal: controller.signal
   }

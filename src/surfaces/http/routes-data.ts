@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Entry, Mesh } from '../../index.js'
-import { ConflictError, NotFoundError, UsageError } from '../shared/errors.js'
+import { ConflictError, errorBody, NotFoundError, UsageError } from '../shared/errors.js'
 import { intParam, sse } from './helpers.js'
 
 /** The key of a `/v1/data/{key}` URL, percent-decoded (keys may contain `/`). */
@@ -93,12 +93,20 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh): void {
     return Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength)
   })
 
-  // server-sent events: one `change` event per set, delete or expire under ?prefix=
+  // server-sent events: one `change` event per set, delete or expire under ?prefix=. A client that
+  // does not keep up stops the reading (socket backpressure), so the watch's own bound applies: past
+  // it the client gets one `error` event (WatchOverflowError) and the stream ends.
   app.get('/v1/watch', async (req, reply) => {
     const q = req.query as Record<string, string | undefined>
     const stream = sse(req, reply)
-    for await (const e of mesh.watch({ prefix: q.prefix ?? '', signal: stream.signal })) {
-      stream.send('change', { type: e.type, key: e.key, value: e.type === 'set' ? e.entry?.text() : undefined, hlc: e.entry?.hlc, expires_at: e.entry?.expiresAt ?? null, origin: e.entry?.origin, local: e.local })
+    try {
+      for await (const e of mesh.watch({ prefix: q.prefix ?? '', signal: stream.signal })) {
+        const sent = stream.send('change', { type: e.type, key: e.key, value: e.type === 'set' ? e.entry?.text() : undefined, hlc: e.entry?.hlc, expires_at: e.entry?.expiresAt ?? null, origin: e.entry?.origin, local: e.local })
+        if (!sent) await stream.drained()
+      }
+    } catch (err) {
+      stream.send('error', errorBody(err).body)
     }
+    reply.raw.end()
   })
 }

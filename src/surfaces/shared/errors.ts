@@ -31,7 +31,8 @@ const SHAPES: Record<string, ErrorShape> = {
   DropTamperedError: { status: 422, exitCode: EXIT.error, hint: 'the ciphertext failed authentication: tampered, or not for this key' },
   UnauthorizedError: { status: 401, exitCode: EXIT.error, hint: 'send Authorization: Bearer <token> (the daemon\'s --token-file)' },
   MeshClosedError: { status: 503, exitCode: EXIT.error, hint: 'the daemon is shutting down' },
-  StoreFullError: { status: 507, exitCode: EXIT.error, hint: 'the store is at maxEntries or maxBytes' },
+  StoreFullError: { status: 507, exitCode: EXIT.error, hint: 'the store is at maxEntries or maxBytes (tombstones count too)' },
+  WatchOverflowError: { status: 503, exitCode: EXIT.error, hint: 'the watcher fell too far behind and was cut off; read the state again and re-watch' },
   DaemonUnavailableError: { status: 503, exitCode: EXIT.error, hint: 'start one with `meshkv daemon`, or check MESHKV_RUNTIME_DIR' }
 }
 

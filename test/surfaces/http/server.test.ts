@@ -1,3 +1,4 @@
+import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { createMesh, type Mesh } from '../../../src/index.js'
@@ -133,6 +134,28 @@ describe('extensions', () => {
     expect(text).toContain('event: change')
     expect(text).toContain('"value":"one"')
     ac.abort()
+  })
+
+  it('a watch client that stops reading is cut off: its stream ends with one WatchOverflowError event', async () => {
+    const overflowed = mesh.stats().watches.overflowed
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${base}/v1/watch?prefix=slow/`, resolve).on('error', reject)
+    })
+    res.pause() // a client that reads nothing: the socket fills, the server stops taking events
+    // 30,000 events of ~1.2 KB: far more than socket buffers hold, and than the 10,000 a watch queues
+    const value = 'x'.repeat(1000)
+    for (let i = 0; i < 30_000; i++) await mesh.set(`slow/${i}`, value)
+    expect(mesh.stats().watches.overflowed).toBe(overflowed + 1)
+    res.setEncoding('utf8')
+    let text = ''
+    res.on('data', (chunk: string) => { text += chunk })
+    res.resume()
+    await new Promise(resolve => res.on('end', resolve))
+    const events = text.split('\n\n').filter(b => b.startsWith('event: '))
+    expect(events.length).toBeLessThan(30_000)
+    const last = events[events.length - 1]
+    expect(last.startsWith('event: error\n')).toBe(true)
+    expect(JSON.parse(last.slice(last.indexOf('data: ') + 6))).toMatchObject({ name: 'WatchOverflowError', exitCode: 3 })
   })
 
   it('requires the bearer token when one is configured', async () => {

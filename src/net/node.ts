@@ -20,6 +20,7 @@ import { discovery, nodeDatastore, peerExchange, type DiscoveryOptions } from '.
 import { Gossip, MAX_BATCH_ENTRIES } from './gossip.js'
 import { LeaseProtocol } from './lease-protocol.js'
 import { allowlistGater, protectorFor } from './trust.js'
+import { CatchUp } from './catch-up.js'
 import { createCounters, type NetCounters } from './metrics.js'
 import { topicFor } from './protocols.js'
 import { SyncService, type SyncResult } from './sync.js'
@@ -85,8 +86,7 @@ export class MeshNode {
   private readonly syncIntervalMs: number
   private timer: NodeJS.Timeout | undefined
   private stopped = false
-  private caughtUp = false
-  private readonly caughtUpWaiters = new Set<() => void>()
+  private readonly catchUp = new CatchUp()
   /** Mesh peers seen, so they are redialled after a disconnection (a healed partition). */
   private readonly known = new Map<string, PeerId>()
   private readonly bootstrap: string[]
@@ -102,12 +102,7 @@ export class MeshNode {
     this.sync = new SyncService({ mesh: init.name, libp2p, store: this.store, counters: this.counters, limits })
     this.acceptor = init.acceptor
     this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters)
-    this.sync.onRound = () => {
-      if (this.caughtUp) return
-      this.caughtUp = true
-      for (const fn of this.caughtUpWaiters) fn()
-      this.caughtUpWaiters.clear()
-    }
+    this.sync.onRound = () => { this.catchUp.done() }
   }
 
   /**
@@ -115,12 +110,8 @@ export class MeshNode {
    * mesh's state), at once when it has no mesh peers, or after `limitMs` regardless.
    */
   async caughtUpWith (limitMs: number): Promise<void> {
-    if (this.caughtUp || this.meshPeers().length === 0) return
-    await new Promise<void>(resolve => {
-      const timer = setTimeout(done, limitMs)
-      function done (): void { clearTimeout(timer); resolve() }
-      this.caughtUpWaiters.add(done)
-    })
+    if (this.catchUp.caughtUp || this.meshPeers().length === 0) return
+    await this.catchUp.wait(limitMs)
   }
 
   static async create (init: NodeInit): Promise<MeshNode> {

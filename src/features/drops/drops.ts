@@ -112,18 +112,30 @@ export class Drops {
     return payload
   }
 
-  /** Waits for the first drop to land in an inbox, for at most `options.wait` ms. */
+  /**
+   * Waits for the first drop to land in an inbox, for at most `options.wait` ms. The watch ends
+   * with this call, whichever way it returns: none outlives it.
+   */
   private async waitInbox (inbox: string, options: OpenOptions): Promise<Entry> {
-    const timeout = AbortSignal.timeout(options.wait ?? 0)
-    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
-    const events = this.host.watch({ prefix: inbox, signal })
-    // it may have landed between the caller's look and the watch starting
-    const already = this.host.list({ prefix: inbox }).entries?.[0]
-    if (already !== undefined) return already
-    for await (const e of events) {
-      if (e.type === 'set' && e.entry !== undefined) return e.entry
+    const stop = new AbortController()
+    const end = (): void => { stop.abort() }
+    const timer = setTimeout(end, options.wait ?? 0)
+    if (options.signal?.aborted === true) end()
+    options.signal?.addEventListener('abort', end, { once: true })
+    try {
+      const events = this.host.watch({ prefix: inbox, signal: stop.signal })
+      // it may have landed between the caller's look and the watch starting
+      const already = this.host.list({ prefix: inbox }).entries?.[0]
+      if (already !== undefined) return already
+      for await (const e of events) {
+        if (e.type === 'set' && e.entry !== undefined) return e.entry
+      }
+      throw new DropNotFoundError(options.signal?.aborted === true ? 'aborted while waiting for a drop' : 'no drop arrived in the inbox')
+    } finally {
+      clearTimeout(timer)
+      options.signal?.removeEventListener('abort', end)
+      end()
     }
-    throw new DropNotFoundError(options.signal?.aborted === true ? 'aborted while waiting for a drop' : 'no drop arrived in the inbox')
   }
 }
 

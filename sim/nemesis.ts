@@ -6,6 +6,7 @@
 import type { Store } from '../src/core/store.js'
 import { createMesh, type Mesh } from '../src/index.js'
 import { check, type Violation } from './checker.js'
+import { runCrash } from './crash.js'
 import { Gate } from './gate.js'
 import { Recorder, type History } from './history.js'
 import { Prng } from './prng.js'
@@ -198,6 +199,8 @@ export interface Scenario {
   skews?: number[]
   /** The nemesis: runs while the workload does, leaves the cluster partitioned or not. */
   nemesis: (c: Cluster) => Promise<void>
+  /** A scenario with its own harness (the crash scenario) runs this instead. */
+  run?: (seed: number) => Promise<ScenarioResult>
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -241,11 +244,23 @@ export const SCENARIOS: Scenario[] = [
     }
   },
   { name: 'clock-skew+30s', nodes: 4, skews: [30_000], nemesis: async c => { await sleep(1_500); await c.partition([0, 0, 1, 1]); await sleep(2_000) } },
-  { name: 'clock-skew-30s', nodes: 4, skews: [-30_000], nemesis: async c => { await sleep(1_500); await c.partition([0, 0, 1, 1]); await sleep(2_000) } }
+  { name: 'clock-skew-30s', nodes: 4, skews: [-30_000], nemesis: async c => { await sleep(1_500); await c.partition([0, 0, 1, 1]); await sleep(2_000) } },
+  {
+    // a writer process awaits set with replicas: 1 and is SIGKILLed right after 300 acks:
+    // every acknowledged write must survive on both remaining nodes (sim/crash.ts)
+    name: 'crash',
+    nodes: 3,
+    nemesis: async () => {},
+    run: async () => {
+      const r = await runCrash(1, 300)
+      return { name: 'crash', violations: r.violations, ops: r.acked, writes: r.acked, partitions: 0, restarts: 1, convergeMs: r.convergeMs, faults: ['crash'] }
+    }
+  }
 ]
 
 /** Runs one scenario: workload + nemesis, heal, wait for convergence, check the history. */
 export async function runScenario (s: Scenario, seed = 1): Promise<ScenarioResult> {
+  if (s.run !== undefined) return s.run(seed)
   const c = new Cluster(seed)
   const keys = Array.from({ length: 24 }, (_, i) => `k${i}`)
   const skewBound = Math.max(100, ...(s.skews ?? []).map(Math.abs)) + 50

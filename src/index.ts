@@ -23,7 +23,7 @@ export async function createMesh (options: MeshOptions = {}): Promise<Mesh> {
 }
 
 export { Mesh }
-export type { SetOptions, WatchOptions, WaitOptions, MeshEvent, ListPage } from './api/mesh.js'
+export type { SetOptions, ReplicationOptions, DeliveryReport, WatchOptions, WaitOptions, MeshEvent, ListPage } from './api/mesh.js'
 export { DEFAULT_MESH_NAME, DEFAULT_LISTEN, type MeshOptions } from './api/options.js'
 export type { MeshStats } from './api/stats.js'
 export type { ListOptions } from './core/store.js'
@@ -32,7 +32,8 @@ export { Entry } from './core/entry.js'
 export {
   MeshError, InvalidKeyError, ReservedKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
-  LockUnavailableError, ElectionLostError, StoreFullError, WatchOverflowError, NotLockHolderError, LeaseLostError, type LeaseLossReason
+  LockUnavailableError, ElectionLostError, StoreFullError, WatchOverflowError, NotLockHolderError, LeaseLostError, type LeaseLossReason,
+  ReplicationError, ReplicationTimeoutError, NotEnoughPeersError
 } from './core/errors.js'
 export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './features/locks/locks.js'
 export type { LockStatus, LeaseMode } from './core/lease.js'
@@ -42,6 +43,7 @@ export { DEFAULT_MAX_DRIFT_MS } from './core/hlc.js'
 export { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TTL_MS, DEFAULT_MAX_TTL_MS, DEFAULT_TOMBSTONE_GRACE_MS } from './core/limits.js'
 export { DEFAULT_SYNC_INTERVAL_MS } from './net/node.js'
 export { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES } from './api/watch.js'
+export { DEFAULT_REPLICA_TIMEOUT_MS, DEFAULT_CLOSE_TIMEOUT_MS } from './net/delivery.js'
 export { Drops, type SealOptions, type OpenOptions, type Sealed } from './features/drops/drops.js'
 export { InvalidTokenError, DropNotFoundError, DropTamperedError, generateDropKeyPair, type DropKeyPair } from './features/drops/crypto.js'
 export { generateSwarmKey } from './net/trust.js'

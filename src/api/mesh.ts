@@ -10,6 +10,7 @@ import { AbortError, InvalidOptionError, MeshClosedError, ReservedKeyError, Stor
 import { hiddenUnder, isReserved, RESERVED_PREFIX } from '../core/keys.js'
 import { checkKey, checkNumberOption } from '../core/limits.js'
 import { Store, type ListOptions, type StoreEvent } from '../core/store.js'
+import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_REPLICA_TIMEOUT_MS } from '../net/delivery.js'
 import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from '../net/node.js'
 import type { SyncResult } from '../net/sync.js'
 import { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES, EventQueue } from './watch.js'
@@ -28,9 +29,30 @@ import { elect, leaderOf, type ElectOptions, type Leadership } from '../features
 import { DEFAULT_MAX_LEASE_TTL_MS, Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions, type QuorumOptions } from '../features/locks/locks.js'
 import { heartbeat, members, type Heartbeat, type HeartbeatOptions, type Member } from '../features/presence/presence.js'
 
-export interface SetOptions {
+/** How far a write must get before its promise resolves (`set`, `delete`). */
+export interface ReplicationOptions {
+  /**
+   * Connected mesh peers that must have applied the write before the promise resolves. 0: applied
+   * locally (it is then gossiped and handed to a peer shortly). With fewer peers connected than
+   * asked the call fails at once with NotEnoughPeersError; the write stays applied either way.
+   * @default 0
+   */
+  replicas?: number
+  /** Milliseconds to wait for `replicas` acks before rejecting with ReplicationTimeoutError. @default 5_000 */
+  replicaTimeout?: number
+  /** Stops waiting for acks (AbortError); the write stays applied. */
+  signal?: AbortSignal
+}
+
+export interface SetOptions extends ReplicationOptions {
   /** Time to live in ms; `Infinity` never expires. @default the mesh's `defaultTtlMs` */
   ttl?: number
+}
+
+/** What `flush()` and `close()` could not hand to a peer. */
+export interface DeliveryReport {
+  /** Local writes (the latest per key) no peer has confirmed holding. */
+  undelivered: number
 }
 
 export interface WatchOptions {
@@ -106,13 +128,15 @@ export class Mesh {
   private readonly waiters = new Set<() => void>()
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
-  private closing: Promise<void> | undefined
+  private closing: Promise<DeliveryReport> | undefined
+  private readonly closeTimeoutMs: number
   /** The data directory of a durable node. */
   private readonly dataDir: DataDir | undefined
   private flushQueued = false
 
   private constructor (name: string, store: Store, node: MeshNode, options: MeshOptions, maxLeaseTtlMs: number, dataDir: DataDir | undefined) {
     this.name = name
+    this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
     this.store = store
     this.node = node
     this.libp2p = node.libp2p
@@ -146,6 +170,7 @@ export class Mesh {
     const listen = checkAddrs('listen', options.listen ?? DEFAULT_LISTEN)
     const bootstrap = checkAddrs('bootstrap', options.bootstrap ?? [])
     const maxLeaseTtlMs = checkNumberOption('maxLeaseTtlMs', options.maxLeaseTtlMs ?? DEFAULT_MAX_LEASE_TTL_MS, 1, 2 ** 31 - 1)
+    if (options.closeTimeoutMs !== undefined) checkNumberOption('closeTimeoutMs', options.closeTimeoutMs, 0, 2 ** 31 - 1)
     checkQuorum(options.quorum)
     if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
       throw new InvalidOptionError(`\`dataDir\` must be a non-empty path, got ${JSON.stringify(options.dataDir)}`)
@@ -197,15 +222,29 @@ export class Mesh {
   }
 
   /**
-   * Writes a value (applied locally at once, then replicated). Overwrites silently and refreshes the TTL.
-   * Keys under `@meshkv/` are meshkv's own (lock claims, drops): ReservedKeyError.
+   * Writes a value: applied locally at once, then replicated. Overwrites silently and refreshes
+   * the TTL. With `replicas: k` it resolves once k connected peers have applied it. Keys under
+   * `@meshkv/` are meshkv's own (lock claims, drops): ReservedKeyError.
    */
   async set (key: string, value: string | Uint8Array, options: SetOptions = {}): Promise<Entry> {
     this.assertOpen()
     assertPublic(key, 'set')
+    const replicas = checkReplication(options)
     const entry = this.write(key, value, options)
-    await this.durable()
+    await this.settle(entry, replicas, options)
     return entry
+  }
+
+  /** Resolves once a local write is durable (with a data directory) and held by `replicas` peers. */
+  private async settle (entry: Entry, replicas: number, options: ReplicationOptions): Promise<void> {
+    const replicated = replicas > 0 ? this.node.replicate(entry, replicas, options.replicaTimeout ?? DEFAULT_REPLICA_TIMEOUT_MS, options.signal) : undefined
+    try {
+      await this.durable()
+    } catch (err) {
+      replicated?.catch(() => {})
+      throw err
+    }
+    await replicated
   }
 
   /** With a data directory: resolves once every change so far is on disk (a durable commit). */
@@ -246,12 +285,16 @@ export class Mesh {
     return this.store.get(key) !== undefined
   }
 
-  /** Deletes a key: a tombstone write that loses to any later write. Resolves with the tombstone. Reserved keys: ReservedKeyError. */
-  async delete (key: string): Promise<Entry> {
+  /**
+   * Deletes a key: a tombstone write that loses to any later write. Resolves with the tombstone;
+   * with `replicas: k`, once k connected peers have applied it. Reserved keys: ReservedKeyError.
+   */
+  async delete (key: string, options: ReplicationOptions = {}): Promise<Entry> {
     this.assertOpen()
     assertPublic(key, 'delete')
+    const replicas = checkReplication(options)
     const tombstone = this.erase(key)
-    await this.durable()
+    await this.settle(tombstone, replicas, options)
     return tombstone
   }
 
@@ -396,9 +439,15 @@ export class Mesh {
     return this.node.syncWith(peerIdFromString(peerId), options)
   }
 
-  /** Publishes queued writes now (they go out within a millisecond anyway). */
-  async flush (): Promise<void> {
-    await this.node.flush()
+  /**
+   * Publishes queued writes now and hands every write no peer has confirmed yet to connected
+   * peers; resolves when some peer holds each, when no peer is connected, or after `timeout`
+   * (default: the mesh's `closeTimeoutMs`), saying how many remain undelivered.
+   */
+  async flush (options: { timeout?: number } = {}): Promise<DeliveryReport> {
+    this.assertOpen()
+    const timeout = checkNumberOption('timeout', options.timeout ?? this.closeTimeoutMs, 0, 2 ** 31 - 1)
+    return { undelivered: await this.node.flush(timeout) }
   }
 
   /** Counters of state, traffic, rejections and sync. */
@@ -406,22 +455,36 @@ export class Mesh {
     return statsOf(this.store, this.node, { active: this.watchers.size, overflowed: this.watchOverflows })
   }
 
-  /** Flushes gossip, leaves the mesh, ends every watch and wait. Idempotent. */
-  async close (): Promise<void> {
-    this.closing ??= (async () => {
-      clearTimeout(this.timer)
-      for (const hb of this.heartbeats) hb.stop({ leave: true })
-      this.locks.closeAll()
-      await this.node.stop()
-      try {
-        await this.durable()
-      } finally {
-        this.store.close()
-        await this.dataDir?.close()
-      }
-      for (const w of [...this.watchers.keys()]) w.end()
-      for (const fn of [...this.waiters]) fn()
-    })()
+  /**
+   * Hands every write made before it to the connected peers (until some peer holds each, or
+   * `timeout`, default the mesh's `closeTimeoutMs`), then leaves the mesh and ends every watch
+   * and wait. What could not be delivered is counted (`stats().replication.undeliveredAtClose`),
+   * returned, and reported as a process warning (code `MESHKV_UNDELIVERED`). Idempotent.
+   */
+  async close (options: { timeout?: number } = {}): Promise<DeliveryReport> {
+    if (this.closing === undefined) {
+      const timeout = checkNumberOption('timeout', options.timeout ?? this.closeTimeoutMs, 0, 2 ** 31 - 1)
+      this.closing = (async () => {
+        clearTimeout(this.timer)
+        for (const hb of this.heartbeats) hb.stop({ leave: true })
+        this.locks.closeAll()
+        const connected = this.node.meshPeers().length
+        const undelivered = await this.node.stop(timeout)
+        try {
+          await this.durable()
+        } finally {
+          this.store.close()
+          await this.dataDir?.close()
+        }
+        for (const w of [...this.watchers.keys()]) w.end()
+        for (const fn of [...this.waiters]) fn()
+        if (undelivered > 0) {
+          const why = connected === 0 ? 'no mesh peer was connected' : `no peer confirmed them within ${timeout} ms`
+          process.emitWarning(`meshkv: mesh ${this.name} closed with ${undelivered} local writes no peer holds (${why}); they are lost unless a peer got them by gossip${this.dataDir !== undefined ? ' or they are reloaded from the data directory' : ''}`, { code: 'MESHKV_UNDELIVERED' })
+        }
+        return { undelivered }
+      })()
+    }
     return this.closing
   }
 
@@ -452,4 +515,12 @@ export class Mesh {
     }, delay)
     this.timer.unref()
   }
+}
+
+/** Validates `replicas` and `replicaTimeout`; returns the replicas asked for. */
+function checkReplication (options: ReplicationOptions): number {
+  const replicas = checkNumberOption('replicas', options.replicas ?? 0, 0, 1_000)
+  if (!Number.isInteger(replicas)) throw new InvalidOptionError(`\`replicas\` must be a whole number of peers, got ${replicas}`)
+  if (options.replicaTimeout !== undefined) checkNumberOption('replicaTimeout', options.replicaTimeout, 0, 2 ** 31 - 1)
+  return replicas
 }

@@ -50,6 +50,11 @@ export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' |
    * (in memory: everything is gone when the process ends)
    */
   dataDir?: string
+  /**
+   * How long `close()` (and `flush()`) spend handing writes no peer holds yet to the connected
+   * peers before giving up on them (they are counted and reported). @default 5_000
+   */
+  closeTimeoutMs?: number
 }
 
 export function checkQuorum (q: QuorumOptions | undefined): void {

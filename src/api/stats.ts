@@ -3,7 +3,9 @@
  */
 import type { Store } from '../core/store.js'
 import type { NetCounters } from '../net/metrics.js'
+import type { DeliveryCounters } from '../net/delivery.js'
 import type { MeshNode } from '../net/node.js'
+import type { PushCounters } from '../net/push.js'
 
 export interface MeshStats {
   /** Live entries. */
@@ -35,6 +37,13 @@ export interface MeshStats {
   lateArrivals: number
   /** Watches open now, and those ended because their consumer fell too far behind (WatchOverflowError). */
   watches: { active: number, overflowed: number }
+  /**
+   * Local writes no peer has confirmed holding yet (the latest write per key; a write made with
+   * no peer connected stays here until one connects and takes it).
+   */
+  undelivered: number
+  /** The push protocol (direct delivery with acks) and the delivery ledger: see docs/api.md. */
+  replication: PushCounters & DeliveryCounters
 }
 
 export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watches']): MeshStats {
@@ -56,6 +65,8 @@ export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watch
     expired: m.expired,
     purged: m.purged,
     lateArrivals: m.lateArrivals,
-    watches
+    watches,
+    undelivered: node.delivery.undelivered,
+    replication: { ...node.pushCounters, ...node.delivery.counters }
   }
 }

@@ -2,6 +2,7 @@
  * Named errors. Callers tell them apart by `err.name` (or `instanceof`), never by message text.
  * Every message says what was expected and what came.
  */
+import type { Entry } from './entry.js'
 
 /** Base class of every error meshkv throws on purpose. */
 export class MeshError extends Error {
@@ -99,6 +100,42 @@ export class LeaseLostError extends MeshError {
   constructor (reason: LeaseLossReason, message: string) {
     super(message)
     this.reason = reason
+  }
+}
+
+/**
+ * A write asked for `replicas: k` and was not confirmed by k peers. It is applied locally all the
+ * same and keeps replicating (gossip, anti-entropy); `entry` is that write, `confirmed` how many
+ * peers confirmed holding it when the error was raised, `wanted` the `replicas` asked for.
+ */
+export class ReplicationError extends MeshError {
+  static override name = 'ReplicationError'
+  readonly confirmed: number
+  readonly wanted: number
+  readonly entry: Entry
+  constructor (message: string, fields: { confirmed: number, wanted: number, entry: Entry }) {
+    super(message)
+    this.confirmed = fields.confirmed
+    this.wanted = fields.wanted
+    this.entry = fields.entry
+  }
+}
+
+/** Fewer than `replicas` peers confirmed a write within `replicaTimeout`. */
+export class ReplicationTimeoutError extends ReplicationError {
+  static override name = 'ReplicationTimeoutError'
+}
+
+/**
+ * A write asked for `replicas: k` while fewer than k mesh peers were connected: it fails at once
+ * (`confirmed` 0; `connected` says how many there were) rather than wait for peers to appear.
+ */
+export class NotEnoughPeersError extends ReplicationError {
+  static override name = 'NotEnoughPeersError'
+  readonly connected: number
+  constructor (message: string, fields: { connected: number, wanted: number, entry: Entry }) {
+    super(message, { confirmed: 0, wanted: fields.wanted, entry: fields.entry })
+    this.connected = fields.connected
   }
 }
 

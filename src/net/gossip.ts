@@ -10,12 +10,26 @@ import { InvalidMessageError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
 import { decodeBatch, encodeBatch, type DecodeLimits } from './codec.js'
 import type { NetCounters } from './metrics.js'
-import type { PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 
 /** A batch is flushed once its entries reach this many bytes (or at the end of the tick). @default 262_144 */
 export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024
 /** Most entries in one gossip message. */
 export const MAX_BATCH_ENTRIES = 16_384
+
+/**
+ * Bytes of gossip queued to `peer` and not yet written to its connection: gossipsub's publish
+ * resolves once a message is queued, so this is what is still on its way.
+ */
+export function gossipBacklog (libp2p: Libp2p, peer: PeerId): number {
+  let bytes = 0
+  for (const c of libp2p.getConnections(peer)) {
+    for (const s of c.streams) {
+      if (s.direction === 'outbound' && (s.protocol?.startsWith('/meshsub/') === true || s.protocol === '/floodsub/1.0.0')) bytes += s.writeBufferLength
+    }
+  }
+  return bytes
+}
 
 export interface GossipInit {
   pubsub: GossipSub

@@ -16,13 +16,15 @@ import type { Acceptor, GrantReply, GrantRequest } from '../core/acceptor.js'
 import type { Entry } from '../core/entry.js'
 import type { Store } from '../core/store.js'
 import type { DecodeLimits } from './codec.js'
+import { Delivery } from './delivery.js'
 import { discovery, nodeDatastore, peerExchange, type DiscoveryOptions } from './discovery.js'
-import { Gossip, MAX_BATCH_ENTRIES } from './gossip.js'
+import { Gossip, gossipBacklog, MAX_BATCH_ENTRIES } from './gossip.js'
 import { LeaseProtocol } from './lease-protocol.js'
 import { allowlistGater, protectorFor } from './trust.js'
 import { CatchUp } from './catch-up.js'
 import { createCounters, type NetCounters } from './metrics.js'
 import { topicFor } from './protocols.js'
+import { createPushCounters, PushProtocol, type PushCounters } from './push.js'
 import { SyncService, type SyncResult } from './sync.js'
 
 /** @default 5_000 */
@@ -82,6 +84,11 @@ export class MeshNode {
   private readonly gossip: Gossip
   private readonly sync: SyncService
   private readonly leases: LeaseProtocol
+  private readonly push: PushProtocol
+  /** The push protocol's traffic. */
+  readonly pushCounters: PushCounters = createPushCounters()
+  /** Which local writes some peer holds; getting the rest there. */
+  readonly delivery: Delivery
   private readonly acceptor: Acceptor
   private readonly syncIntervalMs: number
   private timer: NodeJS.Timeout | undefined
@@ -102,6 +109,8 @@ export class MeshNode {
     this.sync = new SyncService({ mesh: init.name, libp2p, store: this.store, counters: this.counters, limits })
     this.acceptor = init.acceptor
     this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters)
+    this.push = new PushProtocol({ mesh: init.name, libp2p, store: this.store, counters: this.counters, push: this.pushCounters, limits })
+    this.delivery = new Delivery({ push: this.push, store: this.store, peers: () => this.meshPeers(), backlog: peer => gossipBacklog(libp2p, peer) })
     this.sync.onRound = () => { this.catchUp.done() }
   }
 
@@ -171,18 +180,26 @@ export class MeshNode {
       const { peerId, subscriptions } = evt.detail
       if (!subscriptions.some(s => s.subscribe && s.topic === this.topic)) return
       this.remember(peerId)
+      this.delivery.peerJoined()
       if (this.libp2p.peerId.toString() < peerId.toString()) this.syncSoon(peerId)
     })
     await this.libp2p.start()
     await this.sync.start()
     await this.leases.start()
+    await this.push.start()
     this.gossip.start()
     this.scheduleSync()
   }
 
-  /** Queues a local write for gossip. */
+  /** Queues a local write for gossip and records it as undelivered until a peer confirms it. */
   publish (entry: Entry): void {
     this.gossip.enqueue(entry)
+    this.delivery.record(entry)
+  }
+
+  /** Resolves once `replicas` connected peers hold a published write (see Delivery.replicate). */
+  async replicate (entry: Entry, replicas: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.delivery.replicate(entry, replicas, timeoutMs, signal)
   }
 
   /** Peers connected to this node that have joined the mesh topic. */
@@ -212,19 +229,28 @@ export class MeshNode {
     return this.gossip.deliveryBoundMs()
   }
 
-  /** Publishes queued writes now and waits for the publishes under way. */
-  async flush (): Promise<void> {
+  /**
+   * Publishes queued writes, then hands writes no peer holds yet to connected peers, for at most
+   * `timeoutMs`. Resolves with how many remain undelivered.
+   */
+  async flush (timeoutMs: number): Promise<number> {
     await this.gossip.drain()
+    return this.delivery.handOff(timeoutMs)
   }
 
-  async stop (): Promise<void> {
-    if (this.stopped) return
+  /** Hands off undelivered writes (see flush) and stops. Resolves with how many were left undelivered. */
+  async stop (handOffMs = 0): Promise<number> {
+    if (this.stopped) return this.delivery.undelivered
+    const left = await this.flush(handOffMs)
     this.stopped = true
     clearTimeout(this.timer)
+    this.delivery.stop(left)
     await this.gossip.stop()
+    await this.push.stop().catch(() => {})
     await this.sync.stop().catch(() => {})
     await this.leases.stop().catch(() => {})
     await this.libp2p.stop()
+    return left
   }
 
   private syncSoon (peer: PeerId): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { checkDurability } from '../../sim/crash.js'
 import { runScenario, SCENARIOS } from '../../sim/nemesis.js'
 
 describe('real-node nemesis', () => {
@@ -9,5 +10,21 @@ describe('real-node nemesis', () => {
     expect(r.convergeMs).toBeDefined()
     expect(r.writes).toBeGreaterThan(50)
     console.log(`split: ${r.ops} ops, converged ${r.convergeMs} ms after the heal`)
+  })
+})
+
+describe('crash nemesis', () => {
+  it('a writer SIGKILLed right after acknowledged writes with replicas: 1 loses none of them', async () => {
+    const r = await runScenario(SCENARIOS.find(s => s.name === 'crash')!)
+    expect(r.violations).toEqual([])
+    expect(r.writes).toBeGreaterThanOrEqual(300)
+  })
+
+  it('the durability check catches a lost acknowledged write (planted)', () => {
+    const acked = [{ key: 'a', hlc: '0001' }, { key: 'b', hlc: '0002' }]
+    const held = new Map([['a', '0001'], ['b', '0001']])
+    expect(checkDurability(acked, [{ id: 'n0', hlcOf: k => held.get(k) }]).map(v => v.check)).toEqual(['durability'])
+    held.set('b', '0003')
+    expect(checkDurability(acked, [{ id: 'n0', hlcOf: k => held.get(k) }])).toEqual([])
   })
 })

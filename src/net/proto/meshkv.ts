@@ -1390,3 +1390,386 @@ export namespace LeaseReply {
     return streamMessage(buf, LeaseReply.codec(), opts)
   }
 }
+
+export interface PushFrame {
+  version: number
+  origins: string[]
+  entries: WireEntry[]
+  offers: number
+}
+
+export namespace PushFrame {
+  let _codec: Codec<PushFrame>
+
+  export const codec = (): Codec<PushFrame> => {
+    if (_codec == null) {
+      _codec = message<PushFrame>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.origins != null && obj.origins.length > 0) {
+          for (const value of obj.origins) {
+            w.uint32(18)
+            w.string(value)
+          }
+        }
+
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(26)
+            WireEntry.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.offers != null && obj.offers !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.offers)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          origins: [],
+          entries: [],
+          offers: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              if (opts.limits?.origins != null && obj.origins.length === opts.limits.origins) {
+                throw new MaxLengthError('Decode error - repeated field "origins" had too many elements')
+              }
+
+              obj.origins.push(reader.string())
+              break
+            }
+            case 3: {
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(WireEntry.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.entries$
+              }))
+              break
+            }
+            case 4: {
+              obj.offers = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          origins: 0,
+          entries: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.origins != null && obj.origins === opts.limits.origins) {
+                throw new MaxLengthError('Streaming decode error - repeated field "origins" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.origins[]`,
+                index: obj.origins,
+                value: reader.string()
+              }
+
+              obj.origins++
+
+              break
+            }
+            case 3: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
+              for (const evt of WireEntry.codec().stream(reader, reader.uint32(), `${prefix}.entries[]`, {
+                limits: opts.limits?.entries$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.entries
+                }
+              }
+
+              obj.entries++
+
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.offers`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PushFrameVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface PushFrameOriginsFieldEvent {
+    field: '$.origins[]'
+    index: number
+    value: string
+  }
+
+  export interface PushFrameEntriesKeyFieldEvent {
+    field: '$.entries[].key'
+    value: string
+    index: number
+  }
+
+  export interface PushFrameEntriesValueFieldEvent {
+    field: '$.entries[].value'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PushFrameEntriesWallFieldEvent {
+    field: '$.entries[].wall'
+    value: number
+    index: number
+  }
+
+  export interface PushFrameEntriesCounterFieldEvent {
+    field: '$.entries[].counter'
+    value: number
+    index: number
+  }
+
+  export interface PushFrameEntriesOriginFieldEvent {
+    field: '$.entries[].origin'
+    value: number
+    index: number
+  }
+
+  export interface PushFrameEntriesExpiresAtFieldEvent {
+    field: '$.entries[].expiresAt'
+    value: number
+    index: number
+  }
+
+  export interface PushFrameEntriesDeletedFieldEvent {
+    field: '$.entries[].deleted'
+    value: boolean
+    index: number
+  }
+
+  export interface PushFrameEntriesSignatureFieldEvent {
+    field: '$.entries[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PushFrameEntriesValueHashFieldEvent {
+    field: '$.entries[].valueHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface PushFrameEntriesStrippedFieldEvent {
+    field: '$.entries[].stripped'
+    value: boolean
+    index: number
+  }
+
+  export interface PushFrameOffersFieldEvent {
+    field: '$.offers'
+    value: number
+  }
+
+  export function encode (obj: Partial<PushFrame>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PushFrame.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushFrame>): PushFrame {
+    return decodeMessage(buf, PushFrame.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushFrame>): Generator<PushFrameVersionFieldEvent | PushFrameOriginsFieldEvent | PushFrameEntriesKeyFieldEvent | PushFrameEntriesValueFieldEvent | PushFrameEntriesWallFieldEvent | PushFrameEntriesCounterFieldEvent | PushFrameEntriesOriginFieldEvent | PushFrameEntriesExpiresAtFieldEvent | PushFrameEntriesDeletedFieldEvent | PushFrameEntriesSignatureFieldEvent | PushFrameEntriesValueHashFieldEvent | PushFrameEntriesStrippedFieldEvent | PushFrameOffersFieldEvent> {
+    return streamMessage(buf, PushFrame.codec(), opts)
+  }
+}
+
+export interface PushAck {
+  version: number
+  held: number[]
+}
+
+export namespace PushAck {
+  let _codec: Codec<PushAck>
+
+  export const codec = (): Codec<PushAck> => {
+    if (_codec == null) {
+      _codec = message<PushAck>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.held != null && obj.held.length > 0) {
+          for (const value of obj.held) {
+            w.uint32(16)
+            w.uint32(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          held: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              if (opts.limits?.held != null && obj.held.length === opts.limits.held) {
+                throw new MaxLengthError('Decode error - repeated field "held" had too many elements')
+              }
+
+              obj.held.push(reader.uint32())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          held: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.held != null && obj.held === opts.limits.held) {
+                throw new MaxLengthError('Streaming decode error - repeated field "held" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.held[]`,
+                index: obj.held,
+                value: reader.uint32()
+              }
+
+              obj.held++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PushAckVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface PushAckHeldFieldEvent {
+    field: '$.held[]'
+    index: number
+    value: number
+  }
+
+  export function encode (obj: Partial<PushAck>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PushAck.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushAck>): PushAck {
+    return decodeMessage(buf, PushAck.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushAck>): Generator<PushAckVersionFieldEvent | PushAckHeldFieldEvent> {
+    return streamMessage(buf, PushAck.codec(), opts)
+  }
+}

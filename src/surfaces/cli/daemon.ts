@@ -139,9 +139,10 @@ export async function runDaemon (flags: DaemonSettings): Promise<void> {
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
-      log(`stopping: closing the API, flushing gossip, leaving mesh ${name}`)
+      log(`stopping: closing the API, handing undelivered writes to peers, leaving mesh ${name}`)
       await Promise.allSettled(servers.map(async s => s.close()))
-      await mesh.close()
+      const { undelivered } = await mesh.close()
+      if (undelivered > 0) log(`${undelivered} local writes were not delivered to any peer (none connected, or none confirmed within the close timeout)`)
       rmSync(paths.socket, { force: true })
       rmSync(paths.pid, { force: true })
       log('stopped')

@@ -15,7 +15,10 @@ import { metricsText } from './metrics.js'
 export interface HttpOptions {
   /** Bearer token every request must carry (required when listening beyond loopback). */
   token?: string
-  /** Called by `POST /v1/shutdown` (the daemon's stop). */
+  /**
+   * Called by `POST /v1/shutdown` (the daemon's stop). @default closing this server, then the
+   * mesh (which hands undelivered writes to peers first)
+   */
   onShutdown?: () => void
 }
 
@@ -63,7 +66,10 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
     return metricsText(mesh)
   })
   app.post('/v1/shutdown', async () => {
-    setImmediate(() => options.onShutdown?.())
+    setImmediate(() => {
+      if (options.onShutdown !== undefined) options.onShutdown()
+      else void app.close().finally(() => mesh.close())
+    })
     return { status: 'stopping' }
   })
   registerDataRoutes(app, mesh)

@@ -246,13 +246,13 @@ export const SCENARIOS: Scenario[] = [
   { name: 'clock-skew+30s', nodes: 4, skews: [30_000], nemesis: async c => { await sleep(1_500); await c.partition([0, 0, 1, 1]); await sleep(2_000) } },
   { name: 'clock-skew-30s', nodes: 4, skews: [-30_000], nemesis: async c => { await sleep(1_500); await c.partition([0, 0, 1, 1]); await sleep(2_000) } },
   {
-    // a writer process awaits set with replicas: 1 and is SIGKILLed right after 300 acks:
+    // a writer process awaits set with replicas: 1 and is SIGKILLed right after 200 acks:
     // every acknowledged write must survive on both remaining nodes (sim/crash.ts)
     name: 'crash',
     nodes: 3,
     nemesis: async () => {},
     run: async () => {
-      const r = await runCrash(1, 300)
+      const r = await runCrash(1, 200)
       return { name: 'crash', violations: r.violations, ops: r.acked, writes: r.acked, partitions: 0, restarts: 1, convergeMs: r.convergeMs, faults: ['crash'] }
     }
   }

@@ -33,6 +33,8 @@ const SHAPES: Record<string, ErrorShape> = {
   MeshClosedError: { status: 503, exitCode: EXIT.error, hint: 'the daemon is shutting down' },
   StoreFullError: { status: 507, exitCode: EXIT.error, hint: 'the store is at maxEntries or maxBytes (tombstones count too)' },
   WatchOverflowError: { status: 503, exitCode: EXIT.error, hint: 'the watcher fell too far behind and was cut off; read the state again and re-watch' },
+  ReplicationTimeoutError: { status: 504, exitCode: EXIT.error, hint: 'stored here and still replicating, but fewer peers than the replicas asked for confirmed it within the replica timeout' },
+  NotEnoughPeersError: { status: 503, exitCode: EXIT.error, hint: 'stored here, but fewer mesh peers are connected than the replicas asked for' },
   DaemonUnavailableError: { status: 503, exitCode: EXIT.error, hint: 'start one with `meshkv daemon`, or check MESHKV_RUNTIME_DIR' }
 }
 

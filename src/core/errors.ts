@@ -2,8 +2,6 @@
  * Named errors. Callers tell them apart by `err.name` (or `instanceof`), never by message text.
  * Every message says what was expected and what came.
  */
-import type { Entry } from './entry.js'
-
 /** Base class of every error meshkv throws on purpose. */
 export class MeshError extends Error {
   static override name = 'MeshError'
@@ -103,6 +101,14 @@ export class LeaseLostError extends MeshError {
   }
 }
 
+/** The write a replication error is about: at run time the Entry itself (errors.ts imports no model). */
+export interface WriteRef {
+  readonly key: string
+  readonly hlc: string
+  readonly origin: string
+  readonly deleted: boolean
+}
+
 /**
  * A write asked for `replicas: k` and was not confirmed by k peers. It is applied locally all the
  * same and keeps replicating (gossip, anti-entropy); `entry` is that write, `confirmed` how many
@@ -112,8 +118,8 @@ export class ReplicationError extends MeshError {
   static override name = 'ReplicationError'
   readonly confirmed: number
   readonly wanted: number
-  readonly entry: Entry
-  constructor (message: string, fields: { confirmed: number, wanted: number, entry: Entry }) {
+  readonly entry: WriteRef
+  constructor (message: string, fields: { confirmed: number, wanted: number, entry: WriteRef }) {
     super(message)
     this.confirmed = fields.confirmed
     this.wanted = fields.wanted
@@ -133,7 +139,7 @@ export class ReplicationTimeoutError extends ReplicationError {
 export class NotEnoughPeersError extends ReplicationError {
   static override name = 'NotEnoughPeersError'
   readonly connected: number
-  constructor (message: string, fields: { connected: number, wanted: number, entry: Entry }) {
+  constructor (message: string, fields: { connected: number, wanted: number, entry: WriteRef }) {
     super(message, { confirmed: 0, wanted: fields.wanted, entry: fields.entry })
     this.connected = fields.connected
   }

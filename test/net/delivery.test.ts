@@ -43,7 +43,7 @@ describe('set and delete with replicas', () => {
     const [a] = nodes
     const t0 = Date.now()
     const err = await a.mesh.set('k', 'v', { replicas: 2, replicaTimeout: 60_000 }).catch((e: unknown) => e)
-    expect(Date.now() - t0).toBeLessThan(1_000)
+    expect(Date.now() - t0).toBeLessThan(30_000) // at once, not after replicaTimeout
     expect(err).toBeInstanceOf(NotEnoughPeersError)
     expect(err).toBeInstanceOf(ReplicationError)
     const e = err as NotEnoughPeersError
@@ -69,8 +69,9 @@ describe('set and delete with replicas', () => {
     await full.mesh.dial(c.mesh.multiaddrs[0])
     await eventually(() => a.mesh.peers().length === 2, 'the full node joined')
     const t0 = Date.now()
-    const err = await a.mesh.set('k', 'v', { replicas: 2, replicaTimeout: 400 }).catch((e: unknown) => e)
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(390)
+    // long enough for c's ack on a loaded machine; the full peer never confirms
+    const err = await a.mesh.set('k', 'v', { replicas: 2, replicaTimeout: 3_000 }).catch((e: unknown) => e)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_990)
     expect(err).toBeInstanceOf(ReplicationTimeoutError)
     const e = err as ReplicationTimeoutError
     expect({ name: e.name, confirmed: e.confirmed, wanted: e.wanted, key: e.entry.key }).toEqual({ name: 'ReplicationTimeoutError', confirmed: 1, wanted: 2, key: 'k' })
@@ -116,7 +117,7 @@ describe('undelivered writes', () => {
     nodes = await startMesh(2)
     const [a, b] = nodes
     for (let i = 0; i < 200; i++) await a.mesh.set(`f/${i}`, `v${i}`)
-    const report = await a.mesh.flush()
+    const report = await a.mesh.flush({ timeout: 60_000 })
     expect(b.mesh.list({ prefix: 'f/' }).keys).toHaveLength(200)
     expect(report).toEqual({ undelivered: 0 })
     expect(a.mesh.stats().undelivered).toBe(0)

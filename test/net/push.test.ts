@@ -66,7 +66,7 @@ describe('push protocol', () => {
     expect(rejected().version).toBe(1)
 
     // b still serves, and the mesh still replicates
-    await a.mesh.set('after', 'ok', { replicas: 2 })
+    await a.mesh.set('after', 'ok', { replicas: 2, replicaTimeout: 30_000 })
     expect(b.mesh.get('after')?.text()).toBe('ok')
   })
 

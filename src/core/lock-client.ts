@@ -28,6 +28,11 @@ import { claimKey, claimOf, holderAt, lockPrefix, type Claim, type LeaseMode } f
 export const DEFAULT_WAIT_TTL_MS = 3_000
 /** Least pause before trying again after a claim lost or a quorum refused; up to twice this. */
 export const RETRY_MS = 100
+/**
+ * The pause (up to twice this) when acceptors refused only because of a lease this node already
+ * saw released: the release request is still on its way to them.
+ */
+export const RETRY_SOON_MS = 10
 
 /** What the client reads: the store's clock, HLC and versions (a `Store` is one). */
 export interface LockReader {
@@ -98,6 +103,8 @@ interface Round {
   needed: number
   replied: Set<string>
   granted: Set<string>
+  /** Refusals naming a holder whose claim this node already saw released. */
+  releasedHolder: number
 }
 
 export function waitPrefix (name: string): string {
@@ -343,9 +350,9 @@ export class LockClient {
   }
 
   /** After a lost claim or a refused round: wait a jittered moment (or for the holder), then try again. */
-  private lost (): void {
+  private lost (soon = false): void {
     const now = this.reader.now()
-    this.retryAt = now + RETRY_MS * (1 + this.options.random())
+    this.retryAt = now + (soon ? RETRY_SOON_MS : RETRY_MS) * (1 + this.options.random())
     this.why = `lock ${this.name} could not be acquired: another claim won`
     this.phase = 'waiting'
     this.evaluate()
@@ -366,7 +373,7 @@ export class LockClient {
   private ask (req: GrantRequest, start: number, stamp?: Timestamp): Round {
     const { members, size } = this.options.acceptors()
     this.fx.push({ type: 'request', to: members, req })
-    return { req, start, stamp, asked: members.length, needed: Math.floor(size / 2) + 1, replied: new Set(), granted: new Set() }
+    return { req, start, stamp, asked: members.length, needed: Math.floor(size / 2) + 1, replied: new Set(), granted: new Set(), releasedHolder: 0 }
   }
 
   private reply (from: string, kind: GrantKind, token: string, reply: GrantReply): void {
@@ -381,10 +388,12 @@ export class LockClient {
     if (r.replied.has(from)) return // the network may duplicate a reply
     r.replied.add(from)
     if (reply.granted) r.granted.add(from)
+    else if (reply.reason === 'held' && reply.holder !== undefined && this.sawReleased(reply.holder.token)) r.releasedHolder++
     if (r.granted.size >= r.needed) {
       if (kind === 'acquire') this.granted(r)
       else this.renewed(r)
-    } else if (r.replied.size >= r.asked) {
+    } else if (r.granted.size + r.asked - r.replied.size < r.needed) {
+      // a majority is out of reach: no need to wait for the rest
       if (kind === 'acquire') this.roundFailed()
       else this.end('quorum-lost', `lease on ${this.name} could not be renewed: ${r.granted.size} of ${r.asked} acceptors granted, ${r.needed} needed`)
     }
@@ -405,8 +414,13 @@ export class LockClient {
 
   /** No majority (refused, or not in time): give back what was granted, then wait and retry. */
   private roundFailed (): void {
+    const soon = (this.round?.releasedHolder ?? 0) > 0
     this.returnGrants()
-    this.lost()
+    this.lost(soon)
+  }
+
+  private sawReleased (token: string): boolean {
+    return claimsOf(this.reader, this.name).some(c => c.token === token && c.released)
   }
 
   private returnGrants (): void {

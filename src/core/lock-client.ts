@@ -9,8 +9,8 @@
  * clock) but never writes it, and holds no timers; it is deterministic for an injected clock and
  * random source.
  *
- * Waiting is a queue: a client that has to wait writes a marker,
- * `@meshkv/wait/<name>/<token>/<owner>`, whose HLC token is its place. When the lock is free, a
+ * Waiting is a queue: a client that has to wait writes a marker (core/lock-view.ts) whose HLC
+ * token is its place. When the lock is free, a
  * client claims only if no live marker of another owner is older than its own (a client without a
  * marker defers to every marker), so a contended lock passes to its waiters in arrival order
  * instead of back to the node that just released it. The queue is courtesy, not safety: the fold
@@ -19,11 +19,11 @@
  * up the queue for at most that long.
  */
 import type { GrantKind, GrantReply, GrantRequest } from './acceptor.js'
-import type { Entry } from './entry.js'
 import type { LeaseLossReason } from './errors.js'
-import { formatTimestamp, parseTimestamp, type Timestamp } from './hlc.js'
-import { WAIT_PREFIX } from './keys.js'
-import { claimKey, claimOf, holderAt, lockPrefix, type Claim, type LeaseMode } from './lease.js'
+import { formatTimestamp, type Timestamp } from './hlc.js'
+import { claimKey, lockPrefix, type Claim, type LeaseMode } from './lease.js'
+import { claimsOf, lockHolder, waitersOf, waitKey, waitPrefix, type LockReader } from './lock-view.js'
+
 /** How long a waiting marker lives unless its waiter rewrites it. @default 3_000 */
 export const DEFAULT_WAIT_TTL_MS = 3_000
 /** Least pause before trying again after a claim lost or a quorum refused; up to twice this. */
@@ -33,13 +33,6 @@ export const RETRY_MS = 100
  * saw released: the release request is still on its way to them.
  */
 export const RETRY_SOON_MS = 10
-
-/** What the client reads: the store's clock, HLC and versions (a `Store` is one). */
-export interface LockReader {
-  now: () => number
-  readonly hlc: { now: () => Timestamp }
-  versionsWithPrefix: (prefix: string) => Iterable<Entry>
-}
 
 export interface LockClientOptions {
   name: string
@@ -107,54 +100,6 @@ interface Round {
   releasedHolder: number
 }
 
-export function waitPrefix (name: string): string {
-  return `${WAIT_PREFIX}${encodeURIComponent(name)}/`
-}
-
-export function waitKey (name: string, token: string, owner: string): string {
-  return `${waitPrefix(name)}${token}/${encodeURIComponent(owner)}`
-}
-
-/** A live waiting marker. */
-export interface Waiter {
-  token: string
-  owner: string
-  expiresAt: number
-}
-
-/** The live waiters of a lock, oldest first. */
-export function waitersOf (reader: LockReader, name: string, now: number): Waiter[] {
-  const prefix = waitPrefix(name)
-  const out: Waiter[] = []
-  for (const e of reader.versionsWithPrefix(prefix)) {
-    if (!e.isLive(now) || e.expiresAt === undefined) continue
-    const parts = e.key.slice(prefix.length).split('/')
-    if (parts.length !== 2 || parseTimestamp(parts[0]) === undefined) continue
-    let owner: string
-    try {
-      owner = decodeURIComponent(parts[1])
-    } catch {
-      continue
-    }
-    out.push({ token: parts[0], owner, expiresAt: e.expiresAt })
-  }
-  return out.sort((a, b) => a.token < b.token ? -1 : a.token > b.token ? 1 : 0)
-}
-
-/** Every claim of one lock this node knows, released or not. */
-export function claimsOf (reader: LockReader, name: string): Claim[] {
-  const claims: Claim[] = []
-  for (const e of reader.versionsWithPrefix(lockPrefix(name))) {
-    const c = claimOf(e)
-    if (c !== undefined && c.name === name) claims.push(c)
-  }
-  return claims
-}
-
-/** The accepted claim holding `name` now, if any. */
-export function lockHolder (reader: LockReader, name: string): Claim | undefined {
-  return holderAt(claimsOf(reader, name), reader.now())
-}
 
 /**
  * Ends every live claim of `owner` on `name`: deletes each, and asks `members` to release the

@@ -10,7 +10,8 @@ import type { Entry } from '../../core/entry.js'
 import { AbortError, InvalidOptionError, LeaseLostError, LockUnavailableError, MeshClosedError, NotLockHolderError, type LeaseLossReason } from '../../core/errors.js'
 import { checkLeaseName, statusOf, type Claim, type LeaseMode, type LockStatus } from '../../core/lease.js'
 import { checkNumberOption } from '../../core/limits.js'
-import { DEFAULT_WAIT_TTL_MS, driveClient, LockClient, lockHolder, releaseClaims, type LockEffect, type LockEvent } from '../../core/lock-client.js'
+import { DEFAULT_WAIT_TTL_MS, driveClient, LockClient, releaseClaims, type LockEffect, type LockEvent } from '../../core/lock-client.js'
+import { lockHolder } from '../../core/lock-view.js'
 import type { Store } from '../../core/store.js'
 
 /** Least settle window of a gossip-mode acquire. @default 50 */
@@ -178,10 +179,15 @@ export class Lease {
     return !this.signal.aborted
   }
 
-  /** Extends the lease (holder only). Throws LeaseLostError when it is no longer held. */
+  /**
+   * Extends the lease (holder only). Throws LeaseLostError when it is no longer held; `signal`
+   * stops waiting for the renewal (AbortError), not the renewal itself.
+   */
   async renew (options: { ttl?: number, signal?: AbortSignal } = {}): Promise<void> {
     this.assertHeld()
     const ttl = this.locks.ttl(options.ttl, this.mode)
+    const { signal } = options
+    if (signal?.aborted === true) throw new AbortError(`renewal of the lease on ${this.name} was aborted`)
     const next = this.renewing.then(async () => {
       this.assertHeld()
       await new Promise<void>((resolve, reject) => {
@@ -190,7 +196,12 @@ export class Lease {
       }).finally(() => { this.pending = undefined })
     })
     this.renewing = next.catch(() => {})
-    await next
+    if (signal === undefined) return await next
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { reject(new AbortError(`renewal of the lease on ${this.name} was aborted`)) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      next.then(resolve, reject).finally(() => { signal.removeEventListener('abort', onAbort) })
+    })
   }
 
   /** Releases the lease (holder only), and any other claim its owner still has on the lock; its signal aborts with reason `released`. */

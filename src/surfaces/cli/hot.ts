@@ -121,7 +121,7 @@ export const HOT: Readonly<Record<'set' | 'get' | 'exists' | 'del' | 'lockAcquir
     options: [
       { flags: '--ttl <duration>', description: 'lease duration', default: '30s' },
       ownerOption,
-      { flags: '--wait <duration>', description: 'keep trying this long while another owner holds it' }
+      { flags: '--wait <duration>', description: 'keep trying this long while another owner holds it (waiters get it in arrival order)' }
     ],
     async run (c, [name], o) {
       out(await c.json('POST', `/v1/locks/${keyPath(name)}/acquire`, { body: { ttl: ms('--ttl', o.ttl), owner: text(o.owner) ?? defaultOwner(), wait: ms('--wait', o.wait, true) } }))
@@ -130,7 +130,7 @@ export const HOT: Readonly<Record<'set' | 'get' | 'exists' | 'del' | 'lockAcquir
   lockRelease: {
     path: ['lock', 'release'],
     args: ['name'],
-    description: 'release the lock (holder only)',
+    description: 'release the lock (holder only): every claim the owner has on it',
     options: [ownerOption],
     async run (c, [name], o) {
       out(await c.json('POST', `/v1/locks/${keyPath(name)}/release`, { body: { owner: text(o.owner) ?? defaultOwner() } }))

@@ -132,3 +132,15 @@ export function formatOverlaps (results: Array<Pick<SimResult, 'partitions' | 'h
   }
   return lines.join('\n')
 }
+
+/** What the product's lock client did over all schedules: attempts, waits, renewals, and how holds ended. */
+export function formatLeaseClients (results: Array<Pick<SimResult, 'leaseCounts' | 'holdEnds'>>): string {
+  const sum = (f: (r: typeof results[number]) => number): number => results.reduce((a, r) => a + f(r), 0)
+  const lines = ['lock clients (src/core/lock-client.ts), by mode and outcome']
+  lines.push(`  ${sum(r => r.leaseCounts.attempts)} attempts: ${sum(r => r.leaseCounts.queued)} waited in line, ${sum(r => r.leaseCounts.unavailable)} unavailable; ${sum(r => r.leaseCounts.renewals)} renewals`)
+  for (const mode of ['gossip', 'quorum'] as const) {
+    const ends = ['released', 'expired', 'superseded', 'quorum-lost', 'crashed', 'open'] as const
+    lines.push(`  ${mode} holds ended: ${ends.map(how => `${sum(r => r.holdEnds[mode][how] ?? 0)} ${how}`).join(', ')}`)
+  }
+  return lines.join('\n')
+}

@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { firstArrivalWins, simulate, type SimOptions, type SimResult } from './simulate.js'
-import { byScenario, formatHistory, formatOverlaps, formatTable, timelineSvg } from './report.js'
+import { byScenario, formatHistory, formatLeaseClients, formatOverlaps, formatTable, timelineSvg } from './report.js'
 
 const HELP = `usage: npm run sim -- [--seeds N] [--from S] [--seed S [--verbose] [--svg FILE]] [--nodes N]
                       [--duration MS] [--broken-merge] [--real [--scenario NAME]]
@@ -90,12 +90,12 @@ function runMany (): void {
 
   const count = int('seeds', values.seeds, 1000, 1, 10_000_000)
   const from = int('from', values.from, 1, 0, 2 ** 32 - 1)
-  const results: Array<Pick<SimResult, 'faults' | 'ops' | 'partitions' | 'crashes' | 'convergeMs' | 'violations' | 'holds' | 'gossipOverlaps' | 'gossipOverlapsBeyondSkew' | 'dropRate'>> = []
+  const results: Array<Pick<SimResult, 'faults' | 'ops' | 'partitions' | 'crashes' | 'convergeMs' | 'violations' | 'holds' | 'gossipOverlaps' | 'gossipOverlapsBeyondSkew' | 'dropRate' | 'leaseCounts' | 'holdEnds'>> = []
   let failed = 0
   const started = performance.now()
   for (let seed = from; seed < from + count; seed++) {
     const r = simulate(seed, options)
-    results.push({ faults: r.faults, ops: r.ops, partitions: r.partitions, crashes: r.crashes, convergeMs: r.convergeMs, violations: r.violations, holds: r.holds, gossipOverlaps: r.gossipOverlaps, gossipOverlapsBeyondSkew: r.gossipOverlapsBeyondSkew, dropRate: r.dropRate })
+    results.push({ faults: r.faults, ops: r.ops, partitions: r.partitions, crashes: r.crashes, convergeMs: r.convergeMs, violations: r.violations, holds: r.holds, gossipOverlaps: r.gossipOverlaps, gossipOverlapsBeyondSkew: r.gossipOverlapsBeyondSkew, dropRate: r.dropRate, leaseCounts: r.leaseCounts, holdEnds: r.holdEnds })
     if (r.violations.length > 0) {
       failed++
       console.log(`FAIL seed ${seed}: ${r.violations.length} violations, first [${r.violations[0].check}] ${r.violations[0].message}\n     replay: npm run sim -- --seed ${seed} --verbose${flags}`)
@@ -104,6 +104,7 @@ function runMany (): void {
   const secs = (performance.now() - started) / 1000
   console.log(`\n${formatTable(byScenario(results))}`)
   console.log(`\n${formatOverlaps(results)}`)
+  console.log(`\n${formatLeaseClients(results)}`)
   console.log(`\n${count} schedules (seeds ${from}..${from + count - 1}) in ${secs.toFixed(1)} s: ${(count / secs).toFixed(0)} schedules/s; ${failed} failed, ${results.reduce((a, r) => a + r.violations.length, 0)} violations`)
   process.exitCode = failed === 0 ? 0 : 1
 }

@@ -16,6 +16,7 @@ import { Recorder, type History } from './history.js'
 import { Prng } from './prng.js'
 import { EventQueue } from './queue.js'
 import { Acceptor } from '../src/core/acceptor.js'
+import type { LeaseMode } from '../src/core/lease.js'
 import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type Hold, type LeaseCounts, type LeaseRun } from './leases.js'
 
 export type PartitionKind = 'split-brain' | 'isolated' | 'bridge' | 'flapping'
@@ -56,6 +57,8 @@ export interface SimResult {
   healedAt: number
   /** What the lock clients did (attempts, queued, unavailable, renewals), holds, and gossip-mode holds that overlapped another node's. */
   leaseCounts: LeaseCounts
+  /** How holds ended, by mode. */
+  holdEnds: Record<LeaseMode, Partial<Record<Hold['how'], number>>>
   holds: number
   /** Every hold of a lock, in true time. */
   holdList: Hold[]
@@ -404,7 +407,9 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   if (stats.partitions === 0 && dropRate === 0 && stats.crashes === 0) {
     for (const o of beyondSkew) violations.push({ check: 'gossip-one-holder', message: `lock ${o.a.lock}: ${o.a.node} and ${o.b.node} both held it for ${o.ms.toFixed(0)} ms from ${o.b.start.toFixed(0)} on a network without partitions or loss` })
   }
-  return { seed, violations, nodes: n, ...stats, leaseCounts: leases.counts, holds: holds.length, holdList: holds, gossipOverlaps, gossipOverlapsBeyondSkew: beyondSkew.length, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
+  const holdEnds: SimResult['holdEnds'] = { gossip: {}, quorum: {} }
+  for (const h of holds) holdEnds[h.mode][h.how] = (holdEnds[h.mode][h.how] ?? 0) + 1
+  return { seed, violations, nodes: n, ...stats, leaseCounts: leases.counts, holdEnds, holds: holds.length, holdList: holds, gossipOverlaps, gossipOverlapsBeyondSkew: beyondSkew.length, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
 }
 
 /** A merge order that keeps whatever arrived first: the deliberately broken merge. */

@@ -129,7 +129,7 @@ export async function benchSurfaces (rounds: number): Promise<SurfaceFigures> {
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' })
   if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`)
   const dir = mkdtempSync(join(tmpdir(), 'meshkv-bench-'))
-  const env = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_CLI_PATH: undefined }
+  const env = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_STATE_DIR: join(dir, 'state'), MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_CLI_PATH: undefined }
   const bin = join(ROOT, 'bin', 'meshkv.js')
   const out: Partial<SurfaceFigures> = {}
   try {

@@ -135,7 +135,8 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const boot = (index: number, incarnation: number): Replica => {
     const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew: rng.range(-SKEW_MS, SKEW_MS), queue: [], flushAt: undefined, tickAt: undefined, synced: incarnation === 0 }
     r.store = new Store(r.id, { ...SIM_STORE, clock: () => q.now + r.skew, mergeOrder: options.mergeOrder })
-    r.acceptor = new Acceptor(() => q.now + r.skew, SIM_MAX_LEASE_TTL_MS)
+    // a replica's first incarnation has a new identity: it never granted, so it grants at once
+    r.acceptor = new Acceptor(() => q.now + r.skew, SIM_MAX_LEASE_TTL_MS, { fresh: incarnation === 0 })
     r.store.subscribe(e => { if (r.alive) rec.event(q.now, r.id, e.type, e.entry) })
     r.store.onDeadline = () => { armTick(r) }
     r.store.onApply = (e, local) => { if (!local) rec.apply(q.now, r.id, e) }

@@ -32,7 +32,7 @@ export { Entry } from './core/entry.js'
 export {
   MeshError, InvalidKeyError, ReservedKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
-  LockUnavailableError, ElectionLostError, StoreFullError, WatchOverflowError, NotLockHolderError, LeaseLostError, type LeaseLossReason,
+  LockUnavailableError, type LockUnavailableReason, ElectionLostError, StoreFullError, WatchOverflowError, NotLockHolderError, LeaseLostError, type LeaseLossReason,
   ReplicationError, ReplicationTimeoutError, NotEnoughPeersError, type WriteRef
 } from './core/errors.js'
 export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './features/locks/locks.js'

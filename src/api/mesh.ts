@@ -16,6 +16,7 @@ import type { SyncResult } from '../net/sync.js'
 import { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES, EventQueue } from './watch.js'
 import { openDataDir, type DataDir } from '../storage/data-dir.js'
 import { LMDB_MAX_KEY_BYTES } from '../storage/lmdb.js'
+import { loadIdentity, type Identity } from './identity.js'
 import { checkAddrs, checkQuorum, DEFAULT_LISTEN, DEFAULT_MESH_NAME, type MeshOptions } from './options.js'
 import { statsOf, type MeshStats } from './stats.js'
 
@@ -103,6 +104,21 @@ async function closingOnFailure<T> (dataDir: DataDir | undefined, fn: () => T | 
   }
 }
 
+/**
+ * The node's identity: from `identityFile` (created on first start), `privateKey`, the data
+ * directory's `identity.key` (a durable node keeps its peer id), or a new key.
+ */
+async function identityOf (options: MeshOptions, dataDir: DataDir | undefined): Promise<Identity> {
+  if (options.identityFile !== undefined && options.privateKey !== undefined) {
+    throw new InvalidOptionError('give `identityFile` or `privateKey`, not both')
+  }
+  if (options.identityFile !== undefined) return loadIdentity(options.identityFile)
+  // a given key may have been used before (its history is unknown): not fresh
+  if (options.privateKey !== undefined) return { privateKey: options.privateKey, created: false }
+  if (dataDir !== undefined) return loadIdentity(dataDir.identityFile)
+  return { privateKey: await generateKeyPair('Ed25519'), created: true }
+}
+
 /** Refuses a public write to a key under `@meshkv/` (only meshkv's features write there). */
 function assertPublic (key: unknown, op: 'set' | 'delete'): void {
   if (typeof key === 'string' && isReserved(key)) {
@@ -178,10 +194,10 @@ export class Mesh {
     if (options.dataDir !== undefined && options.maxKeyBytes !== undefined && options.maxKeyBytes > LMDB_MAX_KEY_BYTES) {
       throw new InvalidOptionError(`\`maxKeyBytes\` must be at most ${LMDB_MAX_KEY_BYTES} with a \`dataDir\` (the on-disk store's key limit), got ${options.maxKeyBytes}`)
     }
-    const privateKey = options.privateKey ?? await generateKeyPair('Ed25519')
     // the store's own options (limits, clock) keep their defaults in the store; nothing else passes
     const { clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes } = options
     const dataDir = options.dataDir === undefined ? undefined : openDataDir(options.dataDir)
+    const { privateKey, created } = await closingOnFailure(dataDir, async () => identityOf(options, dataDir))
     const store = await closingOnFailure(dataDir, () => new Store(peerIdFromPrivateKey(privateKey).toString(), {
       clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes,
       signer: signerFor(privateKey),
@@ -194,7 +210,8 @@ export class Mesh {
       bootstrap,
       mdns: options.mdns ?? true,
       store,
-      acceptor: new Acceptor(() => store.now(), maxLeaseTtlMs),
+      // an identity made just now never granted a lease: its acceptor need not wait out old grants
+      acceptor: new Acceptor(() => store.now(), maxLeaseTtlMs, { fresh: created, forgetAfterMs: 2 * store.hlc.maxDriftMs }),
       syncIntervalMs,
       privateKey,
       connectionGater: options.connectionGater,

@@ -24,8 +24,19 @@ export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' |
   mdns?: boolean
   /** Mean interval of periodic anti-entropy rounds (jittered ±20 %), in ms. @default 5_000 */
   syncIntervalMs?: number
-  /** The node's identity key; a new Ed25519 key when absent. */
+  /**
+   * The node's identity key. A node given one may have granted quorum leases under it before, so
+   * its acceptor grants nothing for `maxLeaseTtlMs` after the start. @default a new Ed25519 key
+   * (a new identity: its acceptor grants at once)
+   */
   privateKey?: PrivateKey
+  /**
+   * A file holding the node's identity (an Ed25519 key in libp2p's protobuf format, mode 0600),
+   * created on first start: the peer id stays the same across restarts. On first start the
+   * acceptor grants at once; after a restart it waits `maxLeaseTtlMs` (it forgot what it granted).
+   * Not with `privateKey`. @default undefined (a new identity each start)
+   */
+  identityFile?: string
   /** Advanced: a libp2p connection gater (to partition nodes in tests, or to allowlist peers). */
   connectionGater?: ConnectionGater
   /**
@@ -34,7 +45,7 @@ export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' |
    * locks default to gossip mode. @default undefined
    */
   quorum?: QuorumOptions
-  /** Longest lease TTL in quorum mode; a restarted acceptor grants nothing for this long. @default 60_000 */
+  /** Longest lease TTL in quorum mode; an acceptor restarted with an identity it had before grants nothing for this long. @default 60_000 */
   maxLeaseTtlMs?: number
   /**
    * Private mesh: a swarm key (the libp2p pnet file format; `meshkv keygen` makes one). Nodes

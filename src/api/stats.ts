@@ -1,6 +1,7 @@
 /**
  * `mesh.stats()`: the store's and the network's counters in one object.
  */
+import type { Acceptor } from '../core/acceptor.js'
 import type { Store } from '../core/store.js'
 import type { NetCounters } from '../net/metrics.js'
 import type { DeliveryCounters } from '../net/delivery.js'
@@ -44,6 +45,12 @@ export interface MeshStats {
   undelivered: number
   /** The push protocol (direct delivery with acks) and the delivery ledger: see docs/api.md. */
   replication: PushCounters & DeliveryCounters
+  /**
+   * This node's quorum-mode acceptor: locks it keeps state for (at most `maxLocks`), acquisitions
+   * of new lock names refused while full, locks forgotten after their grants ended, and until
+   * when it grants nothing after a restart (epoch ms; absent when it grants now).
+   */
+  acceptor: { locks: number, maxLocks: number, full: number, forgotten: number, recoveringUntil?: number }
 }
 
 export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watches']): MeshStats {
@@ -67,6 +74,13 @@ export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watch
     lateArrivals: m.lateArrivals,
     watches,
     undelivered: node.delivery.undelivered,
-    replication: { ...node.pushCounters, ...node.delivery.counters }
+    replication: { ...node.pushCounters, ...node.delivery.counters },
+    acceptor: acceptorStats(node.acceptor, store.now())
   }
+}
+
+function acceptorStats (a: Acceptor, now: number): MeshStats['acceptor'] {
+  const out: MeshStats['acceptor'] = { locks: a.size, maxLocks: a.maxLocks, full: a.counters.full, forgotten: a.counters.forgotten }
+  if (a.recoverUntil > now) out.recoveringUntil = a.recoverUntil
+  return out
 }

@@ -1,10 +1,17 @@
 /**
  * A quorum-mode lease acceptor (PaxosLease-style, no log). It grants a claim unless it has
  * granted a live lease on that lock to another owner, never grants a token lower than one it
- * granted before, and after a restart grants nothing for one maximum lease TTL (it has forgotten
- * what it granted, and a lease it granted may still be running). Pure: the clock is injected.
+ * granted, and after a restart grants nothing for one maximum lease TTL (it has forgotten what it
+ * granted, and a lease it granted may still be running). An acceptor whose identity was created
+ * just now has granted nothing under it, so it grants at once. Pure: the clock is injected.
+ *
+ * Bounded: any peer can name locks, so the acceptor keeps state for at most `maxLocks` of them. A
+ * lock's state is forgotten `forgetAfterMs` after its last grant ended (by then any honest
+ * claimant's token is above the highest granted, unless its clock lags by more than the drift
+ * bound); when the table is full of locks it must still remember, claims on new lock names are
+ * refused (`full`) and counted.
  */
-import type { PhysicalClock } from './hlc.js'
+import { DEFAULT_MAX_DRIFT_MS, type PhysicalClock } from './hlc.js'
 
 export type GrantKind = 'acquire' | 'renew' | 'release'
 
@@ -17,54 +24,132 @@ export interface GrantRequest {
   ttlMs: number
 }
 
+/** Why an acceptor refused. */
+export type RefusalReason = 'held' | 'stale-token' | 'not-holder' | 'recovering' | 'ttl' | 'full'
+export const REFUSAL_REASONS: readonly RefusalReason[] = ['held', 'stale-token', 'not-holder', 'recovering', 'ttl', 'full']
+
 export type GrantReply =
   | { granted: true }
-  | { granted: false, reason: 'held' | 'stale-token' | 'not-holder' | 'recovering' | 'ttl', holder?: { owner: string, token: string } }
+  | { granted: false, reason: RefusalReason, holder?: { owner: string, token: string } }
 
-interface Grant {
-  owner: string
+/** Most locks an acceptor keeps state for. @default 4_096 */
+export const DEFAULT_MAX_ACCEPTOR_LOCKS = 4_096
+/** Least time between two sweeps of a full table, in ms (a sweep is O(locks)). */
+const SWEEP_INTERVAL_MS = 1_000
+
+export interface AcceptorOptions {
+  /**
+   * This acceptor's identity was created just now (a new key, a new identity file): it never
+   * granted anything, so it grants at once instead of waiting `maxLeaseTtlMs`. @default false
+   */
+  fresh?: boolean
+  /** Most locks it keeps state for; claims on new names beyond it are refused (`full`). @default 4_096 */
+  maxLocks?: number
+  /**
+   * How long a lock's highest granted token is kept after its last grant ended. A claimant whose
+   * clock lags the acceptor's by more than half of this could be granted a lower token after.
+   * @default 2 × DEFAULT_MAX_DRIFT_MS (120_000)
+   */
+  forgetAfterMs?: number
+}
+
+export interface AcceptorCounters {
+  /** Acquisitions of new lock names refused because the table was full. */
+  full: number
+  /** Locks whose state was forgotten after their grants ended. */
+  forgotten: number
+}
+
+interface LockState {
+  /** The live (or last) grant; undefined once released. */
+  owner: string | undefined
   token: string
   expiresAt: number
+  /** The greatest token granted, kept after the grant ends. */
+  highest: string
 }
 
 export class Acceptor {
-  private readonly grants = new Map<string, Grant>()
-  /** The greatest token granted per lock, kept after the grant ends. */
-  private readonly highest = new Map<string, string>()
+  readonly counters: AcceptorCounters = { full: 0, forgotten: 0 }
+  readonly maxLocks: number
+  readonly fresh: boolean
+  private readonly locks = new Map<string, LockState>()
   private readonly clock: PhysicalClock
   private readonly maxLeaseTtlMs: number
-  private readonly recoverUntil: number
+  private readonly forgetAfterMs: number
+  /** Until when it grants nothing (it restarted and may have forgotten a live grant). */
+  readonly recoverUntil: number
+  private lastSweep = -Infinity
 
-  constructor (clock: PhysicalClock, maxLeaseTtlMs: number) {
+  constructor (clock: PhysicalClock, maxLeaseTtlMs: number, options: AcceptorOptions = {}) {
     this.clock = clock
     this.maxLeaseTtlMs = maxLeaseTtlMs
-    this.recoverUntil = clock() + maxLeaseTtlMs
+    this.fresh = options.fresh ?? false
+    this.maxLocks = options.maxLocks ?? DEFAULT_MAX_ACCEPTOR_LOCKS
+    this.forgetAfterMs = options.forgetAfterMs ?? 2 * DEFAULT_MAX_DRIFT_MS
+    this.recoverUntil = this.fresh ? -Infinity : clock() + maxLeaseTtlMs
+  }
+
+  /** Locks it keeps state for. */
+  get size (): number {
+    return this.locks.size
   }
 
   handle (req: GrantRequest): GrantReply {
     const now = this.clock()
+    if (now - this.lastSweep >= this.forgetAfterMs) this.sweep(now)
     if (req.ttlMs <= 0 || req.ttlMs > this.maxLeaseTtlMs) return { granted: false, reason: 'ttl' }
-    const g = this.grants.get(req.name)
-    const live = g !== undefined && g.expiresAt > now
-    const mine = g !== undefined && g.owner === req.owner && g.token === req.token
+    const s = this.locks.get(req.name)
+    const live = s?.owner !== undefined && s.expiresAt > now
+    const mine = s?.owner !== undefined && s.owner === req.owner && s.token === req.token
     switch (req.kind) {
       case 'acquire': {
         if (now < this.recoverUntil) return { granted: false, reason: 'recovering' }
-        if (live && g.owner !== req.owner) return { granted: false, reason: 'held', holder: { owner: g.owner, token: g.token } }
-        const top = this.highest.get(req.name)
-        if (top !== undefined && req.token <= top && !mine) return { granted: false, reason: 'stale-token' }
+        if (s === undefined) {
+          if (!this.room(now)) {
+            this.counters.full++
+            return { granted: false, reason: 'full' }
+          }
+          this.locks.set(req.name, { owner: req.owner, token: req.token, expiresAt: now + req.ttlMs, highest: req.token })
+          return { granted: true }
+        }
+        if (live && s.owner !== req.owner) return { granted: false, reason: 'held', holder: { owner: s.owner as string, token: s.token } }
+        if (req.token <= s.highest && !mine) return { granted: false, reason: 'stale-token' }
         // the same owner claiming again never shortens what it was granted before
-        this.grants.set(req.name, { owner: req.owner, token: req.token, expiresAt: Math.max(now + req.ttlMs, live ? g.expiresAt : 0) })
-        if (top === undefined || req.token > top) this.highest.set(req.name, req.token)
+        s.expiresAt = Math.max(now + req.ttlMs, live ? s.expiresAt : 0)
+        s.owner = req.owner
+        s.token = req.token
+        if (req.token > s.highest) s.highest = req.token
         return { granted: true }
       }
       case 'renew':
         if (!live || !mine) return { granted: false, reason: 'not-holder' }
-        g.expiresAt = now + req.ttlMs
+        s.expiresAt = now + req.ttlMs
         return { granted: true }
       case 'release':
-        if (mine) this.grants.delete(req.name)
-        return mine ? { granted: true } : { granted: false, reason: 'not-holder' }
+        if (!mine) return { granted: false, reason: 'not-holder' }
+        s.owner = undefined
+        s.expiresAt = Math.min(s.expiresAt, now)
+        return { granted: true }
+    }
+  }
+
+  /** Whether a new lock fits: at once below the cap; when full, after forgetting ended grants (one sweep a second at most). */
+  private room (now: number): boolean {
+    if (this.locks.size < this.maxLocks) return true
+    if (now - this.lastSweep < SWEEP_INTERVAL_MS) return false
+    this.sweep(now)
+    return this.locks.size < this.maxLocks
+  }
+
+  /** Forgets the locks whose last grant ended `forgetAfterMs` ago. Also runs every `forgetAfterMs` on its own. */
+  private sweep (now: number): void {
+    this.lastSweep = now
+    for (const [name, s] of this.locks) {
+      if (s.expiresAt + this.forgetAfterMs <= now) {
+        this.locks.delete(name)
+        this.counters.forgotten++
+      }
     }
   }
 }

@@ -73,9 +73,22 @@ export class WatchOverflowError extends MeshError {
   static override name = 'WatchOverflowError'
 }
 
-/** A lock is held by another owner (and `wait` ran out, or was not given). The CLI exits 4. */
+/**
+ * Why a lock could not be acquired: `held` by another owner; `contended` (another claim won the
+ * race, or the acceptors answered no majority); `acceptor-restarting` (acceptors that restarted
+ * grant nothing for `maxLeaseTtlMs`, and without them there is no majority); `acceptors-full`
+ * (acceptors keep state for a bounded number of locks and refuse new ones while full).
+ */
+export type LockUnavailableReason = 'held' | 'contended' | 'acceptor-restarting' | 'acceptors-full'
+
+/** A lock could not be acquired (and `wait` ran out, or was not given); `reason` says why. The CLI exits 4. */
 export class LockUnavailableError extends MeshError {
   static override name = 'LockUnavailableError'
+  readonly reason: LockUnavailableReason
+  constructor (reason: LockUnavailableReason, message: string) {
+    super(message)
+    this.reason = reason
+  }
 }
 
 /** Another leader is live (and `wait` ran out, or was not given). The CLI exits 4. */

@@ -19,7 +19,7 @@
  * up the queue for at most that long.
  */
 import type { GrantKind, GrantReply, GrantRequest } from './acceptor.js'
-import type { LeaseLossReason } from './errors.js'
+import type { LeaseLossReason, LockUnavailableReason } from './errors.js'
 import { formatTimestamp, type Timestamp } from './hlc.js'
 import { claimKey, lockPrefix, type Claim, type LeaseMode } from './lease.js'
 import { claimsOf, lockHolder, waitersOf, waitKey, waitPrefix, type LockReader } from './lock-view.js'
@@ -76,7 +76,7 @@ export type LockEffect =
   | { type: 'arm', at: number }
   | { type: 'acquired', claim: Claim }
   /** The attempt failed: the lock stayed unavailable until the wait ran out. Terminal. */
-  | { type: 'unavailable', message: string }
+  | { type: 'unavailable', reason: LockUnavailableReason, message: string }
   /** The attempt was aborted or the mesh closed before it acquired. Terminal. */
   | { type: 'aborted' }
   | { type: 'renewed', expiresAt: number }
@@ -98,6 +98,9 @@ interface Round {
   granted: Set<string>
   /** Refusals naming a holder whose claim this node already saw released. */
   releasedHolder: number
+  /** Refusals by acceptors that restarted (they grant nothing for maxLeaseTtlMs) or are full. */
+  recovering: number
+  full: number
 }
 
 
@@ -132,6 +135,7 @@ export class LockClient {
   private retryAt = -Infinity
   /** Why the client waits: the message it fails with when the wait runs out. */
   private why = ''
+  private whyReason: LockUnavailableReason = 'held'
   /** The claim being settled or held. */
   private claim: Claim | undefined
   /** The grant requests in flight (quorum mode). */
@@ -220,6 +224,7 @@ export class LockClient {
     let until: number
     if (holder !== undefined && holder.owner !== this.owner) {
       this.why = `lock ${this.name} is held by ${holder.owner} (token ${holder.token}) until ${new Date(holder.end).toISOString()}`
+      this.whyReason = 'held'
       until = holder.end
     } else {
       // the owner that holds it may claim again at once; anyone else queues behind older waiters
@@ -228,6 +233,7 @@ export class LockClient {
         : waitersOf(this.reader, this.name, now).filter(w => w.owner !== this.owner && (this.place === undefined || w.token < this.place.token))
       if (ahead.length > 0) {
         this.why = `lock ${this.name} is free but ${ahead.length} other owner${ahead.length > 1 ? 's wait' : ' waits'} ahead (first ${ahead[0].owner})`
+        this.whyReason = 'contended'
         until = Math.min(...ahead.map(w => w.expiresAt))
       } else if (now < this.retryAt) {
         until = this.retryAt
@@ -237,7 +243,7 @@ export class LockClient {
       }
     }
     if (now >= this.deadline) {
-      this.giveUp({ type: 'unavailable', message: this.why })
+      this.giveUp({ type: 'unavailable', reason: this.whyReason, message: this.why })
       return
     }
     if (this.place === undefined) {
@@ -295,10 +301,11 @@ export class LockClient {
   }
 
   /** After a lost claim or a refused round: wait a jittered moment (or for the holder), then try again. */
-  private lost (soon = false): void {
+  private lost (soon = false, reason: LockUnavailableReason = 'contended', why = `lock ${this.name} could not be acquired: another claim won`): void {
     const now = this.reader.now()
     this.retryAt = now + (soon ? RETRY_SOON_MS : RETRY_MS) * (1 + this.options.random())
-    this.why = `lock ${this.name} could not be acquired: another claim won`
+    this.why = why
+    this.whyReason = reason
     this.phase = 'waiting'
     this.evaluate()
   }
@@ -318,7 +325,7 @@ export class LockClient {
   private ask (req: GrantRequest, start: number, stamp?: Timestamp): Round {
     const { members, size } = this.options.acceptors()
     this.fx.push({ type: 'request', to: members, req })
-    return { req, start, stamp, asked: members.length, needed: Math.floor(size / 2) + 1, replied: new Set(), granted: new Set(), releasedHolder: 0 }
+    return { req, start, stamp, asked: members.length, needed: Math.floor(size / 2) + 1, replied: new Set(), granted: new Set(), releasedHolder: 0, recovering: 0, full: 0 }
   }
 
   private reply (from: string, kind: GrantKind, token: string, reply: GrantReply): void {
@@ -334,6 +341,8 @@ export class LockClient {
     r.replied.add(from)
     if (reply.granted) r.granted.add(from)
     else if (reply.reason === 'held' && reply.holder !== undefined && this.sawReleased(reply.holder.token)) r.releasedHolder++
+    else if (reply.reason === 'recovering') r.recovering++
+    else if (reply.reason === 'full') r.full++
     if (r.granted.size >= r.needed) {
       if (kind === 'acquire') this.granted(r)
       else this.renewed(r)
@@ -359,9 +368,25 @@ export class LockClient {
 
   /** No majority (refused, or not in time): give back what was granted, then wait and retry. */
   private roundFailed (): void {
-    const soon = (this.round?.releasedHolder ?? 0) > 0
+    const r = this.round
+    const soon = (r?.releasedHolder ?? 0) > 0
     this.returnGrants()
-    this.lost(soon)
+    if (r === undefined) {
+      this.lost(soon)
+      return
+    }
+    const tally = `${r.granted.size} of ${r.asked} acceptors granted, ${r.needed} needed`
+    // at most this many could still have granted (the round may end before every reply is in)
+    const possible = r.granted.size + r.asked - r.replied.size
+    if (r.granted.size >= r.needed) {
+      this.lost(soon, 'contended', `lock ${this.name} could not be acquired: the majority's grant came after the lease would have ended (${tally})`)
+    } else if (r.recovering > 0 && possible + r.recovering >= r.needed) {
+      this.lost(soon, 'acceptor-restarting', `lock ${this.name} could not be acquired: ${r.recovering} acceptor(s) restarted and grant nothing for maxLeaseTtlMs after their start (they forgot what they granted before); ${tally}`)
+    } else if (r.full > 0 && possible + r.full >= r.needed) {
+      this.lost(soon, 'acceptors-full', `lock ${this.name} could not be acquired: ${r.full} acceptor(s) keep state for their maximum number of locks and refuse new ones; ${tally}`)
+    } else {
+      this.lost(soon, 'contended', `lock ${this.name} could not be acquired: no majority of acceptors granted it (${tally})`)
+    }
   }
 
   private sawReleased (token: string): boolean {

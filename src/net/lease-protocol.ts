@@ -4,7 +4,7 @@
  */
 import { lpStream } from '@libp2p/utils'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
-import type { Acceptor, GrantKind, GrantReply, GrantRequest } from '../core/acceptor.js'
+import { REFUSAL_REASONS, type Acceptor, type GrantKind, type GrantReply, type GrantRequest } from '../core/acceptor.js'
 import { InvalidMessageError } from '../core/errors.js'
 import { WIRE_VERSION } from './codec.js'
 import type { NetCounters } from './metrics.js'
@@ -65,7 +65,7 @@ export class LeaseProtocol {
       await stream.close({ signal: s }).catch(() => {})
       if (reply.version !== WIRE_VERSION) return { granted: false, reason: 'not-holder' }
       if (reply.granted) return { granted: true }
-      const reason = (['held', 'stale-token', 'not-holder', 'recovering', 'ttl'] as const).find(r => r === reply.reason) ?? 'not-holder'
+      const reason = REFUSAL_REASONS.find(r => r === reply.reason) ?? 'not-holder'
       return { granted: false, reason, holder: reply.holderOwner !== '' ? { owner: reply.holderOwner, token: reply.holderToken } : undefined }
     } catch (err) {
       stream?.abort(err instanceof Error ? err : new Error(String(err)))

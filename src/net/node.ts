@@ -89,7 +89,8 @@ export class MeshNode {
   readonly pushCounters: PushCounters = createPushCounters()
   /** Which local writes some peer holds; getting the rest there. */
   readonly delivery: Delivery
-  private readonly acceptor: Acceptor
+  /** This node's quorum-mode lease acceptor. */
+  readonly acceptor: Acceptor
   private readonly syncIntervalMs: number
   private timer: NodeJS.Timeout | undefined
   private stopped = false

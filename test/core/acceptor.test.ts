@@ -1,20 +1,26 @@
 import { describe, expect, it } from 'vitest'
-import { Acceptor } from '../../src/core/acceptor.js'
+import { Acceptor, type AcceptorOptions } from '../../src/core/acceptor.js'
 
-function setup (maxTtl = 1_000) {
+function setup (maxTtl = 1_000, options: AcceptorOptions = {}) {
   let now = 10_000
-  const acceptor = new Acceptor(() => now, maxTtl)
+  const acceptor = new Acceptor(() => now, maxTtl, options)
   return { acceptor, advance: (ms: number) => { now += ms } }
 }
 
 const req = (kind: 'acquire' | 'renew' | 'release', owner: string, token: string, ttlMs = 500) => ({ kind, name: 'L', owner, token, ttlMs })
 
 describe('quorum acceptor', () => {
-  it('grants nothing for one max lease TTL after it starts (it may have forgotten a live grant)', () => {
+  it('restarted (an identity it had before): grants nothing for one max lease TTL (it may have forgotten a live grant)', () => {
     const t = setup()
     expect(t.acceptor.handle(req('acquire', 'a', 't1'))).toEqual({ granted: false, reason: 'recovering' })
     t.advance(1_000)
     expect(t.acceptor.handle(req('acquire', 'a', 't1')).granted).toBe(true)
+  })
+
+  it('fresh (an identity made just now, so it never granted): grants at once', () => {
+    const t = setup(1_000, { fresh: true })
+    expect(t.acceptor.handle(req('acquire', 'a', 't1'))).toEqual({ granted: true })
+    expect(t.acceptor.handle(req('acquire', 'b', 't2'))).toMatchObject({ granted: false, reason: 'held' })
   })
 
   it('refuses a conflicting claim while a granted lease is live, grants it after expiry', () => {
@@ -56,5 +62,52 @@ describe('quorum acceptor', () => {
     expect(t.acceptor.handle(req('release', 'a', 't1')).granted).toBe(true)
     expect(t.acceptor.handle(req('acquire', 'b', 't2')).granted).toBe(true)
     expect(t.acceptor.handle(req('acquire', 'c', 't3', 5_000))).toMatchObject({ granted: false, reason: 'ttl' })
+  })
+})
+
+describe('quorum acceptor: bounded state', () => {
+  const named = (name: string, owner: string, token: string, ttlMs = 500) => ({ kind: 'acquire' as const, name, owner, token, ttlMs })
+
+  it('keeps at most maxLocks locks: new names are refused (full, counted) while every kept lock is live', () => {
+    const t = setup(1_000, { fresh: true, maxLocks: 3, forgetAfterMs: 2_000 })
+    for (const n of ['x', 'y', 'z']) expect(t.acceptor.handle(named(n, 'a', 't1')).granted).toBe(true)
+    expect(t.acceptor.handle(named('w', 'a', 't1'))).toEqual({ granted: false, reason: 'full' })
+    expect(t.acceptor.counters.full).toBe(1)
+    expect(t.acceptor.size).toBe(3)
+    // the locks it keeps still work: renewals, releases, a new claim on a kept name
+    expect(t.acceptor.handle({ ...named('x', 'a', 't1'), kind: 'renew' }).granted).toBe(true)
+    expect(t.acceptor.handle({ ...named('y', 'a', 't1'), kind: 'release' }).granted).toBe(true)
+    expect(t.acceptor.handle(named('y', 'b', 't2')).granted).toBe(true)
+  })
+
+  it('forgets a lock forgetAfterMs after its last grant ended, then has room again; never forgets a live grant', () => {
+    const t = setup(1_000, { fresh: true, maxLocks: 2, forgetAfterMs: 2_000 })
+    t.acceptor.handle(named('x', 'a', 't5', 500))
+    t.acceptor.handle(named('y', 'a', 't5', 1_000))
+    t.advance(2_400) // x ended at +500, forgotten at +2,500; y not yet
+    expect(t.acceptor.handle(named('z', 'a', 't1'))).toMatchObject({ reason: 'full' })
+    t.advance(1_000) // +3,400: x forgettable, and a second has passed since the last sweep
+    expect(t.acceptor.handle(named('z', 'b', 't1')).granted).toBe(true)
+    expect(t.acceptor.counters.forgotten).toBe(2) // x, and y (ended at +1,000)
+    expect(t.acceptor.handle(named('x', 'c', 't1')).granted).toBe(true) // x's highest token forgotten with it
+  })
+
+  it('sweeps on its own every forgetAfterMs, so the table shrinks without filling up first', () => {
+    const t = setup(1_000, { fresh: true, maxLocks: 100, forgetAfterMs: 2_000 })
+    for (let i = 0; i < 50; i++) t.acceptor.handle(named(`lock-${i}`, 'a', 't1', 100))
+    expect(t.acceptor.size).toBe(50)
+    t.advance(2_200)
+    t.acceptor.handle(named('another', 'a', 't1'))
+    expect(t.acceptor.size).toBe(1)
+    expect(t.acceptor.counters.forgotten).toBe(50)
+  })
+
+  it('a hostile peer naming 100,000 locks leaves it at maxLocks, and honest claims on kept locks keep working', () => {
+    const t = setup(1_000, { fresh: true, maxLocks: 1_000 })
+    expect(t.acceptor.handle(named('deploy', 'honest', 't1')).granted).toBe(true)
+    for (let i = 0; i < 100_000; i++) t.acceptor.handle(named(`spam-${i}`, 'mallory', 't1', 1_000))
+    expect(t.acceptor.size).toBe(1_000)
+    expect(t.acceptor.counters.full).toBe(100_000 - 999)
+    expect(t.acceptor.handle({ ...named('deploy', 'honest', 't1'), kind: 'renew' }).granted).toBe(true)
   })
 })

@@ -117,7 +117,7 @@ class ClientRun {
         }
         case 'acquired': this.on.acquired?.(fx.claim); return
         case 'renewed': this.on.renewed?.(fx.expiresAt); return
-        case 'unavailable': this.stop(); this.on.failed?.(new LockUnavailableError(fx.message)); return
+        case 'unavailable': this.stop(); this.on.failed?.(new LockUnavailableError(fx.reason, fx.message)); return
         case 'aborted': this.stop(); this.on.failed?.(this.locks.closing ? new MeshClosedError('the mesh closed while waiting for the lock') : new AbortError(`lock(${JSON.stringify(this.client.name)}) was aborted`)); return
         case 'ended': this.stop(); this.on.ended?.(fx.reason, fx.message)
       }

@@ -31,6 +31,8 @@ function withDaemonOptions (cmd: Command): Command {
     .option('--token-file <path>', 'bearer token required on the TCP API')
     .option('--psk-file <path>', 'swarm key of a private mesh, from `meshkv keygen` (MESHKV_PSK_FILE)')
     .option('--allow-peers <peerIds>', 'comma-separated peer ids: refuse every other peer (MESHKV_ALLOW_PEERS)')
+    .option('--state-dir <dir>', 'what the daemon keeps across restarts, its identity (MESHKV_STATE_DIR; default $XDG_STATE_HOME/meshkv/<mesh>, else ~/.meshkv/state/<mesh>)')
+    .option('--identity-file <path>', 'the node\'s identity key, created on first start (MESHKV_IDENTITY_FILE; default <state dir>/identity.key)')
     .option('--config <file>', 'JSON file of these settings (MESHKV_CONFIG)')
 }
 
@@ -52,7 +54,9 @@ Examples:
 Every option is also an environment variable MESHKV_<NAME> (e.g. MESHKV_SYNC_INTERVAL=2s) and a key
 of the --config JSON file (camelCase: {"syncInterval": "2s"}); flags win over the environment, which
 wins over the file. The socket, pid file and log live in $MESHKV_RUNTIME_DIR, else
-$XDG_RUNTIME_DIR/meshkv, else ~/.meshkv/run.`)
+$XDG_RUNTIME_DIR/meshkv, else ~/.meshkv/run. The identity (an Ed25519 key, mode 0600, so the peer
+id survives restarts) lives in the state directory: --state-dir, else $XDG_STATE_HOME/meshkv/<mesh>,
+else ~/.meshkv/state/<mesh>. Two daemons of one mesh on one host need two state directories.`)
   withDaemonOptions(daemon.command('run', { isDefault: true }).description('run a daemon in the foreground until SIGINT/SIGTERM'))
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       // loaded here only: the other commands must not pay for libp2p's start-up

@@ -5,12 +5,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { join } from 'node:path'
 import { createMesh, type MeshOptions } from '../../index.js'
 import { createHttpServer } from '../http/server.js'
 import { UsageError } from '../shared/errors.js'
 import { DaemonClient } from '../shared/client.js'
 import { parseDuration } from '../shared/duration.js'
-import { daemonPaths } from '../shared/paths.js'
+import { daemonPaths, defaultStateDir } from '../shared/paths.js'
 
 /** Daemon settings by their flag name (camel-cased), each also `MESHKV_<SNAKE_CASE>` and a config-file key. */
 export interface DaemonSettings {
@@ -37,10 +38,14 @@ export interface DaemonSettings {
   pskFile?: string
   /** Comma-separated peer ids allowed to connect. */
   allowPeers?: string
+  /** What the daemon keeps across restarts (its identity). @default $XDG_STATE_HOME/meshkv/<mesh>, else ~/.meshkv/state/<mesh> */
+  stateDir?: string
+  /** The identity key file. @default <stateDir>/identity.key */
+  identityFile?: string
   config?: string
 }
 
-const KEYS: Array<keyof DaemonSettings> = ['name', 'listen', 'bootstrap', 'mdns', 'maxDrift', 'maxKeyBytes', 'maxValueBytes', 'defaultTtl', 'maxTtl', 'tombstoneGrace', 'syncInterval', 'quorumMembers', 'quorumSize', 'maxLeaseTtl', 'http', 'httpHost', 'tokenFile', 'pskFile', 'allowPeers']
+const KEYS: Array<keyof DaemonSettings> = ['name', 'listen', 'bootstrap', 'mdns', 'maxDrift', 'maxKeyBytes', 'maxValueBytes', 'defaultTtl', 'maxTtl', 'tombstoneGrace', 'syncInterval', 'quorumMembers', 'quorumSize', 'maxLeaseTtl', 'http', 'httpHost', 'tokenFile', 'pskFile', 'allowPeers', 'stateDir', 'identityFile']
 
 const envName = (key: string): string => 'MESHKV_' + key.replace(/[A-Z]/g, c => '_' + c).toUpperCase()
 
@@ -91,9 +96,18 @@ export function meshOptions (s: DaemonSettings): MeshOptions {
     quorum: members !== undefined ? { members } : size !== undefined ? { size } : undefined,
     maxLeaseTtlMs: ms('--max-lease-ttl', s.maxLeaseTtl),
     psk: s.pskFile === undefined ? undefined : readPsk(s.pskFile),
-    allowPeers: list(s.allowPeers)
+    allowPeers: list(s.allowPeers),
+    identityFile: identityFileOf(s)
   }
 }
+
+/** The identity key file: --identity-file, else identity.key in the state directory. */
+export function identityFileOf (s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): string {
+  return s.identityFile ?? join(s.stateDir ?? defaultStateDir(s.name ?? 'default', env), IDENTITY_FILE)
+}
+
+/** The name of the identity key file in a daemon's state directory. */
+export const IDENTITY_FILE = 'identity.key'
 
 function readPsk (file: string): string {
   try {
@@ -158,7 +172,7 @@ export async function runDaemon (flags: DaemonSettings): Promise<void> {
   }
   writeFileSync(paths.pid, String(process.pid))
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { void stop().then(() => process.exit(0)) })
-  log(`mesh ${name}: peer ${mesh.peerId}, listening on ${mesh.multiaddrs.join(' ')}; API on ${paths.socket}${tcp !== undefined ? ` and http://${tcp.host}:${tcp.port}` : ''}`)
+  log(`mesh ${name}: peer ${mesh.peerId} (identity ${identityFileOf({ ...settings, name })}), listening on ${mesh.multiaddrs.join(' ')}; API on ${paths.socket}${tcp !== undefined ? ` and http://${tcp.host}:${tcp.port}` : ''}`)
 }
 
 function log (line: string): void {

@@ -2,7 +2,7 @@
  * The CLI end to end: spawned `meshkv` processes, two daemons joined in one mesh on loopback.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -11,8 +11,9 @@ const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'meshkv.js')
 const dirs = [mkdtempSync(join(tmpdir(), 'meshkv-a-')), mkdtempSync(join(tmpdir(), 'meshkv-b-'))]
 const base = { ...process.env, MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_SYNC_INTERVAL: '1s' }
 const HTTP_PORT = 20_000 + Math.floor(Math.random() * 20_000)
-const envA: NodeJS.ProcessEnv = { ...base, MESHKV_RUNTIME_DIR: dirs[0], MESHKV_HTTP: `127.0.0.1:${HTTP_PORT}` }
-let envB: NodeJS.ProcessEnv = { ...base, MESHKV_RUNTIME_DIR: dirs[1] }
+// each daemon its own runtime and state directory (its identity lives in the latter)
+const envA: NodeJS.ProcessEnv = { ...base, MESHKV_RUNTIME_DIR: dirs[0], MESHKV_STATE_DIR: join(dirs[0], 'state'), MESHKV_HTTP: `127.0.0.1:${HTTP_PORT}` }
+let envB: NodeJS.ProcessEnv = { ...base, MESHKV_RUNTIME_DIR: dirs[1], MESHKV_STATE_DIR: join(dirs[1], 'state') }
 
 function meshkv (env: NodeJS.ProcessEnv, ...args: string[]): { code: number, stdout: string, stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 })
@@ -152,5 +153,15 @@ describe('meshkv CLI', () => {
     expect(json(meshkv(envA, 'daemon', 'status').stdout)).toMatchObject({ running: true, mesh: 'default' })
     expect(meshkv(envB, 'daemon', 'stop').code).toBe(0)
     expect(meshkv(envB, 'daemon', 'status').code).toBe(1)
+  })
+
+  it('keeps its identity in its state directory (mode 0600): the peer id survives a restart', () => {
+    const file = join(dirs[0], 'state', 'identity.key')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    const before = json(meshkv(envA, 'daemon', 'status').stdout).peer_id
+    expect(before).toMatch(/^12D3KooW/)
+    expect(meshkv(envA, 'daemon', 'stop').code).toBe(0)
+    expect(json(meshkv(envA, 'status').stdout).peer_id).toBe(before) // restarted on first use
+    expect(meshkv(envA, 'daemon', '--help').stdout).toContain('--state-dir')
   })
 })

@@ -70,7 +70,7 @@ describe('parseFast', () => {
 
 describe('the fast path answers as the full program does', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meshkv-fast-'))
-  const env = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_OWNER: 'tester' }
+  const env = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_STATE_DIR: join(dir, 'state'), MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_OWNER: 'tester' }
   const run = (path: 'fast' | 'full', args: string[], input?: string): { code: number | null, stdout: string, stderr: string } => {
     const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...env, MESHKV_CLI_PATH: path }, encoding: 'utf8', input, timeout: 60_000 })
     return { code: r.status, stdout: r.stdout, stderr: r.stderr }

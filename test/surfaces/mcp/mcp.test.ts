@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'meshkv.js')
 const dir = mkdtempSync(join(tmpdir(), 'meshkv-mcp-'))
-const env = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0' } as Record<string, string>
+const env = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_STATE_DIR: join(dir, 'state'), MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0' } as Record<string, string>
 let client: Client
 
 type ToolResult = { content: Array<{ type: string, text: string }>, isError?: boolean }

@@ -35,11 +35,14 @@ describe('reserved keys on real nodes', () => {
     const { store, node } = internals(evil.mesh)
     // the forger writes its own store and publishes: a claim whose token is above any future one
     node.publish(store.set(FORGED, '', 3_600_000))
-    await eventually(() => a.mesh.stats().rejected['forged-claim'] >= 1 && b.mesh.stats().rejected['forged-claim'] >= 1, 'gossip refuses the forgery')
-    // anti-entropy relays it too (evil holds it): refused there as well
-    await a.mesh.sync(evil.mesh.peerId)
-    expect(a.mesh.stats().merges.forgedClaims).toBeGreaterThanOrEqual(1)
-    expect(a.mesh.stats().rejected['forged-claim']).toBeGreaterThanOrEqual(2)
+    // gossip refuses it (counted in rejected only); anti-entropy relays it too, as evil holds it,
+    // and the store refuses it there (counted in merges.forgedClaims and in rejected)
+    for (const n of [a, b]) {
+      await eventually(() => {
+        const s = n.mesh.stats()
+        return s.merges.forgedClaims >= 1 && s.rejected['forged-claim'] > s.merges.forgedClaims
+      }, 'gossip and anti-entropy both refuse the forgery')
+    }
     for (const n of nodes) expect(n.mesh.lockStatus('deploy').held).toBe(false) // not even on the forger's own node
     // the lock works as if the forgery never happened: acquire, release, acquire by another owner
     const first = await a.mesh.lock('deploy', { ttl: 10_000, owner: 'alice' })

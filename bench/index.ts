@@ -17,6 +17,7 @@ import { benchLockFairness, benchMeshLocks, benchRedisLocks } from './locks.js'
 import { benchDrops } from './trust.js'
 import { generateSwarmKey } from '../src/index.js'
 import { benchSurfaces } from './surfaces.js'
+import { benchReplicas } from './replication.js'
 import { summary } from './stats.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -182,6 +183,21 @@ async function benchSurfacesRows (): Promise<void> {
   rows.push({ name: 'HTTP GET /v1/data (p50 / p99)', value: `${fmt(f.httpGet.p50)} / ${fmt(f.httpGet.p99)} ms`, baseline: f.redisGet !== undefined ? `Redis GET ${fmt(f.redisGet.p50)} / ${fmt(f.redisGet.p99)} ms` : undefined })
 }
 
+// ---- 9. acknowledged writes -----------------------------------------------------------------
+async function benchReplicasRows (): Promise<void> {
+  for (const size of [3, 5]) {
+    const f = await benchReplicas(size, QUICK ? 100 : 500)
+    results[`replicas${size}`] = f
+    const base = f.latency.replicas0
+    for (const level of ['replicas1', 'replicas2']) {
+      const s = f.latency[level]
+      if (s === undefined) continue
+      rows.push({ name: `set, replicas: ${level.slice(-1)}, ${size} nodes, one at a time (p50 / p99)`, value: `${fmt(s.p50)} / ${fmt(s.p99)} ms`, baseline: `replicas: 0 ${fmt(base.p50)} / ${fmt(base.p99)} ms` })
+    }
+    rows.push({ name: `set, replicas: 1, ${size} nodes, 64 in flight (writes/s)`, value: fmt(f.perSecond.replicas1, 0), baseline: `replicas: 0 ${fmt(f.perSecond.replicas0, 0)}`, ratio: `${fmt(f.perSecond.replicas1 / f.perSecond.replicas0)}x` })
+  }
+}
+
 // ---- 8. trust ---------------------------------------------------------------------------------
 async function benchTrust (): Promise<void> {
   await benchVisible(3, generateSwarmKey())
@@ -197,6 +213,7 @@ await benchVisible(3)
 await benchVisible(5)
 await benchTrust()
 await benchThroughput()
+await benchReplicasRows()
 await benchConverge(10_000)
 await benchConverge(QUICK ? 20_000 : 100_000)
 await benchLocks()

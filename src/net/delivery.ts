@@ -6,8 +6,11 @@
  * push protocol, versions only; what the peer holds leaves the ledger, what it lacks is sent with
  * its value (or offered again later while gossip to that peer is still queued: no duplicate of a
  * large value that is on its way). A write with `replicas: k` is pushed with its value to k peers at once, and its
- * caller waits for their acks. `handOff` (flush, close) offers and pushes until the ledger is
- * empty, no peer is left, or its time runs out. Per peer, one frame is in flight at a time and
+ * caller waits for their acks. `handOff` (flush, close) first runs an anti-entropy round with a
+ * peer: when their state digests agree, that peer holds every version this node holds, and the
+ * whole ledger written before the round is confirmed at the cost of one 8 KiB digest (the usual
+ * case: gossip got everything there). Otherwise it offers and pushes until the ledger is empty,
+ * no peer is left, or its time runs out. Per peer, one frame is in flight at a time and
  * the entries queued meanwhile go together in the next: batching under load, no delay when idle.
  */
 import type { PeerId } from '@libp2p/interface'
@@ -51,6 +54,8 @@ interface Outbound {
 interface Undelivered {
   entry: Entry
   sending: number
+  /** Order of recording (the ledger Map keeps records in this order). */
+  seq: number
 }
 
 export interface DeliveryCounters {
@@ -72,6 +77,8 @@ export interface DeliveryInit {
   peers: () => PeerId[]
   /** Bytes of gossip queued to a peer and not yet written to its connection. */
   backlog: (peer: PeerId) => number
+  /** One anti-entropy round (or more) with a peer; `diff` 0 when the last found the states equal. */
+  sync?: (peer: PeerId, signal: AbortSignal) => Promise<{ diff: number } | undefined>
 }
 
 export class Delivery {
@@ -80,6 +87,8 @@ export class Delivery {
   private readonly store: Store
   private readonly peers: () => PeerId[]
   private readonly backlog: (peer: PeerId) => number
+  private readonly sync: DeliveryInit['sync']
+  private seq = 0
   private readonly ledger = new Map<string, Undelivered>()
   private readonly waits = new Map<Entry, Wait>()
   private readonly out = new Map<string, Outbound>()
@@ -96,6 +105,7 @@ export class Delivery {
     this.store = init.store
     this.peers = init.peers
     this.backlog = init.backlog
+    this.sync = init.sync
   }
 
   /** Local writes no peer has confirmed yet (the latest per key). */
@@ -107,7 +117,7 @@ export class Delivery {
   record (entry: Entry): void {
     if (this.stopped) return
     this.ledger.delete(entry.key)
-    this.ledger.set(entry.key, { entry, sending: 0 })
+    this.ledger.set(entry.key, { entry, sending: 0, seq: ++this.seq })
     this.arm(this.urgent > 0 ? 0 : OFFER_DELAY_MS)
   }
 
@@ -164,6 +174,7 @@ export class Delivery {
     this.urgent++
     try {
       const end = Date.now() + timeoutMs
+      await this.confirmBySync(end)
       this.drain()
       // every undelivered write is now in flight or has a (re)try armed; wait for the outcomes
       while (this.ledger.size > 0 && this.peers().length > 0 && Date.now() < end) {
@@ -173,6 +184,41 @@ export class Delivery {
     } finally {
       this.urgent--
     }
+  }
+
+  /**
+   * Confirms the ledger in bulk when a sync round with a peer finds their states equal (two
+   * rounds at most: the first repairs what differs). Any failure leaves it to offers.
+   */
+  private async confirmBySync (end: number): Promise<void> {
+    const peers = this.peers()
+    if (this.sync === undefined || peers.length === 0 || this.ledger.size === 0) return
+    const peer = peers[this.rotation++ % peers.length]
+    for (let attempt = 0; attempt < 2 && this.ledger.size > 0 && Date.now() < end; attempt++) {
+      const upTo = this.seq
+      let result: { diff: number } | undefined
+      try {
+        result = await this.sync(peer, AbortSignal.timeout(Math.max(end - Date.now(), 1)))
+      } catch {
+        return
+      }
+      if (result === undefined) return
+      if (result.diff === 0) {
+        this.confirmUpTo(upTo)
+        return
+      }
+    }
+  }
+
+  /** Every ledger write recorded up to `seq` is held by a peer whose state equals this node's. */
+  private confirmUpTo (seq: number): void {
+    for (const [key, rec] of this.ledger) {
+      if (rec.seq > seq) break
+      this.ledger.delete(key)
+      if (this.store.version(key) === rec.entry) this.counters.confirmed++
+      else this.counters.superseded++
+    }
+    this.notify()
   }
 
   /** Stops: no more sends; waits reject with MeshClosedError. */

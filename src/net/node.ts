@@ -111,7 +111,7 @@ export class MeshNode {
     this.acceptor = init.acceptor
     this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters)
     this.push = new PushProtocol({ mesh: init.name, libp2p, store: this.store, counters: this.counters, push: this.pushCounters, limits })
-    this.delivery = new Delivery({ push: this.push, store: this.store, peers: () => this.meshPeers(), backlog: peer => gossipBacklog(libp2p, peer) })
+    this.delivery = new Delivery({ push: this.push, store: this.store, peers: () => this.meshPeers(), backlog: peer => gossipBacklog(libp2p, peer), sync: async (peer, signal) => this.sync.syncWith(peer, { signal }) })
     this.sync.onRound = () => { this.catchUp.done() }
   }
 

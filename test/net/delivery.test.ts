@@ -3,6 +3,11 @@
  * of `flush()` and `close()`. Each of these failed before the push protocol existed.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { Store } from '../../src/core/store.js'
+import { Delivery } from '../../src/net/delivery.js'
+import type { PushProtocol } from '../../src/net/push.js'
 import { InvalidOptionError, MeshClosedError, NotEnoughPeersError, ReplicationError, ReplicationTimeoutError } from '../../src/index.js'
 import { runWriter } from '../../sim/crash.js'
 import { eventually, start, startMesh, stopAll, type Node } from './helpers.js'
@@ -154,4 +159,34 @@ describe('undelivered writes', () => {
     expect(b.mesh.get('big/49')?.value[0]).toBe(49)
     expect(a.mesh.stats().replication.undeliveredAtClose).toBe(0)
   }, 180_000)
+})
+
+describe('the delivery ledger (stubbed network)', () => {
+  it('a sync round that finds the states equal confirms what was written before it, not after', async () => {
+    const store = new Store('me')
+    const peer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const offered: string[] = []
+    const push = { exchange: async (_p: unknown, writes: Array<{ key: string }>, offers: Array<{ key: string }>) => { offered.push(...offers.map(e => e.key), ...writes.map(e => e.key)); throw new Error('unreachable') } } as unknown as PushProtocol
+    let late: ReturnType<Store['set']> | undefined
+    const delivery = new Delivery({
+      push,
+      store,
+      peers: () => [peer],
+      backlog: () => 0,
+      sync: async () => {
+        late = store.set('late', 'written during the round')
+        delivery.record(late)
+        return { diff: 0 }
+      }
+    })
+    delivery.record(store.set('a', '1'))
+    delivery.record(store.set('b', '2'))
+    expect(delivery.undelivered).toBe(2)
+    const left = await delivery.handOff(300)
+    expect(left).toBe(1)
+    expect(delivery.counters.confirmed).toBe(2)
+    expect(offered).toContain('late')
+    expect(offered).not.toContain('a')
+    delivery.stop()
+  })
 })

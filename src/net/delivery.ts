@@ -95,7 +95,7 @@ export class Delivery {
   private readonly listeners = new Set<() => void>()
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
-  private turnScheduled: NodeJS.Immediate | undefined
+  private turnScheduled = false
   private urgent = 0
   private rotation = 0
   private stopped = false
@@ -226,7 +226,6 @@ export class Delivery {
     this.counters.undeliveredAtClose = undeliveredAtClose
     this.stopped = true
     clearTimeout(this.timer)
-    if (this.turnScheduled !== undefined) clearImmediate(this.turnScheduled)
     for (const w of [...this.waits.values()]) w.settle(new MeshClosedError(`the mesh closed with ${w.confirmed.size} of ${w.wanted} peers confirming ${JSON.stringify(w.entry.key)}`))
     this.out.clear()
     for (const fn of this.listeners) fn()
@@ -297,11 +296,17 @@ export class Delivery {
     return q === undefined ? 0 : q.writes.length + q.offers.length + (q.busy ? 1 : 0)
   }
 
+  /**
+   * Runs a turn once the current synchronous work is done (a microtask: every write of this
+   * burst is queued by then, and the frames leave before the burst's gossip batch, which waits
+   * for setImmediate, so a pushed peer applies the write before it decodes the gossip copy).
+   */
   private scheduleTurn (): void {
-    if (this.turnScheduled !== undefined || this.stopped) return
-    this.turnScheduled = setImmediate(() => {
-      this.turnScheduled = undefined
-      this.turn()
+    if (this.turnScheduled || this.stopped) return
+    this.turnScheduled = true
+    queueMicrotask(() => {
+      this.turnScheduled = false
+      if (!this.stopped) this.turn()
     })
   }
 

@@ -1,8 +1,8 @@
 /**
  * The cost of an acknowledgement: `set` latency with `replicas: 1` (and 2) beside `replicas: 0`
  * on the same nodes in the same run, one write at a time (the three interleaved, so a load
- * change on the machine hits each alike), and the write rate with 64 writes in flight
- * (acknowledgements batched per peer).
+ * change on the machine hits each alike), and the write rate with 64 writes in flight until
+ * `flush()` says a peer holds every one (acknowledgements batched per peer).
  */
 import { startCluster, stopAll } from '../sim/cluster.js'
 import { summary } from './stats.js'
@@ -11,7 +11,7 @@ export interface ReplicaFigures {
   nodes: number
   /** Latency of one awaited set, by `replicas`. */
   latency: Record<string, ReturnType<typeof summary>>
-  /** Writes per second with 64 in flight, by `replicas`. */
+  /** Writes per second with 64 in flight, until a peer holds them all (flush), by `replicas`. */
   perSecond: Record<string, number>
 }
 
@@ -40,8 +40,8 @@ export async function benchReplicas (size: number, count: number): Promise<Repli
           await writer.set(`tp${r}:${i}`, 'x'.repeat(32), { ttl: 600_000, replicas: r })
         }
       }))
+      await writer.flush({ timeout: 120_000 }) // until a peer holds every write, for replicas 0 too
       perSecond[`replicas${r}`] = n / ((performance.now() - t) / 1000)
-      await writer.flush()
     }
     const latency: Record<string, ReturnType<typeof summary>> = {}
     for (const r of levels) latency[`replicas${r}`] = summary(samples.get(r) ?? [])

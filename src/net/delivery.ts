@@ -95,7 +95,8 @@ export class Delivery {
   private readonly listeners = new Set<() => void>()
   private timer: NodeJS.Timeout | undefined
   private timerAt = Infinity
-  private turnScheduled = false
+  private turnSoon = false
+  private turnLater: NodeJS.Immediate | undefined
   private urgent = 0
   private rotation = 0
   private stopped = false
@@ -226,6 +227,7 @@ export class Delivery {
     this.counters.undeliveredAtClose = undeliveredAtClose
     this.stopped = true
     clearTimeout(this.timer)
+    clearImmediate(this.turnLater)
     for (const w of [...this.waits.values()]) w.settle(new MeshClosedError(`the mesh closed with ${w.confirmed.size} of ${w.wanted} peers confirming ${JSON.stringify(w.entry.key)}`))
     this.out.clear()
     for (const fn of this.listeners) fn()
@@ -300,12 +302,22 @@ export class Delivery {
    * Runs a turn once the current synchronous work is done (a microtask: every write of this
    * burst is queued by then, and the frames leave before the burst's gossip batch, which waits
    * for setImmediate, so a pushed peer applies the write before it decodes the gossip copy).
+   * After an ack, `later`: at the end of the event loop turn, so the writers it woke have queued
+   * their next writes and they go together.
    */
-  private scheduleTurn (): void {
-    if (this.turnScheduled || this.stopped) return
-    this.turnScheduled = true
+  private scheduleTurn (later = false): void {
+    if (this.stopped) return
+    if (later) {
+      this.turnLater ??= setImmediate(() => {
+        this.turnLater = undefined
+        if (!this.stopped) this.turn()
+      })
+      return
+    }
+    if (this.turnSoon) return
+    this.turnSoon = true
     queueMicrotask(() => {
-      this.turnScheduled = false
+      this.turnSoon = false
       if (!this.stopped) this.turn()
     })
   }
@@ -352,7 +364,7 @@ export class Delivery {
     q.busy = false
     for (let i = 0; i < writes.length; i++) this.outcome(writes[i], q.peer, 'write', held?.[i] === true, held === undefined)
     for (let i = 0; i < offers.length; i++) this.outcome(offers[i], q.peer, 'offer', held?.[writes.length + i] === true, held === undefined)
-    if (q.writes.length > 0 || q.offers.length > 0) this.scheduleTurn()
+    if (q.writes.length > 0 || q.offers.length > 0) this.scheduleTurn(true)
     this.notify()
   }
 

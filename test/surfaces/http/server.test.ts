@@ -168,3 +168,31 @@ describe('extensions', () => {
     await secured.close()
   })
 })
+
+describe('shutdown', () => {
+  it('POST /v1/shutdown without a daemon closes the server and the mesh, handing 1 MB values to the peer first', async () => {
+    const peer = await createMesh({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
+    const own = await createMesh({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap: [peer.multiaddrs[0]], closeTimeoutMs: 120_000 })
+    try {
+      while (own.peers().length === 0) await new Promise(resolve => setTimeout(resolve, 10))
+      const server = createHttpServer(own)
+      await server.listen({ host: '127.0.0.1', port: 0 })
+      const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`
+      for (let i = 0; i < 10; i++) expect((await fetch(`${url}/v1/data/big${i}`, { method: 'PUT', body: new Uint8Array(1024 * 1024).fill(i) })).status).toBe(201)
+      expect((await fetch(`${url}/v1/shutdown`, { method: 'POST' })).status).toBe(200)
+      // the shutdown starts closing the mesh (writes refused from then on) ...
+      const until = Date.now() + 15_000
+      while (await own.set('probe', 'x').then(() => true, () => false)) {
+        expect(Date.now()).toBeLessThan(until)
+        await new Promise(resolve => setTimeout(resolve, 20))
+      }
+      // ... and that close (close() is idempotent: this awaits the same one) hands the writes over
+      await own.close()
+      expect(peer.list({ prefix: 'big' }).keys).toHaveLength(10)
+      expect(own.stats().replication.undeliveredAtClose).toBe(0)
+    } finally {
+      await own.close()
+      await peer.close()
+    }
+  }, 180_000)
+})

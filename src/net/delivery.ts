@@ -16,6 +16,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Entry } from '../core/entry.js'
 import { AbortError, MeshClosedError, NotEnoughPeersError, ReplicationTimeoutError } from '../core/errors.js'
+import { compareVersionIds } from '../core/merge.js'
 import type { Store } from '../core/store.js'
 import { frameCost, MAX_PUSH_ENTRIES, PUSH_FRAME_BUDGET_BYTES, type PushProtocol } from './push.js'
 
@@ -61,7 +62,7 @@ interface Undelivered {
 export interface DeliveryCounters {
   /** Ledger writes a peer confirmed. */
   confirmed: number
-  /** Ledger writes dropped undelivered because they were overwritten by a remote write or expired. */
+  /** Ledger writes dropped undelivered because a newer remote write replaced them or they were purged. */
   superseded: number
   /** `replicas` waits that timed out, and that failed at once for lack of peers. */
   timeouts: number
@@ -216,7 +217,7 @@ export class Delivery {
     for (const [key, rec] of this.ledger) {
       if (rec.seq > seq) break
       this.ledger.delete(key)
-      if (this.store.version(key) === rec.entry) this.counters.confirmed++
+      if (this.holds(rec.entry)) this.counters.confirmed++
       else this.counters.superseded++
     }
     this.notify()
@@ -259,7 +260,7 @@ export class Delivery {
     this.scheduleTurn()
   }
 
-  /** Offers every idle ledger write to one peer (rotating); drops those overwritten or expired since. */
+  /** Offers every idle ledger write to one peer (rotating); drops those replaced or purged since. */
   private drain (): void {
     clearTimeout(this.timer)
     this.timer = undefined
@@ -270,7 +271,7 @@ export class Delivery {
     const target = peers[this.rotation++ % peers.length]
     for (const [key, rec] of this.ledger) {
       if (rec.sending > 0) continue
-      if (this.store.version(key) !== rec.entry) {
+      if (!this.holds(rec.entry)) {
         this.ledger.delete(key)
         this.counters.superseded++
         continue
@@ -278,6 +279,12 @@ export class Delivery {
       this.enqueue(target, rec.entry, 'offer')
     }
     this.scheduleTurn()
+  }
+
+  /** Whether this node still holds `entry` as the version of its key (not overwritten, not purged). */
+  private holds (entry: Entry): boolean {
+    const held = this.store.version(entry.key)
+    return held !== undefined && (held === entry || compareVersionIds(held, entry) === 0)
   }
 
   private enqueue (peer: PeerId, entry: Entry, kind: 'write' | 'offer'): void {

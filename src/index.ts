@@ -33,7 +33,8 @@ export {
   MeshError, InvalidKeyError, ReservedKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
   LockUnavailableError, type LockUnavailableReason, ElectionLostError, StoreFullError, WatchOverflowError, NotLockHolderError, LeaseLostError, type LeaseLossReason,
-  ReplicationError, ReplicationTimeoutError, NotEnoughPeersError, type WriteRef
+  ReplicationError, ReplicationTimeoutError, NotEnoughPeersError, type WriteRef,
+  InvalidTokenError, DropNotFoundError, DropTamperedError
 } from './core/errors.js'
 export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './features/locks/locks.js'
 export type { LockStatus, LeaseMode } from './core/lease.js'
@@ -45,5 +46,5 @@ export { DEFAULT_SYNC_INTERVAL_MS } from './net/node.js'
 export { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES } from './api/watch.js'
 export { DEFAULT_REPLICA_TIMEOUT_MS, DEFAULT_CLOSE_TIMEOUT_MS } from './net/delivery.js'
 export { Drops, type SealOptions, type OpenOptions, type Sealed } from './features/drops/drops.js'
-export { InvalidTokenError, DropNotFoundError, DropTamperedError, generateDropKeyPair, type DropKeyPair } from './features/drops/crypto.js'
+export { generateDropKeyPair, type DropKeyPair } from './features/drops/crypto.js'
 export { generateSwarmKey } from './net/trust.js'

@@ -158,6 +158,21 @@ export class NotEnoughPeersError extends ReplicationError {
   }
 }
 
+/** A drop token is malformed (not a meshkv drop token), or a drop key or shared secret has the wrong size. */
+export class InvalidTokenError extends MeshError {
+  static override name = 'InvalidTokenError'
+}
+
+/** No drop for this token: never sealed, wrong token, expired, or already burnt (indistinguishable by design). */
+export class DropNotFoundError extends MeshError {
+  static override name = 'DropNotFoundError'
+}
+
+/** A drop's ciphertext failed authentication: tampered, or sealed with another secret. */
+export class DropTamperedError extends MeshError {
+  static override name = 'DropTamperedError'
+}
+
 /** A remote timestamp is further ahead of the local physical clock than `maxDriftMs` allows. */
 export class ClockDriftError extends MeshError {
   static override name = 'ClockDriftError'

@@ -13,26 +13,13 @@ import { randomBytes } from '@noble/ciphers/utils.js'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { MeshError } from '../../core/errors.js'
+import { DropTamperedError, InvalidTokenError } from '../../core/errors.js'
 import { DROP_PREFIX, INBOX_PREFIX } from '../../core/keys.js'
 
 const TOKEN_PREFIX = 'mkd1.'
 const VERSION = 1
 const FLAG_BURN = 1
 const enc = new TextEncoder()
-
-/** The token is malformed (not a meshkv drop token). */
-export class InvalidTokenError extends MeshError {
-  static override name = 'InvalidTokenError'
-}
-/** No drop for this token: never sealed, wrong token, expired, or already burnt (indistinguishable by design). */
-export class DropNotFoundError extends MeshError {
-  static override name = 'DropNotFoundError'
-}
-/** The drop's ciphertext failed authentication: tampered, or sealed with another secret. */
-export class DropTamperedError extends MeshError {
-  static override name = 'DropTamperedError'
-}
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64url')
 
@@ -127,7 +114,7 @@ function boxKeys (shared: Uint8Array, ephemeralPublic: Uint8Array, recipientPubl
 }
 
 /** Seals to a public key: returns the storage key in the recipient's inbox and the ciphertext (carrying the ephemeral key). */
-export function sealTo (recipientPublicKey: string, payload: Uint8Array, burnAfterRead: boolean): { storageKey: string, sealed: Uint8Array } {
+export function sealToPublicKey (recipientPublicKey: string, payload: Uint8Array, burnAfterRead: boolean): { storageKey: string, sealed: Uint8Array } {
   const recipient = fromB64('the recipient public key', recipientPublicKey, 32)
   const eph = x25519.utils.randomSecretKey()
   const ephPub = x25519.getPublicKey(eph)
@@ -136,7 +123,7 @@ export function sealTo (recipientPublicKey: string, payload: Uint8Array, burnAft
 }
 
 /** Opens one inbox drop with the recipient's private key. */
-export function openWith (privateKey: string, storageKey: string, sealed: Uint8Array): { payload: Uint8Array, burnAfterRead: boolean } {
+export function openWithPrivateKey (privateKey: string, storageKey: string, sealed: Uint8Array): { payload: Uint8Array, burnAfterRead: boolean } {
   const priv = fromB64('the private key', privateKey, 32)
   const pub = x25519.getPublicKey(priv)
   if (sealed.length < 1 + 32) throw new DropTamperedError('the drop is too short')

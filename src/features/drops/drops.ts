@@ -5,11 +5,11 @@
  * authentication; both are named errors, never garbage.
  */
 import type { Entry } from '../../core/entry.js'
+import { DropNotFoundError, WaitTimeoutError } from '../../core/errors.js'
 import {
-  DropNotFoundError, generateDropKeyPair, inboxOf, keysOf, newSecret, openBytes, openWith, publicKeyOf,
-  rendezvousSecret, sealBytes, sealTo, secretOf, tokenOf, type DropKeyPair
+  generateDropKeyPair, inboxOf, keysOf, newSecret, openBytes, openWithPrivateKey, publicKeyOf,
+  rendezvousSecret, sealBytes, sealToPublicKey, secretOf, tokenOf, type DropKeyPair
 } from './crypto.js'
-import { WaitTimeoutError } from '../../core/errors.js'
 
 export interface SealOptions {
   /** Milliseconds until the drop self-destructs on every node. @default the mesh's defaultTtlMs */
@@ -71,7 +71,7 @@ export class Drops {
 
   /** Seals to a recipient's public key, into its inbox. */
   async sealTo (recipientPublicKey: string, payload: string | Uint8Array, options: SealOptions = {}): Promise<Sealed> {
-    const { storageKey, sealed } = sealTo(recipientPublicKey, bytes(payload), options.burnAfterRead === true)
+    const { storageKey, sealed } = sealToPublicKey(recipientPublicKey, bytes(payload), options.burnAfterRead === true)
     const e = await this.host.set(storageKey, sealed, { ttl: options.ttl })
     return { key: storageKey, expiresAt: e.expiresAt }
   }
@@ -85,7 +85,7 @@ export class Drops {
     }
     const out: Array<{ at: string, payload: Uint8Array }> = []
     for (const e of entries) {
-      const { payload, burnAfterRead } = openWith(privateKey, e.key, e.value)
+      const { payload, burnAfterRead } = openWithPrivateKey(privateKey, e.key, e.value)
       if (burnAfterRead) await this.host.delete(e.key)
       out.push({ at: e.hlc, payload })
     }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { EventQueue } from '../../../src/api/watch.js'
 import { Entry } from '../../../src/core/entry.js'
-import { generateDropKeyPair, sealTo } from '../../../src/features/drops/crypto.js'
+import { generateDropKeyPair, sealToPublicKey } from '../../../src/features/drops/crypto.js'
 import { Drops, type DropHost } from '../../../src/features/drops/drops.js'
 import { DropNotFoundError } from '../../../src/index.js'
 
@@ -33,7 +33,7 @@ function host (): { host: DropHost, watches: Set<EventQueue<Event>>, inbox: Entr
 }
 
 function dropFor (publicKey: string, text: string): Entry {
-  const { storageKey, sealed } = sealTo(publicKey, new TextEncoder().encode(text), false)
+  const { storageKey, sealed } = sealToPublicKey(publicKey, new TextEncoder().encode(text), false)
   return new Entry({ key: storageKey, value: sealed, wall: Date.now(), counter: 0, origin: 'sender' })
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DropTamperedError, generateDropKeyPair, InvalidTokenError, keysOf, newSecret, openBytes, openWith, rendezvousSecret, sealBytes, sealTo, secretOf, tokenOf } from '../../src/features/drops/crypto.js'
+import { DropTamperedError, InvalidTokenError } from '../../../src/core/errors.js'
+import { generateDropKeyPair, keysOf, newSecret, openBytes, openWithPrivateKey, rendezvousSecret, sealBytes, sealToPublicKey, secretOf, tokenOf } from '../../../src/features/drops/crypto.js'
 
 describe('drop cryptography', () => {
   it('round-trips, and the storage key reveals nothing (different per secret, no secret bytes)', () => {
@@ -37,8 +38,8 @@ describe('drop cryptography', () => {
   it('public-key drops open with the private key only', () => {
     const bob = generateDropKeyPair()
     const eve = generateDropKeyPair()
-    const { storageKey, sealed } = sealTo(bob.publicKey, new TextEncoder().encode('for bob'), false)
-    expect(new TextDecoder().decode(openWith(bob.privateKey, storageKey, sealed).payload)).toBe('for bob')
-    expect(() => openWith(eve.privateKey, storageKey, sealed)).toThrow(DropTamperedError)
+    const { storageKey, sealed } = sealToPublicKey(bob.publicKey, new TextEncoder().encode('for bob'), false)
+    expect(new TextDecoder().decode(openWithPrivateKey(bob.privateKey, storageKey, sealed).payload)).toBe('for bob')
+    expect(() => openWithPrivateKey(eve.privateKey, storageKey, sealed)).toThrow(DropTamperedError)
   })
 })

@@ -25,7 +25,7 @@ export async function createMesh (options: MeshOptions = {}): Promise<Mesh> {
 export { Mesh }
 export type { SetOptions, ReplicationOptions, DeliveryReport, WatchOptions, WaitOptions, MeshEvent, ListPage } from './api/mesh.js'
 export { DEFAULT_MESH_NAME, DEFAULT_LISTEN, type MeshOptions } from './api/options.js'
-export type { MeshStats } from './api/stats.js'
+export { STATS_FIELDS, REJECTED_FIELD, statAt, type MeshStats, type StatPath, type StatField } from './api/stats.js'
 export type { ListOptions } from './core/store.js'
 export type { SyncResult } from './net/sync.js'
 export { Entry } from './core/entry.js'

@@ -53,6 +53,82 @@ export interface MeshStats {
   acceptor: { locks: number, maxLocks: number, full: number, forgotten: number, recoveringUntil?: number }
 }
 
+/** `'entries'`, `'syncs.initiated'`: the path of every number in MeshStats (a nested one as `group.field`). */
+type NumberPaths<T> = {
+  [K in keyof T & string]: T[K] extends number ? K : T[K] extends object ? `${K}.${keyof T[K] & string}` : never
+}[keyof T & string]
+
+/** The path of a number in MeshStats; `rejected` (counted by reason) is exported on its own. */
+export type StatPath = Exclude<NumberPaths<MeshStats>, `rejected.${string}`>
+
+/** How one number of `stats()` is exported: its Prometheus name and what it counts. */
+export interface StatField {
+  /** Prometheus metric name; monotonic counters end in `_total`. */
+  metric: string
+  /** What it counts (the metric's HELP line and the docs' description). */
+  help: string
+}
+
+/**
+ * Every number of `stats()`, once: the Prometheus exposition (`GET /v1/metrics`) is made from this
+ * table, and a test holds docs/api.md to it. The type requires exactly one row per field.
+ */
+export const STATS_FIELDS: { readonly [P in StatPath]: StatField } = {
+  entries: { metric: 'meshkv_entries', help: 'Live entries held by this node' },
+  tombstones: { metric: 'meshkv_tombstones', help: 'Deleted or expired keys kept to stop older versions coming back' },
+  bytes: { metric: 'meshkv_bytes', help: 'Bytes counted against maxBytes: key characters, value bytes and 64 per version held, tombstones included' },
+  peers: { metric: 'meshkv_peers', help: 'Connected peers in this mesh' },
+  messagesIn: { metric: 'meshkv_gossip_messages_in_total', help: 'Gossip messages received' },
+  messagesOut: { metric: 'meshkv_gossip_messages_out_total', help: 'Gossip messages published' },
+  entriesIn: { metric: 'meshkv_gossip_entries_in_total', help: 'Entries received by gossip' },
+  entriesOut: { metric: 'meshkv_gossip_entries_out_total', help: 'Entries published by gossip' },
+  publishErrors: { metric: 'meshkv_gossip_publish_errors_total', help: 'Gossip publishes that failed (anti-entropy repairs them)' },
+  'syncs.initiated': { metric: 'meshkv_sync_rounds_initiated_total', help: 'Anti-entropy rounds started' },
+  'syncs.served': { metric: 'meshkv_sync_rounds_served_total', help: 'Anti-entropy rounds served' },
+  'syncs.failed': { metric: 'meshkv_sync_rounds_failed_total', help: 'Anti-entropy rounds that failed' },
+  'syncs.inSync': { metric: 'meshkv_sync_rounds_in_sync_total', help: 'Anti-entropy rounds whose digests already matched' },
+  'syncs.entriesSent': { metric: 'meshkv_sync_entries_sent_total', help: 'Entries sent by anti-entropy' },
+  'syncs.entriesReceived': { metric: 'meshkv_sync_entries_received_total', help: 'Entries received by anti-entropy' },
+  'syncs.full': { metric: 'meshkv_sync_rounds_full_total', help: 'Anti-entropy rounds that found a side at capacity' },
+  'syncs.backedOff': { metric: 'meshkv_sync_rounds_backed_off_total', help: 'Anti-entropy rounds skipped while a pair backs off from a full side' },
+  'syncs.partial': { metric: 'meshkv_sync_rounds_partial_total', help: "Anti-entropy rounds that left versions for the next (a phase's byte budget)" },
+  'merges.applied': { metric: 'meshkv_merges_applied_total', help: 'Remote versions applied' },
+  'merges.stale': { metric: 'meshkv_merges_stale_total', help: 'Remote versions older than the one held' },
+  'merges.drift': { metric: 'meshkv_merges_drift_total', help: 'Remote versions refused: dated beyond the drift bound' },
+  'merges.full': { metric: 'meshkv_merges_full_total', help: 'Remote versions dropped: the store was at capacity' },
+  'merges.forged': { metric: 'meshkv_merges_forged_total', help: "Remote versions refused: an owned key without its owner's signature" },
+  'merges.forgedClaims': { metric: 'meshkv_merges_forged_claims_total', help: 'Remote lock claims refused: the token is not their own clock' },
+  expired: { metric: 'meshkv_expired_total', help: 'Entries that expired here' },
+  purged: { metric: 'meshkv_purged_total', help: 'Tombstones purged after their retention' },
+  lateArrivals: { metric: 'meshkv_late_arrivals_total', help: 'Possible resurrections after the tombstone grace' },
+  'watches.active': { metric: 'meshkv_watches', help: 'Watches open now' },
+  'watches.overflowed': { metric: 'meshkv_watches_overflowed_total', help: 'Watches cut off with WatchOverflowError (their consumer fell behind)' },
+  undelivered: { metric: 'meshkv_undelivered', help: 'Local writes no peer has confirmed holding yet (the latest per key)' },
+  'replication.framesOut': { metric: 'meshkv_push_frames_out_total', help: 'Push frames sent' },
+  'replication.framesFailed': { metric: 'meshkv_push_frames_failed_total', help: 'Push frames that failed (stream error, timeout, refusal)' },
+  'replication.pushed': { metric: 'meshkv_push_entries_pushed_total', help: 'Writes pushed with their values' },
+  'replication.offered': { metric: 'meshkv_push_entries_offered_total', help: 'Versions offered without their values' },
+  'replication.held': { metric: 'meshkv_push_entries_held_total', help: 'Entries peers answered they hold' },
+  'replication.framesIn': { metric: 'meshkv_push_frames_in_total', help: 'Push frames received and answered' },
+  'replication.entriesIn': { metric: 'meshkv_push_entries_in_total', help: 'Writes received by push and applied (or already held)' },
+  'replication.confirmed': { metric: 'meshkv_delivery_confirmed_total', help: 'Ledger writes a peer confirmed' },
+  'replication.superseded': { metric: 'meshkv_delivery_superseded_total', help: 'Ledger writes overwritten or expired before delivery' },
+  'replication.timeouts': { metric: 'meshkv_delivery_timeouts_total', help: '`replicas` waits that timed out' },
+  'replication.notEnoughPeers': { metric: 'meshkv_delivery_not_enough_peers_total', help: '`replicas` waits that failed at once for lack of peers' },
+  'replication.undeliveredAtClose': { metric: 'meshkv_delivery_undelivered_at_close', help: 'Writes left undelivered by the last close()' }
+}
+
+/** `stats().rejected`, exported as one counter labelled by reason (its `total` is left to the sum). */
+export const REJECTED_FIELD = { metric: 'meshkv_rejected_total', help: 'Network inputs refused, by reason', label: 'reason' } as const
+
+/** The number at `path` in a stats object. */
+export function statAt (stats: MeshStats, path: StatPath): number {
+  const dot = path.indexOf('.')
+  if (dot < 0) return stats[path as keyof MeshStats] as number
+  const group = stats[path.slice(0, dot) as keyof MeshStats] as unknown as Record<string, number>
+  return group[path.slice(dot + 1)]
+}
+
 export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watches']): MeshStats {
   const c = node.counters
   const m = store.counters

@@ -1,7 +1,7 @@
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { createMesh, type Mesh } from '../../../src/index.js'
+import { createMesh, STATS_FIELDS, type Mesh } from '../../../src/index.js'
 import { createHttpServer } from '../../../src/surfaces/http/server.js'
 
 let mesh: Mesh
@@ -67,6 +67,8 @@ describe('REPRAM-compatible endpoints (as a REPRAM client calls them)', () => {
     const text = await metrics.text()
     expect(text).toMatch(/^meshkv_entries \d+$/m)
     expect(text).toMatch(/^meshkv_rejected_total\{reason="malformed"\} 0$/m)
+    // every number of stats() is exported, under the name STATS_FIELDS gives it
+    for (const { metric } of Object.values(STATS_FIELDS)) expect(text).toMatch(new RegExp(`^${metric} \\d+$`, 'm'))
   })
 })
 

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { Entry } from '../src/core/entry.js'
@@ -69,7 +70,7 @@ async function benchVisible (size: number, psk?: string): Promise<void> {
       await writer.set(key, 'x', { ttl: 60_000 })
       await seen
       if (i >= 20) samples.push(performance.now() - t) // first 20 warm up
-      await new Promise(resolve => setTimeout(resolve, 2))
+      await sleep(2)
     }
     const s = summary(samples)
     results[`visible${size}${psk !== undefined ? 'Psk' : ''}`] = s

@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { LockUnavailableError, type Lease } from '../src/index.js'
 import { startCluster, stopAll } from '../sim/cluster.js'
 import { summary } from './stats.js'
@@ -27,7 +28,7 @@ export async function benchMeshLocks (rounds: number): Promise<LockFigures[]> {
   const nodes = await startCluster(5, { mdns: false, maxLeaseTtlMs: 2_000 })
   try {
     const members = nodes.map(n => n.mesh.peerId)
-    await new Promise(resolve => setTimeout(resolve, 2_100)) // acceptors grant nothing for one max lease TTL after start
+    await sleep(2_100) // acceptors grant nothing for one max lease TTL after start
     const out: LockFigures[] = []
     for (const mode of ['gossip', 'quorum'] as const) {
       const opts = { ttl: 2_000, mode, quorum: mode === 'quorum' ? { members } : undefined }
@@ -116,7 +117,7 @@ export async function benchRedisLocks (rounds: number): Promise<LockFigures | st
           return c
         } catch (err) {
           if (attempt > 50) throw err
-          await new Promise(resolve => setTimeout(resolve, 50))
+          await sleep(50)
         }
       }
     }))

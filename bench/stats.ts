@@ -1,4 +1,6 @@
 /** Small helpers shared by the benchmarks. */
+import { setTimeout as sleep } from 'node:timers/promises'
+
 export function percentile (sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
@@ -14,6 +16,6 @@ export async function until (cond: () => boolean, timeoutMs = 60_000, pollMs = 1
   const end = Date.now() + timeoutMs
   while (!cond()) {
     if (Date.now() > end) throw new Error('benchmark timed out waiting for a condition')
-    await new Promise(resolve => setTimeout(resolve, pollMs))
+    await sleep(pollMs)
   }
 }

@@ -3,6 +3,7 @@
  * there, and the drop forgets itself after its TTL whether or not anyone came.
  *   npx tsx examples/dead-drop.ts
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { closeAll, localMesh } from './local-mesh.js'
 
 const [producer, consumer] = await localMesh('dead-drop', 2)
@@ -17,6 +18,6 @@ console.log('it forgets itself at', new Date(entry.expiresAt!).toISOString())
 
 // picked up: delete it so nobody else acts on it (a tombstone that replicates like a write)
 await consumer.delete('drop:report-2026-11')
-while (producer.has('drop:report-2026-11')) await new Promise(resolve => setTimeout(resolve, 10))
+while (producer.has('drop:report-2026-11')) await sleep(10)
 console.log('drop removed on every node')
 await closeAll([producer, consumer])

@@ -2,6 +2,7 @@
  * `npm start`: a local mesh of three embedded nodes on loopback. Shows a write replicating, a TTL
  * expiring on every node at the same instant, and a partition with writes on both sides healing.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createMesh, type Mesh } from '../src/index.js'
 import { Gate } from '../sim/gate.js'
 
@@ -11,7 +12,7 @@ const until = async (cond: () => boolean, timeoutMs = 15_000): Promise<void> => 
   const end = Date.now() + timeoutMs
   while (!cond()) {
     if (Date.now() > end) throw new Error('the demo timed out waiting for the mesh')
-    await new Promise(resolve => setTimeout(resolve, 10))
+    await sleep(10)
   }
 }
 

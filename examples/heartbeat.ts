@@ -4,6 +4,7 @@
  * `expire` event is the signal (circuit breakers and failure detectors work the same way).
  *   npx tsx examples/heartbeat.ts
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { closeAll, localMesh } from './local-mesh.js'
 
 const [monitor, w1, w2] = await localMesh('presence', 3)
@@ -23,7 +24,7 @@ const watching = (async () => {
     }
   }
 })()
-await new Promise(resolve => setTimeout(resolve, 1_000))
+await sleep(1_000)
 console.log('live:', monitor.list({ prefix: 'presence:' }).keys)
 console.log('worker-2 crashes (stops beating)…')
 clearInterval(t2)

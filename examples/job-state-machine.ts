@@ -3,6 +3,7 @@
  * running to done, every agent watches the transitions, and finished jobs forget themselves.
  *   npx tsx examples/job-state-machine.ts
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { closeAll, localMesh } from './local-mesh.js'
 
 type State = 'queued' | 'running' | 'done'
@@ -22,7 +23,7 @@ console.log('worker sees', queued.json())
 await worker.set('job:7', JSON.stringify({ state: 'running' satisfies State, worker: worker.peerId.slice(-8) }), { ttl: 600_000 })
 // ... the work ...
 await worker.set('job:7', JSON.stringify({ state: 'done' satisfies State, result: 42 }), { ttl: 60_000 }) // done jobs forget sooner
-while (seen.length < 3) await new Promise(resolve => setTimeout(resolve, 10))
+while (seen.length < 3) await sleep(10)
 ac.abort()
 await watching
 console.log('observer saw transitions:', seen)

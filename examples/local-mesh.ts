@@ -3,6 +3,7 @@
  * In real use each agent is its own process and calls `createMesh({ name })`; mDNS finds the
  * others on the LAN, `bootstrap` beyond it.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createMesh, type Mesh } from '../src/index.js'
 
 export async function localMesh (name: string, n: number): Promise<Mesh[]> {
@@ -11,7 +12,7 @@ export async function localMesh (name: string, n: number): Promise<Mesh[]> {
   const rest = await Promise.all(Array.from({ length: n - 1 }, async () => createMesh({ ...options, bootstrap: [first.multiaddrs[0]] })))
   const all = [first, ...rest]
   while (!rest.every(m => m.peers().length > 0) || first.peers().length < n - 1) {
-    await new Promise(resolve => setTimeout(resolve, 20))
+    await sleep(20)
   }
   return all
 }

@@ -3,6 +3,7 @@
  * in key order, page by page.
  *   npx tsx examples/scratchpad.ts
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { closeAll, localMesh } from './local-mesh.js'
 
 const agents = await localMesh('scratchpad', 3)
@@ -14,7 +15,7 @@ await agents[2].set(`${task}/notes/003`, 'tests: test/http/auth.test.ts covers e
 await agents[1].set(`${task}/owner`, 'agent-2', { ttl: 3_600_000 })
 
 // wait until agent 0 sees all three notes, then read the pad two entries at a time
-while (agents[0].list({ prefix: `${task}/notes/` }).keys.length < 3) await new Promise(resolve => setTimeout(resolve, 10))
+while (agents[0].list({ prefix: `${task}/notes/` }).keys.length < 3) await sleep(10)
 let cursor: string | undefined
 do {
   const page = agents[0].list({ prefix: `${task}/notes/`, limit: 2, cursor })

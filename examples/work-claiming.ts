@@ -4,6 +4,7 @@
  * once, with no coordinator.
  *   npx tsx examples/work-claiming.ts
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { LockUnavailableError, type Mesh } from '../src/index.js'
 import { closeAll, localMesh } from './local-mesh.js'
 
@@ -24,7 +25,7 @@ async function work (mesh: Mesh, name: string): Promise<string[]> {
       throw err
     }
     if (!mesh.has(`done:${item}`)) {
-      await new Promise(resolve => setTimeout(resolve, 20)) // review…
+      await sleep(20) // review…
       await mesh.set(`done:${item}`, name, { ttl: 600_000 })
       mine.push(item)
     }

@@ -2,6 +2,7 @@
  * Real meshkv nodes on loopback, in this process, with a partition switch: the harness of the
  * integration tests, the benchmarks and the real-node nemesis.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createMesh, type Mesh, type MeshOptions } from '../src/index.js'
 import { Gate } from './gate.js'
 
@@ -29,7 +30,7 @@ export async function eventually (cond: () => boolean, what: string, timeoutMs =
   const deadline = Date.now() + timeoutMs
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`)
-    await new Promise(resolve => setTimeout(resolve, pollMs))
+    await sleep(pollMs)
   }
 }
 

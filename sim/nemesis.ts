@@ -3,6 +3,7 @@
  * nemesis that partitions them by group (connection gater plus closed connections), heals,
  * restarts nodes empty, and skews a node's injected clock. The same checker judges the history.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Store } from '../src/core/store.js'
 import { createMesh, type Mesh } from '../src/index.js'
 import { check, type Violation } from './checker.js'
@@ -186,10 +187,6 @@ class Cluster {
     for (const n of this.nodes) n.stopWatch.abort()
     await Promise.all(this.nodes.map(async n => n.mesh.close()))
   }
-}
-
-async function sleep (ms: number): Promise<void> {
-  await new Promise(resolve => setTimeout(resolve, ms))
 }
 
 export interface Scenario {

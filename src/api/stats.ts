@@ -98,6 +98,11 @@ export const STATS_FIELDS: { readonly [P in StatPath]: StatField } = {
   'merges.full': { metric: 'meshkv_merges_full_total', help: 'Remote versions dropped: the store was at capacity' },
   'merges.forged': { metric: 'meshkv_merges_forged_total', help: "Remote versions refused: an owned key without its owner's signature" },
   'merges.forgedClaims': { metric: 'meshkv_merges_forged_claims_total', help: 'Remote lock claims refused: the token is not their own clock' },
+  'acceptor.locks': { metric: 'meshkv_acceptor_locks', help: 'Locks the quorum acceptor keeps state for' },
+  'acceptor.maxLocks': { metric: 'meshkv_acceptor_max_locks', help: 'Most locks the quorum acceptor keeps state for' },
+  'acceptor.full': { metric: 'meshkv_acceptor_full_total', help: 'Acquisitions of new lock names refused while the acceptor was full' },
+  'acceptor.forgotten': { metric: 'meshkv_acceptor_forgotten_total', help: 'Locks the acceptor dropped after their grants ended' },
+  'acceptor.recoveringUntil': { metric: 'meshkv_acceptor_recovering_until', help: 'Epoch ms until which the acceptor grants nothing after a restart (0: it grants now)' },
   expired: { metric: 'meshkv_expired_total', help: 'Entries that expired here' },
   purged: { metric: 'meshkv_purged_total', help: 'Tombstones purged after their retention' },
   lateArrivals: { metric: 'meshkv_late_arrivals_total', help: 'Possible resurrections after the tombstone grace' },
@@ -121,12 +126,12 @@ export const STATS_FIELDS: { readonly [P in StatPath]: StatField } = {
 /** `stats().rejected`, exported as one counter labelled by reason (its `total` is left to the sum). */
 export const REJECTED_FIELD = { metric: 'meshkv_rejected_total', help: 'Network inputs refused, by reason', label: 'reason' } as const
 
-/** The number at `path` in a stats object. */
+/** The number at `path` in a stats object; an optional one that is absent reads as 0. */
 export function statAt (stats: MeshStats, path: StatPath): number {
   const dot = path.indexOf('.')
   if (dot < 0) return stats[path as keyof MeshStats] as number
-  const group = stats[path.slice(0, dot) as keyof MeshStats] as unknown as Record<string, number>
-  return group[path.slice(dot + 1)]
+  const group = stats[path.slice(0, dot) as keyof MeshStats] as unknown as Record<string, number | undefined>
+  return group[path.slice(dot + 1)] ?? 0
 }
 
 export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watches']): MeshStats {

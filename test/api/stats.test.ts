@@ -20,7 +20,7 @@ describe('stats fields', () => {
     const metrics = Object.values(STATS_FIELDS).map(f => f.metric)
     expect(new Set(metrics).size).toBe(metrics.length)
     for (const m of metrics) expect(m).toMatch(/^meshkv_[a-z_]+$/)
-    const gauges = new Set(['entries', 'tombstones', 'bytes', 'peers', 'watches.active', 'undelivered', 'replication.undeliveredAtClose'])
+    const gauges = new Set(['entries', 'tombstones', 'bytes', 'peers', 'watches.active', 'undelivered', 'replication.undeliveredAtClose', 'acceptor.locks', 'acceptor.maxLocks', 'acceptor.recoveringUntil'])
     for (const p of paths) expect(STATS_FIELDS[p].metric.endsWith('_total')).toBe(!gauges.has(p))
   })
 
@@ -29,5 +29,6 @@ describe('stats fields', () => {
     expect(statAt(s, 'entries')).toBe(3)
     expect(statAt(s, 'syncs.initiated')).toBe(7)
     expect(statAt(s, 'merges.forgedClaims')).toBe(2)
+    expect(statAt({ acceptor: {} } as unknown as MeshStats, 'acceptor.recoveringUntil')).toBe(0)
   })
 })

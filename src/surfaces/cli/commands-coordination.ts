@@ -4,18 +4,12 @@
 import type { Command } from 'commander'
 import { EXIT } from '../shared/errors.js'
 import { out } from '../shared/output.js'
-import { parseDuration } from '../shared/duration.js'
+import { durationOption as ms } from '../shared/duration.js'
+import { readStdin } from '../shared/stdin.js'
 import { addHot, clientFor, keyPath } from './commands-data.js'
 import { HOT } from './hot.js'
 import { defaultOwner } from './owner.js'
 
-async function readStdinText (): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const c of process.stdin) chunks.push(c as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-const ms = (what: string, v: string | undefined, inf = false): number | undefined => v === undefined ? undefined : parseDuration(what, v, inf)
 
 /** Runs until SIGINT/SIGTERM; resolves an AbortSignal that fires then. */
 function untilInterrupted (): AbortSignal {
@@ -121,7 +115,7 @@ Examples:
     .option('--burn-after-read', 'the first open deletes it')
     .option('--to <publicKey>', 'seal to a recipient\'s public key (from `meshkv keygen --drop`)')
     .action(async (data: string, o: { ttl?: string, burnAfterRead?: boolean, to?: string }, cmd: Command) => {
-      const payload = data === '-' ? await readStdinText() : data
+      const payload = data === '-' ? (await readStdin()).toString('utf8') : data
       out(await clientFor(cmd).json('POST', '/v1/drops/seal', { body: { data: payload, ttl: ms('--ttl', o.ttl), burn_after_read: o.burnAfterRead === true, to: o.to } }))
     })
   drop.command('open').argument('[token]')

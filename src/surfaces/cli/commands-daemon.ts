@@ -2,6 +2,7 @@
  * `meshkv daemon [run|start|stop|status]` and `meshkv mcp`.
  */
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Option, type Command } from 'commander'
 import { EXIT } from '../shared/errors.js'
 import { connect, DaemonClient } from '../shared/client.js'
@@ -81,7 +82,7 @@ else ~/.meshkv/state/<mesh>. Two daemons of one mesh on one host need two state 
       const deadline = Date.now() + 10_000
       while (await c.healthy()) {
         if (Date.now() > deadline) throw new Error(`the daemon on ${paths.socket} did not stop within 10 s`)
-        await new Promise(resolve => setTimeout(resolve, 50))
+        await sleep(50)
       }
       out({ running: false, stopped: true })
     })

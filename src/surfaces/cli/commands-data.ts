@@ -4,7 +4,7 @@
 import type { Command } from 'commander'
 import { RemoteError, shapeOf, UsageError, type ErrorBody } from '../shared/errors.js'
 import { daemonClient, remoteError, type DaemonClient } from '../shared/client.js'
-import { parseDuration } from '../shared/duration.js'
+import { durationOption } from '../shared/duration.js'
 import { out, printEntry } from '../shared/output.js'
 import { checkFormat, HOT, type HotCommand, type HotOpts } from './hot.js'
 
@@ -79,7 +79,7 @@ export function registerDataCommands (p: Command): void {
     .addHelpText('after', '\nExample:\n  meshkv wait build:done --timeout 5m --format value')
     .action(async (key: string, opts: { format: string, timeout?: string }, cmd: Command) => {
       checkFormat(opts.format, ['json', 'value'])
-      const timeout = opts.timeout === undefined ? undefined : parseDuration('--timeout', opts.timeout)
+      const timeout = durationOption('--timeout', opts.timeout)
       const r = await clientFor(cmd).request('GET', `/v1/wait/${keyPath(key)}`, { query: { timeout } })
       if (r.status !== 200) throw remoteError(r)
       printEntry(key, r, opts.format)

@@ -10,7 +10,7 @@ import { createMesh, type MeshOptions } from '../../index.js'
 import { createHttpServer } from '../http/server.js'
 import { UsageError } from '../shared/errors.js'
 import { DaemonClient } from '../shared/client.js'
-import { parseDuration } from '../shared/duration.js'
+import { durationOption as ms } from '../shared/duration.js'
 import { daemonPaths, defaultStateDir } from '../shared/paths.js'
 
 /** Daemon settings by their flag name (camel-cased), each also `MESHKV_<SNAKE_CASE>` and a config-file key. */
@@ -75,7 +75,6 @@ const int = (what: string, s: string | undefined): number | undefined => {
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${what} must be a non-negative integer, got ${JSON.stringify(s)}`)
   return n
 }
-const ms = (what: string, s: string | undefined, inf = false): number | undefined => s === undefined ? undefined : parseDuration(what, s, inf)
 
 /** createMesh options from daemon settings. */
 export function meshOptions (s: DaemonSettings): MeshOptions {

@@ -7,9 +7,10 @@
  */
 import type { DaemonClient } from '../shared/client.js'
 import { remoteError } from '../shared/client.js'
-import { parseDuration } from '../shared/duration.js'
+import { durationOption as ms } from '../shared/duration.js'
 import { UsageError } from '../shared/errors.js'
 import { out, printEntry } from '../shared/output.js'
+import { readStdin } from '../shared/stdin.js'
 import { defaultOwner } from './owner.js'
 
 /** Parsed options as commander gives them: camelCase names, `true` for a flag, strings for values. */
@@ -35,13 +36,6 @@ export interface HotCommand {
 
 const text = (v: string | true | undefined): string | undefined => typeof v === 'string' ? v : undefined
 const keyPath = (key: string): string => encodeURIComponent(key)
-const ms = (what: string, v: string | true | undefined, inf = false): number | undefined => typeof v === 'string' ? parseDuration(what, v, inf) : undefined
-
-async function readStdin (): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const c of process.stdin) chunks.push(c as Buffer)
-  return Buffer.concat(chunks)
-}
 
 export function checkFormat (format: string, allowed: readonly string[]): void {
   if (!allowed.includes(format)) throw new UsageError(`--format must be one of ${allowed.join(', ')}, got ${JSON.stringify(format)}`)

@@ -8,6 +8,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod'
 import { connect, remoteError, type DaemonClient } from '../shared/client.js'
+import { secondsToMs } from '../shared/duration.js'
 import { shapeOf } from '../shared/errors.js'
 
 type Result = { content: Array<{ type: 'text', text: string }>, isError?: boolean }
@@ -76,7 +77,7 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
     key: z.string().min(1).describe('The key to wait for'),
     timeout_seconds: z.number().positive().max(3600).optional().describe('Give up after this many seconds (default 60)')
   }, async ({ key, timeout_seconds: t }, c) => {
-    const r = await c.request('GET', `/v1/wait/${enc(key)}`, { query: { timeout: Math.round((t ?? 60) * 1000) } })
+    const r = await c.request('GET', `/v1/wait/${enc(key)}`, { query: { timeout: secondsToMs(t ?? 60) } })
     if (r.status !== 200) throw remoteError(r)
     return { key, data: r.body.toString('utf8'), remaining_ttl_seconds: Number(r.headers['x-remaining-ttl'] ?? 0) }
   })
@@ -87,7 +88,7 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
     owner: z.string().min(1).optional().describe(`Who holds it (default ${owner})`),
     wait_seconds: z.number().min(0).max(3600).optional().describe('Keep trying this long while another owner holds it (default 0)')
   }, async ({ name, ttl_seconds: ttl, owner: o, wait_seconds: wait }, c) =>
-    c.json('POST', `/v1/locks/${enc(name)}/acquire`, { body: { ttl: Math.round((ttl ?? 30) * 1000), owner: o ?? owner, wait: wait === undefined ? undefined : Math.round(wait * 1000) } }))
+    c.json('POST', `/v1/locks/${enc(name)}/acquire`, { body: { ttl: secondsToMs(ttl ?? 30), owner: o ?? owner, wait: secondsToMs(wait) } }))
 
   tool('meshkv_lock_release', 'Release a lock you hold. Fails with NotLockHolderError for anyone but the holder.', {
     name: z.string().min(1).describe('Lock name'),
@@ -100,14 +101,14 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
     burn_after_read: z.boolean().optional().describe('Delete it at the first successful open'),
     to: z.string().optional().describe('A recipient public key (base64url, from `meshkv keygen --drop`) instead of a token')
   }, async ({ data, ttl_seconds: ttl, burn_after_read: burn, to }, c) =>
-    c.json('POST', '/v1/drops/seal', { body: { data, ttl: ttl === undefined ? undefined : ttl * 1000, burn_after_read: burn === true, to } }))
+    c.json('POST', '/v1/drops/seal', { body: { data, ttl: secondsToMs(ttl), burn_after_read: burn === true, to } }))
 
   tool('meshkv_drop_open', 'Open an encrypted drop with its token (or every drop sealed to a key pair, with private_key). Fails with DropNotFoundError for a wrong, expired or already-burnt token.', {
     token: z.string().optional().describe('The token meshkv_drop_seal returned'),
     private_key: z.string().optional().describe('A private key (base64url) to open the drops sealed to its public key'),
     wait_seconds: z.number().min(0).max(3600).optional().describe('Wait this long for the drop to arrive')
   }, async ({ token, private_key: privateKey, wait_seconds: wait }, c) =>
-    c.json('POST', '/v1/drops/open', { body: { token, private_key: privateKey, wait: wait === undefined ? undefined : Math.round(wait * 1000) } }))
+    c.json('POST', '/v1/drops/open', { body: { token, private_key: privateKey, wait: secondsToMs(wait) } }))
 
   tool('meshkv_lock_status', 'Who holds a lock: held, owner, token, expires_at (epoch ms).', {
     name: z.string().min(1).describe('Lock name')

@@ -13,4 +13,5 @@ export const fs = (): typeof import('node:fs') => require('node:fs') as typeof i
 export const childProcess = (): typeof import('node:child_process') => require('node:child_process') as typeof import('node:child_process')
 export const os = (): typeof import('node:os') => require('node:os') as typeof import('node:os')
 export const path = (): typeof import('node:path') => require('node:path') as typeof import('node:path')
+export const timers = (): typeof import('node:timers/promises') => require('node:timers/promises') as typeof import('node:timers/promises')
 export const url = (): typeof import('node:url') => require('node:url') as typeof import('node:url')

@@ -185,7 +185,7 @@ export async function connect (options: ConnectOptions = {}): Promise<DaemonClie
   while (!(await client.healthy())) {
     if (exited !== undefined) throw new DaemonUnavailableError(`the daemon exited (code ${exited}) before it answered: ${lastLine(paths.log)}`)
     if (Date.now() > deadline) throw new DaemonUnavailableError(`a daemon was started (pid ${child.pid}) but did not answer on ${paths.socket} within 20 s; see ${paths.log}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
+    await builtin.timers().setTimeout(50)
   }
   ;(options.announce ?? (line => process.stderr.write(line + '\n')))(`meshkv: started a daemon for mesh ${mesh} (pid ${child.pid}) on ${paths.socket}`)
   return client

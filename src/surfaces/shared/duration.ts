@@ -1,6 +1,7 @@
 /**
  * Durations on the command line: `500ms`, `30s`, `10m`, `2h`, `1d`, or a bare number of seconds
- * (kvstore's and REPRAM's habit). Also `inf` for no expiry where a TTL is asked for.
+ * (kvstore's and REPRAM's habit). Also `inf` for no expiry where a TTL is asked for. And the
+ * MCP tools' seconds, turned into milliseconds.
  */
 import { UsageError } from './errors.js'
 
@@ -16,4 +17,14 @@ export function parseDuration (what: string, text: string, allowInfinity = false
   const ms = Number(m[1]) * UNITS[m[2] ?? 's']
   if (ms <= 0) throw new UsageError(`${what} must be greater than zero, got ${JSON.stringify(text)}`)
   return Math.round(ms)
+}
+
+/** parseDuration for an option that may be absent (commander gives undefined, the fast path `true` for a bare flag). */
+export function durationOption (what: string, text: string | true | undefined, allowInfinity = false): number | undefined {
+  return typeof text === 'string' ? parseDuration(what, text, allowInfinity) : undefined
+}
+
+/** Whole milliseconds from a number of seconds (the MCP tools speak seconds), or undefined when absent. */
+export function secondsToMs (seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : Math.round(seconds * 1000)
 }

@@ -11,6 +11,8 @@
  * mesh.get('task:42')?.json()
  * ```
  */
+// first: on a Node.js older than 22 the import stops here, saying so (api/runtime.ts)
+import './api/runtime.js'
 import { Mesh } from './api/mesh.js'
 import type { MeshOptions } from './api/options.js'
 
@@ -32,9 +34,9 @@ export { Entry } from './core/entry.js'
 export {
   MeshError, InvalidKeyError, ReservedKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
-  LockUnavailableError, type LockUnavailableReason, ElectionLostError, StoreFullError, WatchOverflowError, NotLockHolderError, LeaseLostError, type LeaseLossReason,
+  LockUnavailableError, type LockUnavailableReason, ElectionLostError, StoreFullError, WatchOverflowError, NotLockHolderError, NotLeaderError, LeaseLostError, type LeaseLossReason,
   ReplicationError, ReplicationTimeoutError, NotEnoughPeersError, type WriteRef,
-  InvalidTokenError, DropNotFoundError, DropTamperedError
+  InvalidTokenError, DropNotFoundError, DropTamperedError, UnsupportedRuntimeError
 } from './core/errors.js'
 export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './features/locks/locks.js'
 export type { LockStatus, LeaseMode } from './core/lease.js'

@@ -26,7 +26,7 @@ import { Drops } from '../features/drops/drops.js'
 import { Acceptor } from '../core/acceptor.js'
 import type { LockStatus } from '../core/lease.js'
 import { peerIdVerifier, signerFor } from '../net/trust.js'
-import { elect, leaderOf, type ElectOptions, type Leadership } from '../features/election/election.js'
+import { elect, leaderOf, resign, type ElectOptions, type Leadership } from '../features/election/election.js'
 import { DEFAULT_MAX_LEASE_TTL_MS, Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions, type QuorumOptions } from '../features/locks/locks.js'
 import { heartbeat, members, type Heartbeat, type HeartbeatOptions, type Member } from '../features/presence/presence.js'
 
@@ -409,6 +409,11 @@ export class Mesh {
   /** The id of the live leader of `group`, or undefined. */
   leader (group: string): string | undefined {
     return leaderOf(this.locks, group)
+  }
+
+  /** Ends the leadership of `group` held by `id` (default this node), from any node. Anyone but the live leader: NotLeaderError. */
+  async resign (group: string, options: { id?: string } = {}): Promise<void> {
+    await resign(this.locks, group, options.id ?? this.peerId)
   }
 
   /** Announces presence: rewrites a short-TTL key every `interval` until `stop()`. */

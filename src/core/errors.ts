@@ -85,20 +85,39 @@ export type LockUnavailableReason = 'held' | 'contended' | 'acceptor-restarting'
 export class LockUnavailableError extends MeshError {
   static override name = 'LockUnavailableError'
   readonly reason: LockUnavailableReason
-  constructor (reason: LockUnavailableReason, message: string) {
-    super(message)
+  /** How long the caller waited (its `wait`) before giving up; 0 when it did not wait. */
+  readonly waitedMs: number
+  constructor (reason: LockUnavailableReason, message: string, options: ErrorOptions & { waitedMs?: number } = {}) {
+    super(message, options)
     this.reason = reason
+    this.waitedMs = options.waitedMs ?? 0
   }
 }
 
 /** Another leader is live (and `wait` ran out, or was not given). The CLI exits 4. */
 export class ElectionLostError extends MeshError {
   static override name = 'ElectionLostError'
+  /** How long the candidate campaigned (its `wait`) before giving up; 0 when it did not wait. */
+  readonly waitedMs: number
+  constructor (message: string, options: ErrorOptions & { waitedMs?: number } = {}) {
+    super(message, options)
+    this.waitedMs = options.waitedMs ?? 0
+  }
 }
 
-/** Only the holder of a lock may renew or release it. */
+/** Only the holder of a lock may renew or release it (a free lock has no holder). */
 export class NotLockHolderError extends MeshError {
   static override name = 'NotLockHolderError'
+}
+
+/** Only the live leader of a group may resign it (a group without a leader has none). */
+export class NotLeaderError extends MeshError {
+  static override name = 'NotLeaderError'
+}
+
+/** This Node.js is too old for meshkv (it needs >= 22); thrown when the library is imported. */
+export class UnsupportedRuntimeError extends MeshError {
+  static override name = 'UnsupportedRuntimeError'
 }
 
 /** Why a lease ended without its holder releasing it. */

@@ -76,7 +76,7 @@ export type LockEffect =
   | { type: 'arm', at: number }
   | { type: 'acquired', claim: Claim }
   /** The attempt failed: the lock stayed unavailable until the wait ran out. Terminal. */
-  | { type: 'unavailable', reason: LockUnavailableReason, message: string }
+  | { type: 'unavailable', reason: LockUnavailableReason, message: string, waitedMs: number }
   /** The attempt was aborted or the mesh closed before it acquired. Terminal. */
   | { type: 'aborted' }
   | { type: 'renewed', expiresAt: number }
@@ -243,7 +243,7 @@ export class LockClient {
       }
     }
     if (now >= this.deadline) {
-      this.giveUp({ type: 'unavailable', reason: this.whyReason, message: this.why })
+      this.giveUp({ type: 'unavailable', reason: this.whyReason, message: this.why, waitedMs: this.options.wait })
       return
     }
     if (this.place === undefined) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ElectionLostError, LeaseLostError, LockUnavailableError, NotLockHolderError, type Lease } from '../../src/index.js'
+import { ElectionLostError, LeaseLostError, LockUnavailableError, NotLeaderError, NotLockHolderError, type Lease } from '../../src/index.js'
 import { eventually, heal, partition, startMesh, stopAll, type Node } from './helpers.js'
 
 let nodes: Node[] = []
@@ -45,6 +45,15 @@ describe('locks on real nodes (gossip mode)', () => {
     expect(got.owner).toBe('b')
     await eventually(() => lease.signal.aborted, 'a learns its lease ended')
     await expect(lease.renew()).rejects.toBeInstanceOf(LeaseLostError)
+
+    // a waits no more, and a caller that waited and lost says how long
+    const late = await a.mesh.lock('q', { owner: 'late', wait: 100 }).catch((err: unknown) => err)
+    expect(late).toBeInstanceOf(LockUnavailableError)
+    expect((late as LockUnavailableError).waitedMs).toBe(100)
+    // releasing a free lock releases nothing of the caller's: refused as for another's lock
+    await got.release()
+    await eventually(() => !c.mesh.lockStatus('q').held, 'c sees it free')
+    await expect(c.mesh.unlock('q', { owner: 'b' })).rejects.toBeInstanceOf(NotLockHolderError)
   })
 
   // issue 10, finding 8: the older claim kept the lock held until its TTL
@@ -130,6 +139,12 @@ describe('leaders and presence', () => {
     await leader.resign()
     expect((await successor).id).toBe('successor')
     await eventually(() => nodes.every(n => n.mesh.leader('scheduler') === 'successor'), 'every node knows the successor')
+
+    // resigning from another node by id; anyone else, and a group without a leader: NotLeaderError
+    await expect(other.mesh.resign('scheduler', { id: 'not-the-leader' })).rejects.toBeInstanceOf(NotLeaderError)
+    await other.mesh.resign('scheduler', { id: 'successor' })
+    await eventually(() => nodes.every(n => n.mesh.leader('scheduler') === undefined), 'every node sees no leader')
+    await expect(other.mesh.resign('scheduler', { id: 'successor' })).rejects.toBeInstanceOf(NotLeaderError)
   })
 
   it('electing twice for one TTL with the same id, then resigning, leaves no leader', async () => {

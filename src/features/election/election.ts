@@ -2,7 +2,7 @@
  * Leader election: a lease with automatic renewal. `elect` resolves when this node leads;
  * `leader` tells who does. The leadership's `signal` aborts when it is lost.
  */
-import { AbortError, ElectionLostError, LockUnavailableError } from '../../core/errors.js'
+import { AbortError, ElectionLostError, LockUnavailableError, NotLeaderError, NotLockHolderError } from '../../core/errors.js'
 import { checkLeaseName } from '../../core/lease.js'
 import type { Lease, LockOptions, Locks } from '../locks/locks.js'
 
@@ -62,7 +62,7 @@ export async function elect (locks: Locks, group: string, options: ElectOptions 
     const lease = await locks.lock(electionLock(group), { ttl, owner: options.id, wait: options.wait, signal: options.signal, mode: options.mode, settleMs: options.settleMs })
     return new Leadership(group, lease, ttl, options.renew !== false)
   } catch (err) {
-    if (err instanceof LockUnavailableError) throw new ElectionLostError(err.message.replace(`lock ${electionLock(group)}`, `group ${group}`))
+    if (err instanceof LockUnavailableError) throw new ElectionLostError(err.message.replace(`lock ${electionLock(group)}`, `group ${group}`), { waitedMs: err.waitedMs })
     if (err instanceof AbortError) throw err
     throw err
   }
@@ -72,4 +72,22 @@ export async function elect (locks: Locks, group: string, options: ElectOptions 
 export function leaderOf (locks: Locks, group: string): string | undefined {
   checkLeaseName('group', group)
   return locks.holder(electionLock(group))?.owner
+}
+
+/**
+ * Ends `id`'s leadership of `group` from anywhere (the CLI's `leader resign`): NotLeaderError when
+ * `id` does not lead it (another does, or nobody).
+ */
+export async function resign (locks: Locks, group: string, id: string): Promise<void> {
+  checkLeaseName('group', group)
+  checkLeaseName('id', id)
+  const leader = leaderOf(locks, group)
+  if (leader !== id) throw new NotLeaderError(`${id} does not lead group ${group}: ${leader === undefined ? 'nobody does' : `${leader} does`}`)
+  try {
+    await locks.unlock(electionLock(group), id)
+  } catch (err) {
+    // the term ended between the look and the release
+    if (err instanceof NotLockHolderError) throw new NotLeaderError(`${id} does not lead group ${group} (any more)`)
+    throw err
+  }
 }

@@ -117,7 +117,7 @@ class ClientRun {
         }
         case 'acquired': this.on.acquired?.(fx.claim); return
         case 'renewed': this.on.renewed?.(fx.expiresAt); return
-        case 'unavailable': this.stop(); this.on.failed?.(new LockUnavailableError(fx.reason, fx.message)); return
+        case 'unavailable': this.stop(); this.on.failed?.(new LockUnavailableError(fx.reason, fx.waitedMs > 0 ? `${fx.message} (waited ${fx.waitedMs} ms)` : fx.message, { waitedMs: fx.waitedMs })); return
         case 'aborted': this.stop(); this.on.failed?.(this.locks.closing ? new MeshClosedError('the mesh closed while waiting for the lock') : new AbortError(`lock(${JSON.stringify(this.client.name)}) was aborted`)); return
         case 'ended': this.stop(); this.on.ended?.(fx.reason, fx.message)
       }
@@ -298,13 +298,14 @@ export class Locks {
     })
   }
 
-  /** Releases `name` on behalf of `owner` (the CLI's `lock release`): every claim `owner` has on it. Refuses anyone but the holder. */
+  /** Releases `name` on behalf of `owner` (the CLI's `lock release`): every claim `owner` has on it. Refuses anyone but the holder, a free lock included. */
   async unlock (name: string, owner: string): Promise<void> {
     this.host.assertOpen()
     checkLeaseName('lock name', name)
     checkLeaseName('owner', owner)
     const holder = this.holder(name)
-    if (holder === undefined) return
+    // a free lock has no holder to release: nothing of `owner`'s was (its lease may have run out)
+    if (holder === undefined) throw new NotLockHolderError(`lock ${name} is not held (by ${owner} or anyone: its lease may have run out)`)
     if (holder.owner !== owner) throw new NotLockHolderError(`lock ${name} is held by ${holder.owner}, not ${owner}`)
     const local = [...this.leases].find(l => l.name === name && l.owner === owner)
     if (local !== undefined) {

@@ -2,7 +2,7 @@
  * Prometheus exposition of `mesh.stats()` (prom-client), for `GET /v1/metrics`: one metric per row
  * of STATS_FIELDS, plus the rejections by reason.
  */
-import { Gauge, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 import { REJECTED_FIELD, statAt, STATS_FIELDS, type Mesh, type StatPath } from '../../index.js'
 
 const registries = new WeakMap<Mesh, Registry>()
@@ -12,17 +12,22 @@ function registryFor (mesh: Mesh): Registry {
   if (registry !== undefined) return registry
   registry = new Registry()
   const r = registry
-  // counters read from stats() at scrape time: exposed as gauges of monotonic values with _total names
+  // every number is read from stats() at scrape time: the monotonic counts (named `_total`, as
+  // Prometheus names counters) as counters, set by resetting to 0 and adding the count (prom-client's
+  // way for a count kept elsewhere); the levels as gauges
   for (const [path, { metric, help }] of Object.entries(STATS_FIELDS) as Array<[StatPath, { metric: string, help: string }]>) {
-    new Gauge({ name: metric, help, registers: [r], collect () { this.set(statAt(mesh.stats(), path)) } }) // eslint-disable-line no-new
+    const read = (): number => statAt(mesh.stats(), path)
+    if (metric.endsWith('_total')) new Counter({ name: metric, help, registers: [r], collect () { this.reset(); this.inc(read()) } }) // eslint-disable-line no-new
+    else new Gauge({ name: metric, help, registers: [r], collect () { this.set(read()) } }) // eslint-disable-line no-new
   }
-  new Gauge({ // eslint-disable-line no-new
+  new Counter({ // eslint-disable-line no-new
     name: REJECTED_FIELD.metric,
     help: REJECTED_FIELD.help,
     labelNames: [REJECTED_FIELD.label],
     registers: [r],
     collect () {
-      for (const [reason, n] of Object.entries(mesh.stats().rejected)) if (reason !== 'total') this.set({ [REJECTED_FIELD.label]: reason }, n)
+      this.reset()
+      for (const [reason, n] of Object.entries(mesh.stats().rejected)) if (reason !== 'total') this.inc({ [REJECTED_FIELD.label]: reason }, n)
     }
   })
   registries.set(mesh, registry)

@@ -4,7 +4,7 @@
  * asked for without `once` lasts as long as the client keeps its event stream open.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { electionLock, NotLockHolderError, type Lease, type Leadership, type Mesh } from '../../index.js'
+import { NotLockHolderError, type Lease, type Leadership, type Mesh } from '../../index.js'
 import { UsageError } from '../shared/errors.js'
 import { jsonBody, sse } from './helpers.js'
 
@@ -99,7 +99,7 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
     const id = str(body, 'id') ?? mesh.peerId
     const held = leaderships.get(group)
     if (held !== undefined && held.id === id) await held.resign()
-    else await mesh.unlock(electionLock(group), { owner: id })
+    else await mesh.resign(group, { id })
     return { group, resigned: true }
   })
 

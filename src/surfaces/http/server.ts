@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Mesh } from '../../index.js'
-import { errorBody, UnauthorizedError } from '../shared/errors.js'
+import { errorBody, SURFACE_HEADER, surfaceOf, UnauthorizedError } from '../shared/errors.js'
 import { registerCoordinationRoutes } from './routes-coordination.js'
 import { registerDataRoutes } from './routes-data.js'
 import { metricsText } from './metrics.js'
@@ -42,7 +42,7 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
     })
   }
 
-  app.setErrorHandler((err: Error & { code?: string, statusCode?: number }, _req, reply) => {
+  app.setErrorHandler((err: Error & { code?: string, statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       void reply.code(413).send({ error: err.message, name: 'ValueTooLargeError', hint: `values are limited to ${mesh.limits.maxValueBytes} bytes`, exitCode: 2 })
       return
@@ -51,7 +51,7 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
       void reply.code(err.statusCode).send({ error: err.message, name: 'UsageError', hint: 'see docs/http.md', exitCode: 2 })
       return
     }
-    const { status, body } = errorBody(err)
+    const { status, body } = errorBody(err, surfaceOf(req.headers[SURFACE_HEADER]))
     void reply.code(status).send(body)
   })
   app.setNotFoundHandler((req, reply) => {

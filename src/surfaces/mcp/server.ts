@@ -9,7 +9,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod'
 import { connect, remoteError, type DaemonClient } from '../shared/client.js'
 import { secondsToMs } from '../shared/duration.js'
-import { shapeOf } from '../shared/errors.js'
+import { hintFor } from '../shared/errors.js'
+import { entryOf } from '../shared/output.js'
 
 type Result = { content: Array<{ type: 'text', text: string }>, isError?: boolean }
 
@@ -17,7 +18,7 @@ const ok = (value: unknown): Result => ({ content: [{ type: 'text', text: JSON.s
 
 function toolError (err: unknown): Result {
   const name = err instanceof Error ? err.name : 'Error'
-  return { isError: true, content: [{ type: 'text', text: JSON.stringify({ error: err instanceof Error ? err.message : String(err), name, hint: (err as { hint?: string }).hint ?? shapeOf(name).hint }) }] }
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify({ error: err instanceof Error ? err.message : String(err), name, hint: hintFor(err, 'mcp') }) }] }
 }
 
 const enc = encodeURIComponent
@@ -49,7 +50,7 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
   }, async ({ key }, c) => {
     const r = await c.request('GET', `/v1/data/${enc(key)}`)
     if (r.status !== 200) throw remoteError(r)
-    return { key, data: r.body.toString('utf8'), created_at: r.headers['x-created-at'], remaining_ttl_seconds: Number(r.headers['x-remaining-ttl'] ?? 0) }
+    return { key, data: r.body.toString('utf8'), created_at: entryOf(key, r).created_at, remaining_ttl_seconds: Number(r.headers['x-remaining-ttl'] ?? 0) }
   })
 
   tool('meshkv_exists', 'Check whether a key currently holds data, and how many seconds it has left.', {
@@ -118,6 +119,6 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
 export async function serveMcp (options: { mesh: string }): Promise<void> {
   const server = new McpServer({ name: 'meshkv', version: '0.1.0' })
   let client: Promise<DaemonClient> | undefined
-  registerTools(server, async () => { client ??= connect({ mesh: options.mesh }); return client }, `mcp:${hostname()}:${process.pid}`)
+  registerTools(server, async () => { client ??= connect({ mesh: options.mesh, surface: 'mcp' }); return client }, `mcp:${hostname()}:${process.pid}`)
   await server.connect(new StdioServerTransport())
 }

@@ -6,7 +6,7 @@
  * (http1.ts); node:http only for streams, child_process and the file system only to start a daemon.
  */
 import * as builtin from './builtin.js'
-import { DaemonUnavailableError, RemoteError } from './errors.js'
+import { DaemonUnavailableError, RemoteError, SURFACE_HEADER, type Surface } from './errors.js'
 import { exchange } from './http1.js'
 import { daemonPaths } from './paths.js'
 
@@ -30,7 +30,7 @@ export class DaemonClient {
    * @param start when given, called once if the first request finds no daemon (the socket is
    * missing or refuses: the request never reached a daemon, so it is sent again after the start)
    */
-  constructor (readonly socketPath: string, private start?: () => Promise<unknown>) {}
+  constructor (readonly socketPath: string, private start?: () => Promise<unknown>, readonly surface: 'cli' | 'mcp' = 'cli') {}
 
   /** Runs `attempt`; when no daemon answers and this client may start one, starts it and runs `attempt` again. */
   private async started<T> (attempt: () => Promise<T>): Promise<T> {
@@ -47,7 +47,7 @@ export class DaemonClient {
 
   /** One request (http1.ts); resolves with any status (the caller decides what is an error). */
   async request (method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
-    const { body, headers } = encode(options)
+    const { body, headers } = encode(options, this.surface)
     return this.started(async () => {
       try {
         return await exchange(this.socketPath, method, withQuery(path, options.query), headers, body, options.signal)
@@ -66,7 +66,7 @@ export class DaemonClient {
 
   /** A server-sent events request: calls `onEvent` per event until the stream ends or `signal` aborts. */
   async events (method: string, path: string, onEvent: (event: string, data: unknown) => void, options: RequestOptions = {}): Promise<void> {
-    const { body, headers } = encode(options)
+    const { body, headers } = encode(options, this.surface)
     await this.started(async () => new Promise<void>((resolve, reject) => {
       const req = builtin.http().request({ socketPath: this.socketPath, method, path: withQuery(path, options.query), headers: { ...headers, accept: 'text/event-stream' } }, res => {
         if ((res.statusCode ?? 0) >= 300) {
@@ -113,8 +113,9 @@ export class DaemonClient {
   }
 }
 
-function encode (options: RequestOptions): { body: Buffer | undefined, headers: Record<string, string> } {
-  const headers = { ...options.headers }
+/** The body and headers of a request; the daemon words error hints for `surface` (SURFACE_HEADER). */
+function encode (options: RequestOptions, surface: Surface): { body: Buffer | undefined, headers: Record<string, string> } {
+  const headers: Record<string, string> = { ...options.headers, [SURFACE_HEADER]: surface }
   if (options.body === undefined) return { body: undefined, headers }
   if (Buffer.isBuffer(options.body) || typeof options.body === 'string') {
     headers['content-type'] ??= 'application/octet-stream'
@@ -150,6 +151,8 @@ export interface ConnectOptions {
   /** Where to say that a daemon was started. @default stderr */
   announce?: (line: string) => void
   env?: NodeJS.ProcessEnv
+  /** Who is asking, so the daemon words error hints for it. @default 'cli' */
+  surface?: 'cli' | 'mcp'
 }
 
 /**
@@ -159,7 +162,7 @@ export interface ConnectOptions {
 export function daemonClient (options: ConnectOptions = {}): DaemonClient {
   const env = options.env ?? process.env
   const mesh = options.mesh ?? env.MESHKV_NAME ?? 'default'
-  return new DaemonClient(daemonPaths(mesh, env).socket, async () => connect({ ...options, mesh }))
+  return new DaemonClient(daemonPaths(mesh, env).socket, async () => connect({ ...options, mesh }), options.surface)
 }
 
 /** A client of the user's daemon for `mesh`, started in the background (once) if need be. */
@@ -167,7 +170,7 @@ export async function connect (options: ConnectOptions = {}): Promise<DaemonClie
   const env = options.env ?? process.env
   const mesh = options.mesh ?? env.MESHKV_NAME ?? 'default'
   const paths = daemonPaths(mesh, env)
-  const client = new DaemonClient(paths.socket)
+  const client = new DaemonClient(paths.socket, undefined, options.surface)
   if (await client.healthy()) return client
   if (options.autostart === false) throw new DaemonUnavailableError(`no meshkv daemon for mesh ${mesh} answers on ${paths.socket}`)
   const { spawn } = builtin.childProcess()

@@ -5,7 +5,7 @@
  * answers the same, byte for byte, whichever path ran it.
  */
 import type { Reply } from './client.js'
-import { shapeOf } from './errors.js'
+import { hintFor, shapeOf } from './errors.js'
 
 export const out = (value: unknown): void => { process.stdout.write(JSON.stringify(value) + '\n') }
 
@@ -13,7 +13,7 @@ export const out = (value: unknown): void => { process.stdout.write(JSON.stringi
 export function fail (err: unknown): void {
   const name = err instanceof Error ? err.name : 'Error'
   const exitCode = (err as { exitCode?: number }).exitCode ?? shapeOf(name).exitCode
-  const hint = (err as { hint?: string }).hint ?? shapeOf(name).hint
+  const hint = hintFor(err, 'cli')
   process.stderr.write(JSON.stringify({ error: err instanceof Error ? err.message : String(err), name, hint, exitCode }) + '\n')
   process.exitCode = exitCode
 }

@@ -128,5 +128,6 @@ describe('the fast path answers as the full program does', () => {
     expect(same(['lock', 'acquire', 'M', '--ttl', '10s'], () => run('full', ['lock', 'release', 'M'])).code).toBe(0)
     expect(same(['lock', 'release', 'N'], () => run('full', ['lock', 'acquire', 'N'])).code).toBe(0)
     expect(same(['lock', 'acquire', 'L', '--ttl', 'soon']).code).toBe(2)
+    expect(same(['lock', 'release', 'free']).code).toBe(4)
   })
 })

@@ -48,7 +48,11 @@ describe('meshkv mcp', () => {
     const key = stored.value.key as string
     expect(key).toMatch(/^[0-9a-f-]{36}$/)
     expect(stored.value.expires_at).toBeGreaterThan(Date.now())
-    expect((await call('meshkv_retrieve', { key })).value).toMatchObject({ key, data: 'the answer is 42' })
+    const retrieved = await call('meshkv_retrieve', { key })
+    expect(retrieved.value).toMatchObject({ key, data: 'the answer is 42' })
+    // epoch ms, like expires_at
+    expect(retrieved.value.created_at).toBeGreaterThan(Date.now() - 60_000)
+    expect(retrieved.value.created_at).toBeLessThanOrEqual(Date.now())
     expect((await call('meshkv_exists', { key })).value).toMatchObject({ exists: true })
     await call('meshkv_store', { key: 'notes/a', data: 'x', ttl_seconds: 60 })
     expect((await call('meshkv_list_keys', { prefix: 'notes/' })).value).toEqual({ keys: ['notes/a'] })
@@ -72,10 +76,14 @@ describe('meshkv mcp', () => {
     expect(got.value.token).toBeTypeOf('string')
     const other = await call('meshkv_lock_acquire', { name: 'deploy', owner: 'other-agent' })
     expect(other).toMatchObject({ isError: true, value: { name: 'LockUnavailableError' } })
+    // the hint names the tool's own parameter, not the CLI's --wait
+    expect(other.value.hint).toContain('wait_seconds')
     expect((await call('meshkv_lock_status', { name: 'deploy' })).value).toMatchObject({ held: true, token: got.value.token })
     expect((await call('meshkv_lock_release', { name: 'deploy', owner: 'other-agent' })).isError).toBe(true)
     expect((await call('meshkv_lock_release', { name: 'deploy' })).isError).toBe(false)
     expect((await call('meshkv_lock_status', { name: 'deploy' })).value).toMatchObject({ held: false })
+    // releasing it again: it is free, so nothing of ours was released
+    expect(await call('meshkv_lock_release', { name: 'deploy' })).toMatchObject({ isError: true, value: { name: 'NotLockHolderError' } })
   })
 
   it('drops: seal returns a token that opens once with burn_after_read', async () => {

@@ -47,6 +47,6 @@ export { DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TTL_MS, DEFAULT
 export { DEFAULT_SYNC_INTERVAL_MS } from './net/node.js'
 export { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES } from './api/watch.js'
 export { DEFAULT_REPLICA_TIMEOUT_MS, DEFAULT_CLOSE_TIMEOUT_MS } from './net/delivery.js'
-export { Drops, type SealOptions, type OpenOptions, type Sealed } from './features/drops/drops.js'
+export { Drops, type SealOptions, type OpenOptions, type Sealed, type InboxResult, type OpenedDrop, type FailedDrop } from './features/drops/drops.js'
 export { generateDropKeyPair, type DropKeyPair } from './features/drops/crypto.js'
 export { generateSwarmKey } from './net/trust.js'

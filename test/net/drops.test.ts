@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { DropNotFoundError, Drops, InvalidTokenError } from '../../src/index.js'
+import type { Store } from '../../src/core/store.js'
+import type { MeshNode } from '../../src/net/node.js'
 import { startMesh, stopAll, eventually, type Node } from './helpers.js'
 
 let nodes: Node[] = []
@@ -68,5 +70,21 @@ describe('secure-relay drops across 3 nodes', () => {
     await a.mesh.drops.sealTo(carol.publicKey, 'for carol', { ttl: 60_000 })
     expect((await waiting).map(x => new TextDecoder().decode(x))).toEqual(['for carol'])
     await expect(b.mesh.drops.openWith(Drops.generateKeyPair().privateKey, { wait: 100 })).rejects.toBeInstanceOf(DropNotFoundError)
+  })
+
+  it('a garbage entry planted in an inbox (bypassing the API) does not cost the recipient its drops', async () => {
+    nodes = await startMesh(2)
+    const [a, b] = nodes
+    const bob = Drops.generateKeyPair()
+    const first = await a.mesh.drops.sealTo(bob.publicKey, 'first', { ttl: 60_000, burnAfterRead: true })
+    const inbox = first.key.slice(0, first.key.lastIndexOf('/') + 1)
+    const { store, node } = a.mesh as unknown as { store: Store, node: MeshNode }
+    node.publish(store.set(`${inbox}0000-garbage`, 'x'.repeat(80), 60_000))
+    await a.mesh.drops.sealTo(bob.publicKey, 'third', { ttl: 60_000, burnAfterRead: true })
+    await eventually(() => b.mesh.list({ prefix: inbox }).keys.length === 3, 'all three reach b')
+    const r = await b.mesh.drops.openInbox(bob.privateKey)
+    expect(r.opened.map(d => new TextDecoder().decode(d.payload))).toEqual(['first', 'third'])
+    expect(r.failed).toMatchObject([{ key: `${inbox}0000-garbage`, error: { name: 'DropTamperedError' } }])
+    expect(b.mesh.list({ prefix: inbox }).keys).toEqual([`${inbox}0000-garbage`]) // burnt: only what was delivered
   })
 })

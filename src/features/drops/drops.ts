@@ -24,6 +24,31 @@ export interface OpenOptions {
   signal?: AbortSignal
 }
 
+/** A drop that opened. */
+export interface OpenedDrop {
+  /** Its storage key in the inbox. */
+  key: string
+  payload: Uint8Array
+  /** When it was sealed (its HLC). */
+  at: string
+  burnAfterRead: boolean
+  /** True once it was deleted after this read. */
+  burnt: boolean
+}
+
+/** An inbox entry that did not open: garbage, tampered, or sealed to another key. Left in place. */
+export interface FailedDrop {
+  key: string
+  /** Why: DropTamperedError for anything that fails authentication. */
+  error: Error
+}
+
+/** What `openInbox` found: what opened (oldest first) and what could not be opened. */
+export interface InboxResult {
+  opened: OpenedDrop[]
+  failed: FailedDrop[]
+}
+
 export interface Sealed {
   /** Where the ciphertext lives (reveals nothing). */
   key: string
@@ -76,20 +101,39 @@ export class Drops {
     return { key: storageKey, expiresAt: e.expiresAt }
   }
 
-  /** Opens every drop in the inbox of the key pair's public key (waiting for one if `wait`), oldest first. */
+  /**
+   * Opens every drop in the inbox of the key pair's public key, oldest first (waiting for one if
+   * `wait`). Entries that do not open (garbage, tampered, sealed to another key) are skipped:
+   * {@link openInbox} says which.
+   */
   async openWith (privateKey: string, options: OpenOptions = {}): Promise<Uint8Array[]> {
+    return (await this.openInbox(privateKey, options)).opened.map(d => d.payload)
+  }
+
+  /**
+   * Opens what can be opened in the inbox of the key pair's public key and reports what could
+   * not. Burn-after-read drops are deleted only once every entry has been tried, and only those
+   * that opened (the ones returned); entries that failed are left in place (they expire at their
+   * TTL). With `wait` on an inbox where nothing opens, waits for a drop that does; when the wait
+   * runs out with nothing at all in the inbox: DropNotFoundError.
+   */
+  async openInbox (privateKey: string, options: OpenOptions = {}): Promise<InboxResult> {
     const inbox = inboxOf(publicKeyOf(privateKey))
-    let entries = this.host.list({ prefix: inbox }).entries ?? []
-    if (entries.length === 0 && (options.wait ?? 0) > 0) {
-      entries = [await this.waitInbox(inbox, options)]
+    const result: InboxResult = { opened: [], failed: [] }
+    const tried = new Set<string>()
+    for (const e of this.host.list({ prefix: inbox }).entries ?? []) tryOpen(privateKey, e, result, tried)
+    if (result.opened.length === 0 && (options.wait ?? 0) > 0) await this.waitInbox(inbox, privateKey, options, result, tried)
+    result.opened.sort((a, b) => a.at < b.at ? -1 : a.at > b.at ? 1 : 0)
+    for (const d of result.opened) {
+      if (!d.burnAfterRead) continue
+      try {
+        await this.host.delete(d.key)
+        d.burnt = true
+      } catch {
+        // the mesh closed under us: the payload is delivered all the same, just not burnt
+      }
     }
-    const out: Array<{ at: string, payload: Uint8Array }> = []
-    for (const e of entries) {
-      const { payload, burnAfterRead } = openWithPrivateKey(privateKey, e.key, e.value)
-      if (burnAfterRead) await this.host.delete(e.key)
-      out.push({ at: e.hlc, payload })
-    }
-    return out.sort((a, b) => a.at < b.at ? -1 : 1).map(x => x.payload)
+    return result
   }
 
   private async put (keys: ReturnType<typeof keysOf>, payload: string | Uint8Array, options: SealOptions): Promise<Sealed> {
@@ -113,10 +157,11 @@ export class Drops {
   }
 
   /**
-   * Waits for the first drop to land in an inbox, for at most `options.wait` ms. The watch ends
-   * with this call, whichever way it returns: none outlives it.
+   * Waits (at most `options.wait` ms) until a drop that opens lands in the inbox; what lands and
+   * does not open is reported in `result`. The watch ends with this call, whichever way it
+   * returns: none outlives it.
    */
-  private async waitInbox (inbox: string, options: OpenOptions): Promise<Entry> {
+  private async waitInbox (inbox: string, privateKey: string, options: OpenOptions, result: InboxResult, tried: Set<string>): Promise<void> {
     const stop = new AbortController()
     const end = (): void => { stop.abort() }
     const timer = setTimeout(end, options.wait ?? 0)
@@ -125,11 +170,12 @@ export class Drops {
     try {
       const events = this.host.watch({ prefix: inbox, signal: stop.signal })
       // it may have landed between the caller's look and the watch starting
-      const already = this.host.list({ prefix: inbox }).entries?.[0]
-      if (already !== undefined) return already
+      for (const e of this.host.list({ prefix: inbox }).entries ?? []) tryOpen(privateKey, e, result, tried)
+      if (result.opened.length > 0) return
       for await (const e of events) {
-        if (e.type === 'set' && e.entry !== undefined) return e.entry
+        if (e.type === 'set' && e.entry !== undefined && tryOpen(privateKey, e.entry, result, tried)) return
       }
+      if (result.failed.length > 0) return // nothing opened, but something came: the caller hears of it
       throw new DropNotFoundError(options.signal?.aborted === true ? 'aborted while waiting for a drop' : 'no drop arrived in the inbox')
     } finally {
       clearTimeout(timer)
@@ -137,5 +183,20 @@ export class Drops {
       end()
     }
   }
+
 }
 
+/** Tries one inbox entry once; true when it opened. */
+function tryOpen (privateKey: string, e: Entry, result: InboxResult, tried: Set<string>): boolean {
+  const id = `${e.key} ${e.hlc}`
+  if (tried.has(id)) return false
+  tried.add(id)
+  try {
+    const { payload, burnAfterRead } = openWithPrivateKey(privateKey, e.key, e.value)
+    result.opened.push({ key: e.key, payload, at: e.hlc, burnAfterRead, burnt: false })
+    return true
+  } catch (err) {
+    result.failed.push({ key: e.key, error: err instanceof Error ? err : new Error(String(err)) })
+    return false
+  }
+}

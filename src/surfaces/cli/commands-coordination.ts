@@ -124,9 +124,12 @@ Examples:
     .option('--wait <duration>', 'wait this long for it to arrive')
     .option('--format <format>', 'json | value', 'json')
     .action(async (token: string | undefined, o: { privateKey?: string, wait?: string, format: string }, cmd: Command) => {
-      const r = await clientFor(cmd).json<{ data: string | string[] }>('POST', '/v1/drops/open', { body: { token, private_key: o.privateKey, wait: ms('--wait', o.wait) } })
-      if (o.format === 'value') process.stdout.write((Array.isArray(r.data) ? r.data.join('\n') : r.data) + '\n')
-      else out(r)
+      const r = await clientFor(cmd).json<{ data: string | string[], failed?: Array<{ key: string, name: string, error: string }> }>('POST', '/v1/drops/open', { body: { token, private_key: o.privateKey, wait: ms('--wait', o.wait) } })
+      if (o.format === 'value') {
+        process.stdout.write((Array.isArray(r.data) ? r.data.join('\n') : r.data) + '\n')
+        // inbox entries that did not open: said on stderr, so the values on stdout stay clean
+        for (const f of r.failed ?? []) process.stderr.write(JSON.stringify(f) + '\n')
+      } else out(r)
     })
 
   p.command('keygen')

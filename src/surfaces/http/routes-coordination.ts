@@ -136,7 +136,12 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
     const wait = num(body, 'wait')
     const privateKey = str(body, 'private_key')
     if (privateKey !== undefined) {
-      return { data: (await mesh.drops.openWith(privateKey, { wait })).map(b => new TextDecoder().decode(b)) }
+      // what opened, and what is in the inbox but does not open (garbage, tampered): reported, left in place
+      const r = await mesh.drops.openInbox(privateKey, { wait })
+      return {
+        data: r.opened.map(d => new TextDecoder().decode(d.payload)),
+        failed: r.failed.map(f => ({ key: f.key, name: f.error.name, error: f.error.message }))
+      }
     }
     const token = str(body, 'token')
     if (token === undefined) throw new UsageError('`token` (or `private_key`) is required')

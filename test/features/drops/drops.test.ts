@@ -71,3 +71,66 @@ describe('drops.openWith: the inbox watch never outlives the call', () => {
     expect(h.watches.size).toBe(0)
   })
 })
+
+describe('drops.openInbox: garbage in the inbox', () => {
+  /** A host whose inbox lists `entries` in that order and records deletes. */
+  function inboxHost (entries: Entry[]): { host: DropHost, deleted: string[] } {
+    const deleted: string[] = []
+    const h: DropHost = {
+      set: async () => { throw new Error('unused') },
+      get: () => undefined,
+      delete: async (key) => { deleted.push(key); return new Entry({ key, value: new Uint8Array(0), wall: 9, counter: 0, origin: 'x', deleted: true }) },
+      waitFor: async () => { throw new Error('unused') },
+      list: () => ({ entries }),
+      watch: ({ signal }) => new EventQueue<Event>(() => {}, signal)
+    }
+    return { host: h, deleted }
+  }
+  const sealed = (publicKey: string, text: string, wall: number, burn: boolean): Entry => {
+    const { storageKey, sealed } = sealToPublicKey(publicKey, new TextEncoder().encode(text), burn)
+    return new Entry({ key: storageKey, value: sealed, wall, counter: 0, origin: 'sender' })
+  }
+
+  it('opens what opens around a garbage entry, reports the garbage, burns only what was delivered', async () => {
+    const bob = generateDropKeyPair()
+    const first = sealed(bob.publicKey, 'first', 1, true)
+    const inboxKey = first.key.slice(0, first.key.lastIndexOf('/') + 1)
+    const garbage = new Entry({ key: `${inboxKey}garbage`, value: new TextEncoder().encode('not a drop at all, long enough to look like one........'), wall: 2, counter: 0, origin: 'mallory' })
+    const third = sealed(bob.publicKey, 'third', 3, true)
+    const forEve = sealed(generateDropKeyPair().publicKey, 'not for bob', 4, true)
+    const misplaced = new Entry({ ...forEve.fields(), key: `${inboxKey}misplaced` })
+    const h = inboxHost([first, garbage, misplaced, third])
+    const r = await new Drops(h.host).openInbox(bob.privateKey)
+    expect(r.opened.map(d => new TextDecoder().decode(d.payload))).toEqual(['first', 'third'])
+    expect(r.opened.every(d => d.burnt)).toBe(true)
+    expect(r.failed.map(f => f.key)).toEqual([garbage.key, misplaced.key])
+    expect(r.failed.map(f => f.error.name)).toEqual(['DropTamperedError', 'DropTamperedError'])
+    expect(h.deleted.sort()).toEqual([first.key, third.key].sort()) // the garbage stays, to expire
+    // openWith: the payloads that opened, never a throw part-way through
+    const again = inboxHost([first, garbage, third])
+    expect((await new Drops(again.host).openWith(bob.privateKey)).map(b => new TextDecoder().decode(b))).toEqual(['first', 'third'])
+  })
+
+  it('waiting: garbage that lands does not end the wait; a drop that opens does; garbage alone is reported when the wait runs out', async () => {
+    const bob = generateDropKeyPair()
+    const h = host()
+    const opening = new Drops(h.host).openInbox(bob.privateKey, { wait: 3_600_000 })
+    await new Promise(resolve => setImmediate(resolve))
+    const real = dropFor(bob.publicKey, 'real')
+    const junk = new Entry({ key: `${real.key}-junk`, value: new Uint8Array(64), wall: 1, counter: 0, origin: 'mallory' })
+    for (const w of h.watches) w.push({ type: 'set', entry: junk })
+    await new Promise(resolve => setImmediate(resolve))
+    expect(h.watches.size).toBe(1) // still waiting
+    for (const w of h.watches) w.push({ type: 'set', entry: real })
+    const r = await opening
+    expect(r.opened.map(d => new TextDecoder().decode(d.payload))).toEqual(['real'])
+    expect(r.failed.map(f => f.key)).toEqual([junk.key])
+    expect(h.watches.size).toBe(0)
+
+    const h2 = host()
+    const waiting = new Drops(h2.host).openInbox(bob.privateKey, { wait: 30 })
+    await new Promise(resolve => setImmediate(resolve))
+    for (const w of h2.watches) w.push({ type: 'set', entry: junk })
+    expect((await waiting).failed.map(f => f.key)).toEqual([junk.key])
+  })
+})

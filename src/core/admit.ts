@@ -7,7 +7,7 @@
 import type { Entry } from './entry.js'
 import { InvalidMessageError } from './errors.js'
 import type { Hlc } from './hlc.js'
-import { forgedClaim } from './lease.js'
+import { forgedReserved } from './reserved.js'
 import { verifyOwnership, type Verifier } from './signed.js'
 
 /**
@@ -19,9 +19,9 @@ export function admitBatch (entries: readonly Entry[], author: string, hlc: Hlc,
     if (!verifyOwnership(e, verify)) {
       throw new InvalidMessageError('forged', `entry ${JSON.stringify(e.key)} is under another peer's namespace without its valid signature`)
     }
-    const claim = forgedClaim(e)
+    const claim = forgedReserved(e)
     if (claim !== undefined) {
-      throw new InvalidMessageError('forged-claim', `entry ${JSON.stringify(e.key.slice(0, 200))} is no genuine lock claim: ${claim}`)
+      throw new InvalidMessageError('forged-claim', `entry ${JSON.stringify(e.key.slice(0, 200))} is no genuine lock state (claim or waiting marker): ${claim}`)
     }
     if (e.origin !== author) {
       throw new InvalidMessageError('origin-mismatch', `entry ${JSON.stringify(e.key)} names origin ${e.origin} but was published by ${author}`)

@@ -4,7 +4,7 @@
  * the line (core/lock-client.ts writes, rewrites and deletes them).
  */
 import type { Entry } from './entry.js'
-import { parseTimestamp, type Timestamp } from './hlc.js'
+import { compareTimestamps, parseTimestamp, type Timestamp } from './hlc.js'
 import { WAIT_PREFIX } from './keys.js'
 import { claimOf, holderAt, lockPrefix, type Claim } from './lease.js'
 
@@ -30,12 +30,38 @@ export interface Waiter {
   expiresAt: number
 }
 
-/** The live waiters of a lock, oldest first. */
+/**
+ * The longest a waiting marker may live past its write (lock clients write them with a few
+ * seconds' TTL and rewrite them while they wait). A longer one was not written by meshkv.
+ */
+export const MAX_WAIT_TTL_MS = 30_000
+
+/**
+ * Why a version under `@meshkv/wait/` is not a waiting marker meshkv could have written (as for
+ * lock claims, core/lease.ts: its token must be its own first stamp, written by the node it names
+ * unless it is a withdrawal; and it lives at most MAX_WAIT_TTL_MS past each write, so a forged
+ * place at the head of the line cannot hold the lock up for long); undefined for a genuine one or
+ * any other key.
+ */
+export function forgedWaiter (e: Entry): string | undefined {
+  if (!e.key.startsWith(WAIT_PREFIX)) return undefined
+  const parts = e.key.slice(WAIT_PREFIX.length).split('/')
+  if (parts.length !== 3) return 'a waiting marker\'s key is <name>/<token>/<owner>'
+  const t = parseTimestamp(parts[1])
+  if (t === undefined) return `its token ${JSON.stringify(parts[1].slice(0, 80))} is not an HLC timestamp`
+  if (compareTimestamps(t, e) > 0) return `its token ${parts[1]} is later than its own clock ${e.hlc}`
+  if (e.deleted) return undefined
+  if (t.node !== e.origin) return `its token names node ${t.node} but it was written by ${e.origin}`
+  if (e.expiresAt === undefined || e.expiresAt - e.wall > MAX_WAIT_TTL_MS) return `it lives longer than a waiting marker may (${MAX_WAIT_TTL_MS} ms past its write)`
+  return undefined
+}
+
+/** The live waiters of a lock, oldest first. Forged markers (forgedWaiter) do not count. */
 export function waitersOf (reader: LockReader, name: string, now: number): Waiter[] {
   const prefix = waitPrefix(name)
   const out: Waiter[] = []
   for (const e of reader.versionsWithPrefix(prefix)) {
-    if (!e.isLive(now) || e.expiresAt === undefined) continue
+    if (!e.isLive(now) || e.expiresAt === undefined || forgedWaiter(e) !== undefined) continue
     const parts = e.key.slice(prefix.length).split('/')
     if (parts.length !== 2 || parseTimestamp(parts[0]) === undefined) continue
     let owner: string

@@ -9,7 +9,7 @@ import { InvalidKeyError, MeshClosedError, StoreFullError } from './errors.js'
 import { hashValue, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
 import { hiddenUnder, ownedPrefix, ownerOf } from './keys.js'
 import { DeadlineHeap } from './heap.js'
-import { forgedClaim } from './lease.js'
+import { forgedReserved } from './reserved.js'
 import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
 import { decodeCursor, encodeCursor, KeyIndex } from './key-index.js'
 import {
@@ -119,7 +119,7 @@ export interface StoreCounters {
   full: number
   /** Remote versions under a peer's namespace without that peer's valid signature. */
   forged: number
-  /** Remote versions under `@meshkv/lease/` that are no genuine claim (a token not its own clock, a malformed key). */
+  /** Remote versions under `@meshkv/lease/` or `@meshkv/wait/` that are no genuine lock state (a token not its own clock, a malformed key; core/reserved.ts). */
   forgedClaims: number
 }
 
@@ -395,7 +395,7 @@ export class Store {
       this.counters.forged++
       return 'forged'
     }
-    if (forgedClaim(e) !== undefined) {
+    if (forgedReserved(e) !== undefined) {
       this.counters.forgedClaims++
       return 'forged-claim'
     }

@@ -64,4 +64,19 @@ describe('reserved keys on real nodes', () => {
     expect(lease.owner).toBe('bob')
     await expect(evil.mesh.lock('deploy', { owner: 'carol' })).rejects.toBeInstanceOf(LockUnavailableError)
   })
+
+  it('a forged place at the head of a lock\'s waiting line (old token, 24 h TTL) does not hold the lock up', async () => {
+    nodes = await startMesh(2)
+    const [a, evil] = nodes
+    const { store, node } = internals(evil.mesh)
+    const old = store.hlc.now()
+    const token = `${(old.wall - 60_000).toString(16).padStart(12, '0')}0000-${evil.mesh.peerId}`
+    const key = `@meshkv/wait/deploy/${token}/mallory`
+    node.publish(store.set(key, '', 86_400_000))
+    await eventually(() => a.mesh.stats().rejected['forged-claim'] >= 1 || internals(a.mesh).store.version(key) !== undefined, 'the forged marker reaches a')
+    const lease = await a.mesh.lock('deploy', { ttl: 5_000, owner: 'alice' }) // not "1 other owner waits ahead"
+    expect(lease.owner).toBe('alice')
+    expect(a.mesh.stats().rejected['forged-claim']).toBeGreaterThanOrEqual(1)
+    await lease.release()
+  })
 })

@@ -136,7 +136,7 @@ describe('meshkv CLI', () => {
     expect(meshkv(envA, 'drop', 'open', sealed.token).code).toBe(1)
     expect(meshkv(envA, 'drop', 'open', 'garbage').code).toBe(2)
     expect(meshkv(envA, 'drop', 'seal', 'to you', '--to', pair.publicKey).code).toBe(0)
-    expect(json(meshkv(envA, 'drop', 'open', '--private-key', pair.privateKey).stdout)).toEqual({ data: ['to you'] })
+    expect(json(meshkv(envA, 'drop', 'open', '--private-key', pair.privateKey).stdout)).toEqual({ data: ['to you'], failed: [] })
   })
 
   it('--help on every command, with examples', () => {

@@ -54,6 +54,7 @@ export interface StartupFigures {
   commands: Record<string, Figures>
   /** each command's median over the bare start's median */
   ratios: Record<string, number>
+  /** the largest of `startupRatios` */
   worst: { command: string, ratio: number }
   /** the same requests sent in process (no process start): what the daemon takes */
   daemon: Record<string, Figures>
@@ -87,11 +88,9 @@ async function benchStartup (bin: string, env: NodeJS.ProcessEnv, rounds: number
   const node = summary(samples.node)
   const commands: Record<string, Figures> = {}
   const ratios: Record<string, number> = {}
-  let worst = { command: '', ratio: 0 }
   for (const name of Object.keys(HOT_COMMANDS)) {
     commands[name] = summary(samples[name])
     ratios[name] = commands[name].p50 / node.p50
-    if (ratios[name] > worst.ratio) worst = { command: name, ratio: ratios[name] }
   }
   const client = new DaemonClient(daemonPaths('default', env).socket)
   const served: Record<string, number[]> = {}
@@ -106,9 +105,11 @@ async function benchStartup (bin: string, env: NodeJS.ProcessEnv, rounds: number
   }
   const daemon: Record<string, Figures> = {}
   const startupRatios: Record<string, number> = {}
+  let worst = { command: '', ratio: 0 }
   for (const name of Object.keys(HOT_REQUESTS)) {
     daemon[name] = summary(served[name])
     startupRatios[name] = (commands[name].p50 - daemon[name].p50) / node.p50
+    if (startupRatios[name] > worst.ratio) worst = { command: name, ratio: startupRatios[name] }
   }
   return { node, commands, ratios, worst, daemon, startupRatios }
 }

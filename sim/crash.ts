@@ -79,7 +79,7 @@ export interface CrashResult {
 export async function runCrash (replicas = 1, killAfter = 300): Promise<CrashResult> {
   const nodes = await startCluster(2, { name: 'crash', syncIntervalMs: 500 })
   try {
-    const run = await runWriter({ name: 'crash', bootstrap: nodes.map(n => n.mesh.multiaddrs[0]), count: 1_000_000, replicas, end: 'hang' }, { killAfter })
+    const run = await runWriter({ name: 'crash', bootstrap: nodes.map(n => n.mesh.multiaddrs[0]), count: 1_000_000, replicas, end: 'hang' }, { killAfter, timeoutMs: 120_000 })
     const violations: Violation[] = []
     if (run.signal !== 'SIGKILL' || run.acked.length < killAfter) {
       violations.push({ check: 'scenario', message: `the writer ended (${run.signal ?? run.code}) after ${run.acked.length} acks, before it was killed: ${run.stderr.trim()}` })

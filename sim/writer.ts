@@ -23,9 +23,9 @@ export interface WriterSpec {
 
 async function main (spec: WriterSpec): Promise<void> {
   const mesh = await createMesh({ name: spec.name ?? 'default', listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap: spec.bootstrap })
-  const until = Date.now() + 30_000
+  const until = Date.now() + 90_000
   while (mesh.peers().length < Math.max(spec.replicas, 1)) {
-    if (Date.now() > until) throw new Error('no peer joined within 30 s')
+    if (Date.now() > until) throw new Error('no peer joined within 90 s')
     await new Promise(resolve => setTimeout(resolve, 10))
   }
   process.stdout.write(`ready ${mesh.peerId}\n`)

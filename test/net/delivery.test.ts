@@ -34,7 +34,7 @@ describe('set and delete with replicas', () => {
   it('a write with replicas: 1 survives its writer calling process.exit(0) at once, 1,000 times over', async () => {
     nodes = [await start()]
     const [peer] = nodes
-    const run = await runWriter({ bootstrap: [peer.mesh.multiaddrs[0]], count: 1_000, replicas: 1, end: 'exit' }, { timeoutMs: 120_000 })
+    const run = await runWriter({ bootstrap: [peer.mesh.multiaddrs[0]], count: 1_000, replicas: 1, end: 'exit' }, { timeoutMs: 170_000 })
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     expect(run.acked).toHaveLength(1_000)

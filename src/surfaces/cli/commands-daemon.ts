@@ -1,7 +1,7 @@
 /**
  * `meshkv daemon [run|start|stop|status]` and `meshkv mcp`.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Option, type Command } from 'commander'
 import { EXIT } from '../shared/errors.js'
@@ -11,6 +11,33 @@ import type { DaemonSettings } from './daemon.js'
 import { daemonPaths } from '../shared/paths.js'
 
 const meshOf = (cmd: Command): string => cmd.optsWithGlobals().mesh as string
+
+/** Longest `daemon stop` waits: the daemon first hands undelivered writes to its peers. */
+const STOP_LIMIT_MS = 30_000
+
+function pidOf (file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8'))
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether process `pid` runs (a zombie counts as gone); unknown pids count as running. */
+function alive (pid: number | undefined): boolean {
+  if (pid === undefined) return true
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z'
+  } catch {
+    return true
+  }
+}
 
 function withDaemonOptions (cmd: Command): Command {
   return cmd
@@ -78,11 +105,13 @@ else ~/.meshkv/state/<mesh>. Two daemons of one mesh on one host need two state 
         process.exitCode = EXIT.notFound
         return
       }
+      const pid = pidOf(paths.pid)
       await c.json('POST', '/v1/shutdown')
-      const deadline = Date.now() + 10_000
-      while (await c.healthy()) {
-        if (Date.now() > deadline) throw new Error(`the daemon on ${paths.socket} did not stop within 10 s`)
-        await sleep(50)
+      // stopped: the daemon removes its pid file as its last step (or its process is gone)
+      const deadline = Date.now() + STOP_LIMIT_MS
+      while (existsSync(paths.pid) && alive(pid)) {
+        if (Date.now() > deadline) throw new Error(`the daemon on ${paths.socket} (pid ${pid ?? '?'}) did not stop within ${STOP_LIMIT_MS / 1000} s; see ${paths.log}`)
+        await sleep(20)
       }
       out({ running: false, stopped: true })
     })
@@ -95,9 +124,7 @@ else ~/.meshkv/state/<mesh>. Two daemons of one mesh on one host need two state 
         process.exitCode = EXIT.notFound
         return
       }
-      let pid: number | undefined
-      try { pid = Number(readFileSync(paths.pid, 'utf8')) } catch { pid = undefined }
-      out({ running: true, pid, socket: paths.socket, ...(await c.json('GET', '/v1/status')) })
+      out({ running: true, pid: pidOf(paths.pid), socket: paths.socket, ...(await c.json('GET', '/v1/status')) })
     })
 
   p.command('mcp').description('an MCP server on stdio, attached to the local daemon (started if need be)')

@@ -122,6 +122,9 @@ function parseHostPort (spec: string): { host: string, port: number } {
   return { host: m[1] ?? m[2], port: Number(m[3]) }
 }
 
+/** How long a stopping daemon lets requests under way finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 1_000
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 
 /** Runs a daemon in this process until SIGINT/SIGTERM or `POST /v1/shutdown`. */
@@ -153,7 +156,12 @@ export async function runDaemon (flags: DaemonSettings): Promise<void> {
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
       log(`stopping: closing the API, handing undelivered writes to peers, leaving mesh ${name}`)
-      await Promise.allSettled(servers.map(async s => s.close()))
+      // closing a server ends its event streams and waits (their clients are told); a request
+      // still running after CLOSE_GRACE_MS has its connection cut
+      await Promise.allSettled(servers.map(async s => {
+        const cut = setTimeout(() => { s.server.closeAllConnections() }, CLOSE_GRACE_MS)
+        try { await s.close() } finally { clearTimeout(cut) }
+      }))
       const { undelivered } = await mesh.close()
       if (undelivered > 0) log(`${undelivered} local writes were not delivered to any peer (none connected, or none confirmed within the close timeout)`)
       rmSync(paths.socket, { force: true })

@@ -1,12 +1,14 @@
 /**
  * Coordination endpoints: locks, leaders and presence. Leases taken through the API are held by
  * this daemon (so `extend` and `release` work from later CLI calls); a leadership or heartbeat
- * asked for without `once` lasts as long as the client keeps its event stream open.
+ * asked for without `once` lasts exactly as long as the client keeps its event stream open (its
+ * connection: streams.ts), and a client that leaves a lock `wait` or a campaign gets nothing.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { NotLockHolderError, type Lease, type Leadership, type Mesh } from '../../index.js'
-import { UsageError } from '../shared/errors.js'
-import { jsonBody, sse } from './helpers.js'
+import { MeshClosedError, NotLockHolderError, type Lease, type Leadership, type Mesh } from '../../index.js'
+import { errorBody, UsageError } from '../shared/errors.js'
+import { jsonBody } from './helpers.js'
+import { eventStream, whileConnected, type OpenStreams } from './streams.js'
 
 function str (body: Record<string, unknown>, name: string): string | undefined {
   const v = body[name]
@@ -24,7 +26,7 @@ function num (body: Record<string, unknown>, name: string): number | undefined {
 
 const param = (req: FastifyRequest, name: string): string => (req.params as Record<string, string>)[name]
 
-export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): void {
+export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh, streams: OpenStreams): void {
   const leases = new Map<string, Lease>()
   const leaderships = new Map<string, Leadership>()
 
@@ -35,11 +37,15 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
     return s.held ? { name: param(req, 'name'), held: true, owner: s.owner, token: s.token, expires_at: s.expiresAt, since: s.since } : { name: param(req, 'name'), held: false }
   })
 
-  app.post('/v1/locks/:name/acquire', async (req) => {
+  app.post('/v1/locks/:name/acquire', async (req, reply) => {
     const body = jsonBody(req)
-    const controller = new AbortController()
-    req.raw.on('close', () => { if (!req.raw.complete) controller.abort() })
-    const lease = await mesh.lock(param(req, 'name'), { ttl: num(body, 'ttl'), owner: str(body, 'owner'), wait: num(body, 'wait'), signal: controller.signal })
+    const lease = await whileConnected(reply, streams, async signal => {
+      const lease = await mesh.lock(param(req, 'name'), { ttl: num(body, 'ttl'), owner: str(body, 'owner'), wait: num(body, 'wait'), signal })
+      // granted as the client left: nobody would know it holds the lock
+      if (signal.aborted) await lease.release().catch(() => {})
+      signal.throwIfAborted()
+      return lease
+    })
     leases.set(lease.name, lease)
     lease.signal.addEventListener('abort', () => { if (leases.get(lease.name) === lease) leases.delete(lease.name) }, { once: true })
     return leaseJson(lease)
@@ -78,19 +84,30 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
     const body = jsonBody(req)
     const group = param(req, 'group')
     const once = body.once === true
-    const leadership = await mesh.elect(group, { ttl: num(body, 'ttl'), id: str(body, 'id'), wait: num(body, 'wait'), renew: !once })
+    const leadership = await whileConnected(reply, streams, async signal => {
+      const leadership = await mesh.elect(group, { ttl: num(body, 'ttl'), id: str(body, 'id'), wait: num(body, 'wait'), renew: !once, signal })
+      // elected as the client left: nobody would know it leads
+      if (signal.aborted) await leadership.resign().catch(() => {})
+      signal.throwIfAborted()
+      return leadership
+    })
     leaderships.set(group, leadership)
     leadership.signal.addEventListener('abort', () => { if (leaderships.get(group) === leadership) leaderships.delete(group) }, { once: true })
     const json = { group, id: leadership.id, token: leadership.token }
     if (once) return json
-    // a campaign that renews for as long as the client keeps this stream open
-    const stream = sse(req, reply)
-    stream.send('elected', json)
-    const lost = new Promise<void>(resolve => leadership.signal.addEventListener('abort', () => resolve(), { once: true }))
-    await Promise.race([stream.closed, lost])
-    if (leadership.signal.aborted) stream.send('lost', { group, reason: (leadership.signal.reason as Error).message })
-    else await leadership.resign()
-    reply.raw.end()
+    // a campaign that renews for exactly as long as the client keeps this stream open
+    const stream = eventStream(reply, streams)
+    await stream.send('elected', json)
+    const lost = new Promise<void>(resolve => { leadership.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+    await Promise.race([stream.ended, lost])
+    if (leadership.signal.aborted) {
+      await stream.send('lost', { group, reason: (leadership.signal.reason as Error).message })
+    } else {
+      await leadership.resign().catch(() => {})
+      // the server is closing (the daemon stops): the leadership ends with it
+      if (stream.signal.reason instanceof MeshClosedError) await stream.send('lost', { group, reason: `resigned: ${(stream.signal.reason as Error).message}` })
+    }
+    stream.end()
   })
 
   app.post('/v1/leaders/:group/resign', async (req) => {
@@ -106,17 +123,18 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
   app.post('/v1/heartbeat/:id', async (req, reply) => {
     const body = jsonBody(req)
     const id = param(req, 'id')
-    const interval = num(body, 'interval')
-    const hb = mesh.heartbeat(id, { interval, ttl: num(body, 'ttl'), data: str(body, 'data') })
+    const hb = mesh.heartbeat(id, { interval: num(body, 'interval'), ttl: num(body, 'ttl'), data: str(body, 'data') })
     if (body.once === true) {
       hb.stop({ leave: false })
       return { id, beating: false }
     }
-    const stream = sse(req, reply)
-    stream.send('beating', { id })
-    await stream.closed
+    // beats for exactly as long as the client keeps this stream open; leaves when it goes
+    const stream = eventStream(reply, streams)
+    await stream.send('beating', { id })
+    await stream.ended
     hb.stop()
-    reply.raw.end()
+    if (stream.signal.reason instanceof MeshClosedError) await stream.send('error', errorBody(stream.signal.reason).body)
+    stream.end()
   })
 
   // drops: the payload is encrypted in this daemon; the mesh stores ciphertext only
@@ -131,13 +149,13 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
     return { token: r.token, expires_at: r.expiresAt }
   })
 
-  app.post('/v1/drops/open', async (req) => {
+  app.post('/v1/drops/open', async (req, reply) => {
     const body = jsonBody(req)
     const wait = num(body, 'wait')
     const privateKey = str(body, 'private_key')
     if (privateKey !== undefined) {
       // what opened, and what is in the inbox but does not open (garbage, tampered): reported, left in place
-      const r = await mesh.drops.openInbox(privateKey, { wait })
+      const r = await whileConnected(reply, streams, async signal => mesh.drops.openInbox(privateKey, { wait, signal }))
       return {
         data: r.opened.map(d => new TextDecoder().decode(d.payload)),
         failed: r.failed.map(f => ({ key: f.key, name: f.error.name, error: f.error.message }))
@@ -145,7 +163,7 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh): v
     }
     const token = str(body, 'token')
     if (token === undefined) throw new UsageError('`token` (or `private_key`) is required')
-    return { data: new TextDecoder().decode(await mesh.drops.open(token, { wait })) }
+    return { data: new TextDecoder().decode(await whileConnected(reply, streams, async signal => mesh.drops.open(token, { wait, signal }))) }
   })
 
   app.get('/v1/members', async (req) => {

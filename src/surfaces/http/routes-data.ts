@@ -3,9 +3,10 @@
  * (delete, set-if-absent, wait, watch).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Entry, Mesh } from '../../index.js'
+import { MeshClosedError, type Entry, type Mesh } from '../../index.js'
 import { ConflictError, errorBody, NotFoundError, UsageError } from '../shared/errors.js'
-import { intParam, sse } from './helpers.js'
+import { intParam } from './helpers.js'
+import { eventStream, whileConnected, type OpenStreams } from './streams.js'
 
 /** The key of a `/v1/data/{key}` URL, percent-decoded (keys may contain `/`). */
 function keyOf (req: FastifyRequest): string {
@@ -33,7 +34,7 @@ function entryJson (e: Entry): Record<string, unknown> {
   return { key: e.key, hlc: e.hlc, created_at: e.wall, expires_at: e.expiresAt ?? null, origin: e.origin }
 }
 
-export function registerDataRoutes (app: FastifyInstance, mesh: Mesh): void {
+export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, streams: OpenStreams): void {
   const found = (req: FastifyRequest): Entry => {
     const key = keyOf(req)
     const e = mesh.get(key)
@@ -85,9 +86,8 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh): void {
     const path = (req.raw.url ?? '').split('?')[0]
     const key = decodeURIComponent(path.slice(path.indexOf('/v1/wait/') + '/v1/wait/'.length))
     const q = req.query as Record<string, string | undefined>
-    const controller = new AbortController()
-    req.raw.on('close', () => controller.abort())
-    const e = await mesh.waitFor(key, { timeout: intParam('timeout', q.timeout), signal: controller.signal })
+    const timeout = intParam('timeout', q.timeout)
+    const e = await whileConnected(reply, streams, async signal => mesh.waitFor(key, { timeout, signal }))
     entryHeaders(reply, e, Date.now())
     void reply.type('application/octet-stream')
     return Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength)
@@ -95,18 +95,20 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh): void {
 
   // server-sent events: one `change` event per set, delete or expire under ?prefix=. A client that
   // does not keep up stops the reading (socket backpressure), so the watch's own bound applies: past
-  // it the client gets one `error` event (WatchOverflowError) and the stream ends.
+  // it the client gets one `error` event (WatchOverflowError) and the stream ends, as it does with
+  // MeshClosedError when the server closes.
   app.get('/v1/watch', async (req, reply) => {
     const q = req.query as Record<string, string | undefined>
-    const stream = sse(req, reply)
+    const stream = eventStream(reply, streams)
     try {
       for await (const e of mesh.watch({ prefix: q.prefix ?? '', signal: stream.signal })) {
-        const sent = stream.send('change', { type: e.type, key: e.key, value: e.type === 'set' ? e.entry?.text() : undefined, hlc: e.entry?.hlc, expires_at: e.entry?.expiresAt ?? null, origin: e.entry?.origin, local: e.local })
-        if (!sent) await stream.drained()
+        await stream.send('change', { type: e.type, key: e.key, value: e.type === 'set' ? e.entry?.text() : undefined, hlc: e.entry?.hlc, expires_at: e.entry?.expiresAt ?? null, origin: e.entry?.origin, local: e.local })
       }
+      // the server or the mesh is closing (a client that left gets nothing more)
+      if (!stream.signal.aborted || stream.signal.reason instanceof MeshClosedError) await stream.send('error', errorBody(new MeshClosedError('the mesh is closing')).body)
     } catch (err) {
-      stream.send('error', errorBody(err).body)
+      await stream.send('error', errorBody(err).body)
     }
-    reply.raw.end()
+    stream.end()
   })
 }

@@ -11,6 +11,7 @@ import { errorBody, SURFACE_HEADER, surfaceOf, UnauthorizedError } from '../shar
 import { registerCoordinationRoutes } from './routes-coordination.js'
 import { registerDataRoutes } from './routes-data.js'
 import { metricsText } from './metrics.js'
+import { OpenStreams } from './streams.js'
 
 export interface HttpOptions {
   /** Bearer token every request must carry (required when listening beyond loopback). */
@@ -58,8 +59,14 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
     void reply.code(404).send({ error: `no route ${req.method} ${req.url}`, name: 'NotFoundError', hint: 'see docs/http.md', exitCode: 1 })
   })
 
+  // closing ends every event stream and long wait first (their clients are told why), so a
+  // close (the daemon's stop) never waits on a client
+  const streams = new OpenStreams()
+  app.addHook('preClose', (done) => { streams.closeAll(); done() })
+  app.addHook('onSend', async (_req, reply) => { if (streams.closed) void reply.header('connection', 'close') })
+
   app.get('/v1/health', async () => ({ status: 'ok', mesh: mesh.name, peer_id: mesh.peerId }))
-  app.get('/v1/status', async () => statusOf(mesh))
+  app.get('/v1/status', async () => ({ ...statusOf(mesh), streams: streams.size }))
   app.get('/v1/peers', async () => ({ peers: mesh.peers() }))
   app.get('/v1/metrics', async (_req, reply) => {
     void reply.type('text/plain; version=0.0.4; charset=utf-8')
@@ -72,8 +79,8 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
     })
     return { status: 'stopping' }
   })
-  registerDataRoutes(app, mesh)
-  registerCoordinationRoutes(app, mesh)
+  registerDataRoutes(app, mesh, streams)
+  registerCoordinationRoutes(app, mesh, streams)
   return app
 }
 

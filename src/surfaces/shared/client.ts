@@ -6,7 +6,7 @@
  * (http1.ts); node:http only for streams, child_process and the file system only to start a daemon.
  */
 import * as builtin from './builtin.js'
-import { DaemonUnavailableError, RemoteError, SURFACE_HEADER, type Surface } from './errors.js'
+import { DaemonUnavailableError, RemoteError, shapeOf, SURFACE_HEADER, type ErrorBody, type Surface } from './errors.js'
 import { exchange } from './http1.js'
 import { daemonPaths } from './paths.js'
 
@@ -64,7 +64,11 @@ export class DaemonClient {
     return (r.body.length === 0 ? {} : JSON.parse(r.body.toString('utf8'))) as T
   }
 
-  /** A server-sent events request: calls `onEvent` per event until the stream ends or `signal` aborts. */
+  /**
+   * A server-sent events request: calls `onEvent` per event until the stream ends or `signal`
+   * aborts. An `error` event (the daemon ended the stream: WatchOverflowError, MeshClosedError
+   * when it stops) rejects with that error.
+   */
   async events (method: string, path: string, onEvent: (event: string, data: unknown) => void, options: RequestOptions = {}): Promise<void> {
     const { body, headers } = encode(options, this.surface)
     await this.started(async () => new Promise<void>((resolve, reject) => {
@@ -76,6 +80,7 @@ export class DaemonClient {
           return
         }
         let buffer = ''
+        let failure: RemoteError | undefined
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => {
           buffer += chunk
@@ -89,10 +94,17 @@ export class DaemonClient {
               if (line.startsWith('event: ')) event = line.slice(7)
               else if (line.startsWith('data: ')) data.push(line.slice(6))
             }
-            if (data.length > 0) onEvent(event, JSON.parse(data.join('\n')))
+            if (data.length === 0) continue
+            const parsed = JSON.parse(data.join('\n')) as unknown
+            if (event === 'error') {
+              const body = parsed as Partial<ErrorBody>
+              failure = new RemoteError(shapeOf(body.name ?? '').status, body)
+            } else {
+              onEvent(event, parsed)
+            }
           }
         })
-        res.on('end', () => resolve())
+        res.on('end', () => { if (failure === undefined) resolve(); else reject(failure) })
         res.on('error', reject)
       })
       options.signal?.addEventListener('abort', () => { req.destroy(); resolve() }, { once: true })

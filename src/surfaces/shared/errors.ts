@@ -75,6 +75,9 @@ const SHAPES: Record<string, ErrorShape> = {
   WatchOverflowError: { status: 503, exitCode: EXIT.error, hint: 'the watcher fell too far behind and was cut off; read the state again and re-watch' },
   ReplicationTimeoutError: { status: 504, exitCode: EXIT.error, hint: 'stored here and still replicating, but fewer peers than the replicas asked for confirmed it within the replica timeout' },
   NotEnoughPeersError: { status: 503, exitCode: EXIT.error, hint: 'stored here, but fewer mesh peers are connected than the replicas asked for' },
+  // only ever "sent" to a client that has already gone (nginx's 499)
+  ClientGoneError: { status: 499, exitCode: EXIT.error, hint: 'the client closed its connection before the answer' },
+  AbortError: { status: 499, exitCode: EXIT.error, hint: 'the operation was cancelled' },
   DaemonUnavailableError: { status: 503, exitCode: EXIT.error, hint: 'start one with `meshkv daemon`, or check MESHKV_RUNTIME_DIR' },
   UnsupportedRuntimeError: { status: 500, exitCode: EXIT.error, hint: 'install Node.js 22 or later (the repository brings one: npm scripts and npx run it)' }
 }
@@ -140,4 +143,6 @@ export class UsageError extends Error {
 export class NotFoundError extends Error { static override name = 'NotFoundError'; override name = 'NotFoundError' }
 export class ConflictError extends Error { static override name = 'ConflictError'; override name = 'ConflictError' }
 export class UnauthorizedError extends Error { static override name = 'UnauthorizedError'; override name = 'UnauthorizedError' }
+/** The client of a stream or a long wait closed its connection: what it waited for is undone. */
+export class ClientGoneError extends Error { static override name = 'ClientGoneError'; override name = 'ClientGoneError' }
 export class DaemonUnavailableError extends Error { static override name = 'DaemonUnavailableError'; override name = 'DaemonUnavailableError' }

@@ -3,6 +3,7 @@
  * Each check is a function of the history; the leases issue adds its own to `CHECKS`.
  */
 import type { Entry } from '../src/core/entry.js'
+import { compareTimestamps } from '../src/core/hlc.js'
 import { compareVersionIds, compareVersions } from '../src/core/merge.js'
 import { label, type History, type NodeId } from './history.js'
 
@@ -151,13 +152,53 @@ export function noResurrection (h: History): Violation[] {
   return out
 }
 
+/**
+ * HLCs never go backward: a node (an origin, across the incarnations of a durable node) never
+ * issues a timestamp at or below one it issued before, even after a restart with its clock set
+ * back. Writes of one incarnation may be recorded out of clock order (a quorum claim is stamped,
+ * then published when granted), so each incarnation's writes are compared with the earlier
+ * incarnations' as a whole, and every timestamp must be unique.
+ */
+export function hlcMonotonic (h: History): Violation[] {
+  const out: Violation[] = []
+  const byOrigin = new Map<string, Map<NodeId, Entry[]>>()
+  for (const op of h.ops) {
+    if (op.kind !== 'write') continue
+    let incs = byOrigin.get(op.version.origin)
+    if (incs === undefined) byOrigin.set(op.version.origin, incs = new Map())
+    let list = incs.get(op.node)
+    if (list === undefined) incs.set(op.node, list = [])
+    list.push(op.version)
+  }
+  for (const [origin, incs] of byOrigin) {
+    let before: Entry | undefined
+    let beforeNode = ''
+    const seen = new Set<string>()
+    for (const [node, writes] of incs) {
+      let top: Entry | undefined
+      for (const w of writes) {
+        const id = `${w.wall}.${w.counter}`
+        if (seen.has(id)) out.push({ check: 'hlc-monotonic', message: `${origin} issued ${id} twice (${node})` })
+        seen.add(id)
+        if (before !== undefined && compareTimestamps(w, before) <= 0) {
+          out.push({ check: 'hlc-monotonic', message: `${node} issued ${label(w)}, not above ${label(before)} issued by ${beforeNode} before its restart` })
+        }
+        if (top === undefined || compareTimestamps(w, top) > 0) top = w
+      }
+      if (top !== undefined && (before === undefined || compareTimestamps(top, before) > 0)) { before = top; beforeNode = node }
+    }
+  }
+  return out
+}
+
 /** Every check, by name. */
 export const CHECKS: Record<string, Check> = {
   convergence,
   lww,
   expiry,
   'expire-events': expireEvents,
-  'no-resurrection': noResurrection
+  'no-resurrection': noResurrection,
+  'hlc-monotonic': hlcMonotonic
 }
 
 export function check (h: History, checks: Record<string, Check> = CHECKS): Violation[] {

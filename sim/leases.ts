@@ -175,7 +175,7 @@ export function leaseWorkload (w: LeaseWorld, duration: number): LeaseRun {
     counts.attempts++
     const client = new LockClient(node.store, {
       name: lock,
-      owner: node.id,
+      owner: node.store.node, // its identity: a durable node keeps it across restarts
       mode,
       ttl,
       wait,

@@ -2,7 +2,8 @@
  * Deterministic simulation: N replicas of the product's core (`Store`, digest, merge, the sync
  * planning, the gossip admission rule, the lock client and the acceptor) over a simulated network in virtual time, driven by a
  * seeded PRNG. The network delays, drops, duplicates and reorders messages and partitions the
- * nodes; nodes crash and restart empty; clocks are skewed and jump. Only the transport is
+ * nodes; nodes crash and restart, empty (an in-memory node: a new identity) or from what their
+ * storage holds (a durable node: the same identity); clocks are skewed and jump. Only the transport is
  * simulated: every decision about what wins, expires or is sent is the product's code.
  */
 import { admitBatch } from '../src/core/admit.js'
@@ -12,11 +13,12 @@ import { compareVersionIds } from '../src/core/merge.js'
 import { Store, type StoreOptions } from '../src/core/store.js'
 import { lookup, plan, summarize } from '../src/core/sync.js'
 import { check, CHECKS, type Check, type Violation } from './checker.js'
-import { Recorder, type History } from './history.js'
+import { label, Recorder, type History } from './history.js'
 import { Prng } from './prng.js'
 import { EventQueue } from './queue.js'
 import { Acceptor } from '../src/core/acceptor.js'
 import type { LeaseMode } from '../src/core/lease.js'
+import { MemoryStorage } from '../src/core/memory-storage.js'
 import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type Hold, type LeaseCounts, type LeaseRun } from './leases.js'
 
 export type PartitionKind = 'split-brain' | 'isolated' | 'bridge' | 'flapping'
@@ -32,6 +34,12 @@ export interface SimOptions {
   timeline?: boolean
   /** Checks to run. @default CHECKS */
   checks?: Record<string, Check>
+  /**
+   * Fault injection for the durability checks: a durable node restarts with its identity but
+   * an empty storage (its data directory lost) and its clock set back as far as the skew bound
+   * allows, so acknowledged writes vanish and it may issue timestamps below ones it issued.
+   */
+  loseDurableState?: boolean
 }
 
 export interface SimResult {
@@ -94,6 +102,10 @@ interface Replica {
   tickAt: number | undefined
   /** Has completed an anti-entropy round since it started (locks wait for it, as the product's do). */
   synced: boolean
+  /** A durable node's storage (kept across its restarts); undefined for an in-memory node. */
+  storage: MemoryStorage | undefined
+  /** Local writes staged but not yet flushed: acknowledged (and gossiped) by the next flush. */
+  unacked: Entry[]
 }
 
 type Message =
@@ -132,15 +144,23 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   }
 
   // ---- replicas ----------------------------------------------------------------------------
-  const boot = (index: number, incarnation: number): Replica => {
-    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew: rng.range(-SKEW_MS, SKEW_MS), queue: [], flushAt: undefined, tickAt: undefined, synced: incarnation === 0 }
-    r.store = new Store(r.id, { ...SIM_STORE, clock: () => q.now + r.skew, mergeOrder: options.mergeOrder })
+  /**
+   * Starts incarnation `incarnation` of node `index`. A durable node keeps its identity (the
+   * store's node id, `n<index>`) and its storage across restarts; an in-memory one is new each time.
+   */
+  const boot = (index: number, incarnation: number, storage: MemoryStorage | undefined): Replica => {
+    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew: rng.range(-SKEW_MS, SKEW_MS), queue: [], flushAt: undefined, tickAt: undefined, synced: incarnation === 0, storage, unacked: [] }
+    r.store = new Store(storage !== undefined ? `n${index}` : r.id, { ...SIM_STORE, clock: () => q.now + r.skew, mergeOrder: options.mergeOrder, storage: storage?.reopen() })
     // a replica's first incarnation has a new identity: it never granted, so it grants at once
     r.acceptor = new Acceptor(() => q.now + r.skew, SIM_MAX_LEASE_TTL_MS, { fresh: incarnation === 0 })
+    // what a durable node loaded, it holds: known to the checker as applied there
+    for (const v of r.store.versions()) rec.apply(q.now, r.id, v)
     r.store.subscribe(e => { if (r.alive) rec.event(q.now, r.id, e.type, e.entry) })
     r.store.onDeadline = () => { armTick(r) }
     r.store.onApply = (e, local) => { if (!local) rec.apply(q.now, r.id, e) }
+    if (r.store.journal !== undefined) r.store.journal.onDirty = () => { endOfTurn(r) }
     replicas[index] = r
+    armTick(r)
     return r
   }
   const armTick = (r: Replica): void => {
@@ -179,7 +199,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     switch (msg.type) {
       case 'gossip':
         try {
-          admitBatch(msg.entries, from.id, to.store.hlc)
+          admitBatch(msg.entries, from.store.node, to.store.hlc) // the sender is its identity, as a peer id is
           merge(to, msg.entries)
         } catch (err) {
           if (!(err instanceof InvalidMessageError)) throw err
@@ -211,15 +231,43 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   }
   const gossip = (r: Replica, e: Entry): void => {
     r.queue.push(e)
+    endOfTurn(r)
+  }
+  /**
+   * The end of this turn of the event loop: a durable node writes what changed to its storage
+   * (a local write is acknowledged then, and only then gossiped, as Mesh does), then gossip goes out.
+   */
+  const endOfTurn = (r: Replica): void => {
     if (r.flushAt !== undefined) return
-    r.flushAt = q.now + 0.1 // the end of this turn of the event loop
+    r.flushAt = q.now + 0.1
     q.at(r.flushAt, () => {
       r.flushAt = undefined
+      if (!r.alive) return
+      if (r.storage !== undefined) {
+        if (r.store.journal !== undefined) r.storage.writeSync(r.store.journal.drain())
+        for (const e of r.unacked) acked.push({ index: r.index, version: e })
+        r.unacked = []
+      }
       const batch = r.queue
       r.queue = []
-      if (!r.alive) return
+      if (batch.length === 0) return
       for (const other of replicas) if (other !== r && other.alive) send(r, other, { type: 'gossip', entries: batch })
     })
+  }
+  /** Local writes a durable node acknowledged (flushed to its storage), by node index. */
+  const acked: Array<{ index: number, version: Entry }> = []
+  const durability: Violation[] = []
+  /** After a durable restart: every write the node acknowledged before is held, or a newer version, or legitimately purged. */
+  const checkRestored = (r: Replica): void => {
+    const now = r.store.now()
+    for (const a of acked) {
+      if (a.index !== r.index) continue
+      const held = r.store.version(a.version.key)
+      if (held !== undefined && compareVersionIds(held, a.version) >= 0) continue
+      // purged after its retention, by this clock or the previous incarnation's (within the skew bound)
+      if (held === undefined && a.version.wall + r.store.retentionMs <= now + 2 * SKEW_MS) continue
+      durability.push({ check: 'durability', message: `${r.id} restarted without ${label(a.version)}, acknowledged by an earlier incarnation` })
+    }
   }
   const startRound = (a: Replica, b: Replica): void => {
     if (!a.alive || !b.alive || a === b) return
@@ -277,7 +325,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     faultKinds.add('crash')
     r.alive = false
     leases?.crashed(r)
-    r.store.close()
+    r.store.close() // what was staged and not flushed is lost with the process
     phase()
     rec.fault(q.now, `crash ${r.id}`)
     say(`crash ${r.id}`)
@@ -285,10 +333,14 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const restart = (index: number): void => {
     const old = replicas[index]
     const inc = Number(old.id.split('.')[1]) + 1
-    const r = boot(index, inc)
+    const storage = old.storage === undefined ? undefined : options.loseDurableState === true ? new MemoryStorage() : old.storage
+    const r = boot(index, inc, storage)
+    if (old.storage !== undefined && options.loseDurableState === true) r.skew = -SKEW_MS // and its clock set back
+    const how = storage === undefined ? 'empty' : `durable, ${r.store.size} versions`
+    if (storage !== undefined) { checkRestored(r); faultKinds.add('durable-restart') }
     phase()
-    rec.fault(q.now, `restart n${index} as ${r.id} (empty)`)
-    say(`restart n${index} as ${r.id} (empty)`)
+    rec.fault(q.now, `restart n${index} as ${r.id} (${how})`)
+    say(`restart n${index} as ${r.id} (${how})`)
     periodicSync(r)
     for (const o of replicas) if (o !== r && o.alive && canTalk(index, o.index)) connected(r, o)
   }
@@ -309,12 +361,15 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     stats.writes++
     const e = roll < 0.45 ? r.store.delete(key) : r.store.set(key, `v${stats.writes}`, rng.pick(ttlChoices))
     rec.write(q.now, r.id, e)
+    if (r.storage !== undefined) r.unacked.push(e)
     gossip(r, e)
   }
 
   // ---- the schedule ------------------------------------------------------------------------
   let leases: LeaseRun | undefined
-  for (let i = 0; i < n; i++) boot(i, 0)
+  // about half the nodes are durable (a daemon), the others in memory (a library default)
+  const durableNodes = Array.from({ length: n }, () => rng.chance(0.5))
+  for (let i = 0; i < n; i++) boot(i, 0, durableNodes[i] ? new MemoryStorage() : undefined)
   phase()
   leases = leaseWorkload({
     q,
@@ -322,7 +377,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     live: () => replicas.filter(r => r.alive),
     ready: node => (node as Replica).synced,
     call: (from, to, run) => { send(from as Replica, to as Replica, { type: 'call', run: () => { if ((to as Replica).alive) run() } }) },
-    publish: (node, e) => { rec.write(q.now, node.id, e); gossip(node as Replica, e) },
+    publish: (node, e) => { rec.write(q.now, node.id, e); if ((node as Replica).storage !== undefined) (node as Replica).unacked.push(e); gossip(node as Replica, e) },
     settleMs: 0.2 + meanLatency * 20 + 10,
     size: n
   }, duration)
@@ -352,7 +407,8 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     } else if (roll < 0.7) {
       const index = rng.int(n)
       fault(at, () => { if (replicas[index].alive && replicas.filter(r => r.alive).length > 1) crash(replicas[index]) })
-      fault(at + rng.range(50, 5_000), () => { if (!replicas[index].alive) restart(index) })
+      // some restarts are quick (a supervisor), so a clock set back on restart can fall below what the node issued
+      fault(at + (rng.chance(0.3) ? rng.range(5, 200) : rng.range(50, 5_000)), () => { if (!replicas[index].alive) restart(index) })
     } else {
       const index = rng.int(n)
       fault(at, () => {
@@ -399,6 +455,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   }
   const holds = leases.holds
   const violations = check(history, options.checks ?? { ...CHECKS, ...leaseChecks(() => holds, 2 * SKEW_MS) })
+  violations.push(...durability)
   if (convergeMs === undefined) violations.unshift({ check: 'convergence', message: `replicas did not converge within ${CONVERGE_LIMIT_MS} ms of the final heal` })
   const gossipOverlapList = overlaps(holds.filter(h => h.mode === 'gossip'))
   const gossipOverlaps = gossipOverlapList.length

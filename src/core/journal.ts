@@ -85,6 +85,16 @@ export class Journal {
     if (this.failure !== undefined) throw this.failure
   }
 
+  /**
+   * Takes what is staged, for an owner that writes it itself to a synchronous storage (the
+   * simulator: a MemoryStorage's `writeSync`, with no promise left pending between turns).
+   */
+  drain (): StorageOp[] {
+    const ops = this.staged
+    this.staged = []
+    return ops
+  }
+
   /** True while changes wait for `flush()`. */
   get dirty (): boolean {
     return this.staged.length > 0

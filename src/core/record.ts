@@ -23,6 +23,21 @@ const HASH_BYTES = 32
 const enc = new TextEncoder()
 const dec = new TextDecoder('utf-8', { fatal: true })
 
+// Loading decodes the same few origins a million times: remember the last one.
+let lastOriginBytes = new Uint8Array(0)
+let lastOrigin = ''
+
+function originOf (b: Uint8Array): string {
+  if (b.length === lastOriginBytes.length && b.length > 0) {
+    let same = true
+    for (let i = 0; i < b.length; i++) if (b[i] !== lastOriginBytes[i]) { same = false; break }
+    if (same) return lastOrigin
+  }
+  lastOrigin = dec.decode(b)
+  lastOriginBytes = b.slice()
+  return lastOrigin
+}
+
 export function encodeRecord (e: Entry): Uint8Array {
   const origin = enc.encode(e.origin)
   const signed = e instanceof SignedEntry
@@ -72,7 +87,7 @@ export function decodeRecord (key: string, bytes: Uint8Array): Entry {
   const originLength = view.getUint16(o); o += 2
   need(originLength, 'origin')
   let origin: string
-  try { origin = dec.decode(bytes.subarray(o, o + originLength)) } catch { throw bad('origin is not UTF-8') }
+  try { origin = originOf(bytes.subarray(o, o + originLength)) } catch { throw bad('origin is not UTF-8') }
   if (origin.length === 0) throw bad('empty origin')
   o += originLength
   let signature: Uint8Array | undefined

@@ -14,19 +14,17 @@ import { open, type Database, type RootDatabase } from 'lmdb'
 import type { Entry } from '../core/entry.js'
 import { StorageError } from '../core/errors.js'
 import { decodeRecord, encodeRecord } from '../core/record.js'
-import type { ScanOptions, Storage, StorageOp } from '../core/storage.js'
+import { compareKeys, type ScanOptions, type Storage, type StorageOp } from '../core/storage.js'
 
 /** The longest key LMDB stores, in UTF-8 bytes (lmdb-js builds LMDB with 4 KiB pages). */
 export const LMDB_MAX_KEY_BYTES = 1_978
 
-const NUL = Buffer.from([0])
-const FF = Buffer.from([0xff])
 
 export class LmdbStorage implements Storage {
   readonly durable = true
   readonly path: string
   private readonly root: RootDatabase
-  private readonly entries: Database<Buffer, Buffer>
+  private readonly entries: Database<Buffer, string>
   private readonly meta: Database<Buffer, string>
   private last: Promise<unknown> = Promise.resolve()
   private closing: Promise<void> | undefined
@@ -36,8 +34,9 @@ export class LmdbStorage implements Storage {
     this.path = path
     try {
       mkdirSync(path, { recursive: true, mode: 0o700 })
-      this.root = open({ path, compression: false, encoding: 'binary', keyEncoding: 'binary' })
-      this.entries = this.root.openDB<Buffer, Buffer>({ name: 'entries', encoding: 'binary', keyEncoding: 'binary' })
+      // string keys in lmdb's ordered-binary encoding: UTF-8 order, decoded natively
+      this.root = open({ path, compression: false, encoding: 'binary' })
+      this.entries = this.root.openDB<Buffer, string>({ name: 'entries', encoding: 'binary', keyEncoding: 'ordered-binary' })
       this.meta = this.root.openDB<Buffer, string>({ name: 'meta', encoding: 'binary', keyEncoding: 'ordered-binary' })
     } catch (err) {
       throw new StorageError(`cannot open the data directory ${path}: ${(err as Error).message}`, { cause: err })
@@ -50,8 +49,8 @@ export class LmdbStorage implements Storage {
     // the ops of one call, issued together here, commit together or not at all
     let committed: Promise<boolean> = Promise.resolve(true)
     for (const op of ops) {
-      if (op.type === 'put') committed = this.entries.put(Buffer.from(op.entry.key, 'utf8'), encodeRecord(op.entry) as Buffer)
-      else if (op.type === 'remove') committed = this.entries.remove(Buffer.from(op.key, 'utf8'))
+      if (op.type === 'put') committed = this.entries.put(op.entry.key, encodeRecord(op.entry) as Buffer)
+      else if (op.type === 'remove') committed = this.entries.remove(op.key)
       else committed = this.meta.put(op.name, op.value as Buffer)
     }
     const durable = committed.then(async () => { await this.root.flushed })
@@ -60,17 +59,20 @@ export class LmdbStorage implements Storage {
   }
 
   get (key: string): Entry | undefined {
-    const bytes = this.entries.getBinary(Buffer.from(key, 'utf8'))
+    const bytes = this.entries.getBinary(key)
     return bytes === undefined ? undefined : decodeRecord(key, bytes)
   }
 
   * scan (options: ScanOptions = {}): IterableIterator<Entry> {
-    const prefix = Buffer.from(options.prefix ?? '', 'utf8')
-    const after = options.after !== undefined ? Buffer.concat([Buffer.from(options.after, 'utf8'), NUL]) : undefined
-    const start = after !== undefined && Buffer.compare(after, prefix) > 0 ? after : prefix
-    const end = prefix.length === 0 ? undefined : Buffer.concat([prefix, FF])
-    const range = this.entries.getRange({ start, end, limit: options.limit })
-    for (const { key, value } of range) yield decodeRecord(key.toString('utf8'), value)
+    const prefix = options.prefix ?? ''
+    const limit = options.limit ?? Infinity
+    // keys hold no NUL, so after + NUL is the least key greater than after
+    const start = options.after !== undefined && compareKeys(options.after, prefix) >= 0 ? options.after + '\0' : prefix
+    let n = 0
+    for (const { key, value } of this.entries.getRange({ start })) {
+      if (n++ >= limit || !key.startsWith(prefix)) return
+      yield decodeRecord(key, value)
+    }
   }
 
   getMeta (name: string): Uint8Array | undefined {

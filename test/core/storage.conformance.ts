@@ -102,15 +102,16 @@ export function runStorageTests (name: string, setup: () => Promise<StorageSetup
     })
 
     it('scans in code point order, by prefix, after a key, with a limit', async () => {
-      const keys = ['b', 'a', 'ab', 'a/2', 'a/10', 'a/1', 'é', '\uffff', '😀', 'z']
+      const keys = ['b', 'a', 'ab', 'a/2', 'a/10', 'a/1', 'é', '\uffff', '😀', 'z', '\u0001x', ' ', 'a\u0001']
       await storage.write(keys.map(k => ({ type: 'put' as const, entry: entry(k, k) })))
       expect(keysOf(storage.scan())).toEqual([...keys].sort(compareKeys))
-      expect(keysOf(storage.scan())).toEqual(['a', 'a/1', 'a/10', 'a/2', 'ab', 'b', 'z', 'é', '\uffff', '😀'])
+      expect(keysOf(storage.scan())).toEqual(['\u0001x', ' ', 'a', 'a\u0001', 'a/1', 'a/10', 'a/2', 'ab', 'b', 'z', 'é', '\uffff', '😀'])
       expect(keysOf(storage.scan({ prefix: 'a/' }))).toEqual(['a/1', 'a/10', 'a/2'])
       expect(keysOf(storage.scan({ prefix: 'a/', after: 'a/1' }))).toEqual(['a/10', 'a/2'])
       expect(keysOf(storage.scan({ prefix: 'a/', after: 'a/2' }))).toEqual([])
       expect(keysOf(storage.scan({ after: 'z' }))).toEqual(['é', '\uffff', '😀'])
-      expect(keysOf(storage.scan({ limit: 2 }))).toEqual(['a', 'a/1'])
+      expect(keysOf(storage.scan({ limit: 2 }))).toEqual(['\u0001x', ' '])
+      expect(keysOf(storage.scan({ prefix: 'a', after: 'a' }))).toEqual(['a\u0001', 'a/1', 'a/10', 'a/2', 'ab'])
       expect(keysOf(storage.scan({ prefix: 'q' }))).toEqual([])
     })
 

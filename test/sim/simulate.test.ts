@@ -34,7 +34,7 @@ describe('deterministic simulation', () => {
       crashes += r.crashes
       dropped += r.dropped
     }
-    expect([...kinds].sort()).toEqual(['bridge', 'clock-jump', 'crash', 'flapping', 'isolated', 'split-brain'])
+    expect([...kinds].sort()).toEqual(['bridge', 'clock-jump', 'crash', 'durable-restart', 'flapping', 'isolated', 'split-brain'])
     expect(crashes).toBeGreaterThan(0)
     expect(dropped).toBeGreaterThan(0)
   })
@@ -46,6 +46,17 @@ describe('deterministic simulation', () => {
     }
     expect(caught).toBeDefined()
     console.log(`broken merge caught at seed ${caught}`)
+  })
+
+  it('catches a lost data directory (durability, hlc-monotonic) within 150 seeds', () => {
+    const caught = new Map<string, number>()
+    for (let seed = 1; seed <= 150 && caught.size < 2; seed++) {
+      for (const v of simulate(seed, { loseDurableState: true, durationMs: 6_000, nodes: 6 }).violations) {
+        if ((v.check === 'durability' || v.check === 'hlc-monotonic') && !caught.has(v.check)) caught.set(v.check, seed)
+      }
+    }
+    expect([...caught.keys()].sort()).toEqual(['durability', 'hlc-monotonic'])
+    console.log(`lost durable state caught at seeds ${JSON.stringify(Object.fromEntries(caught))}`)
   })
 
   it('catches a broken quorum acceptor (grants everything) within 50 seeds', () => {

@@ -16,7 +16,7 @@ import { check, CHECKS, type Check, type Violation } from './checker.js'
 import { label, Recorder, type History } from './history.js'
 import { Prng } from './prng.js'
 import { EventQueue } from './queue.js'
-import { Acceptor } from '../src/core/acceptor.js'
+import { Acceptor, ACCEPTOR_META, decodeAcceptorState, encodeAcceptorState } from '../src/core/acceptor.js'
 import type { LeaseMode } from '../src/core/lease.js'
 import { MemoryStorage } from '../src/core/memory-storage.js'
 import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type Hold, type LeaseCounts, type LeaseRun } from './leases.js'
@@ -152,7 +152,21 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew: rng.range(-SKEW_MS, SKEW_MS), queue: [], flushAt: undefined, tickAt: undefined, synced: incarnation === 0, storage, unacked: [] }
     r.store = new Store(storage !== undefined ? `n${index}` : r.id, { ...SIM_STORE, clock: () => q.now + r.skew, mergeOrder: options.mergeOrder, storage: storage?.reopen() })
     // a replica's first incarnation has a new identity: it never granted, so it grants at once
-    r.acceptor = new Acceptor(() => q.now + r.skew, SIM_MAX_LEASE_TTL_MS, { fresh: incarnation === 0 })
+    const kept = storage?.getMeta(ACCEPTOR_META)
+    r.acceptor = new Acceptor(() => q.now + r.skew, SIM_MAX_LEASE_TTL_MS, { fresh: incarnation === 0, restored: kept === undefined ? undefined : decodeAcceptorState(kept) })
+    const journal = r.store.journal
+    if (storage !== undefined && journal !== undefined) {
+      // a durable acceptor writes its state before it answers a grant (Acceptor.grant; here at once)
+      const handle = r.acceptor.handle.bind(r.acceptor)
+      r.acceptor.handle = req => {
+        const reply = handle(req)
+        if (reply.granted) {
+          journal.meta(ACCEPTOR_META, encodeAcceptorState(r.acceptor.state()))
+          storage.writeSync(journal.drain())
+        }
+        return reply
+      }
+    }
     // what a durable node loaded, it holds: known to the checker as applied there
     for (const v of r.store.versions()) rec.apply(q.now, r.id, v)
     r.store.subscribe(e => { if (r.alive) rec.event(q.now, r.id, e.type, e.entry) })

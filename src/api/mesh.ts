@@ -14,8 +14,8 @@ import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_REPLICA_TIMEOUT_MS } from '../net/del
 import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from '../net/node.js'
 import type { SyncResult } from '../net/sync.js'
 import { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES, EventQueue } from './watch.js'
-import { openDataDir, type DataDir } from '../storage/data-dir.js'
-import { LMDB_MAX_KEY_BYTES } from '../storage/lmdb.js'
+import type { DataDir } from '../storage/data-dir.js'
+import { durableAcceptor, openDurable } from './durable.js'
 import { loadIdentity, type Identity } from './identity.js'
 import { checkAddrs, checkQuorum, DEFAULT_LISTEN, DEFAULT_MESH_NAME, type MeshOptions } from './options.js'
 import { statsOf, type MeshStats } from './stats.js'
@@ -161,7 +161,10 @@ export class Mesh {
     const loaded = store.nextDeadline()
     if (loaded !== undefined) this.arm(loaded)
     // changes not made by set/delete (merges, expiry) reach the disk once per event-loop turn
-    if (store.journal !== undefined) store.journal.onDirty = () => { this.queueFlush() }
+    if (store.journal !== undefined) {
+      store.journal.onDirty = () => { this.queueFlush() }
+      if (store.journal.dirty) this.queueFlush() // what loading changed (values of keys expired while down)
+    }
     this.locks = new Locks({
       store,
       selfId: store.node,
@@ -188,15 +191,9 @@ export class Mesh {
     const maxLeaseTtlMs = checkNumberOption('maxLeaseTtlMs', options.maxLeaseTtlMs ?? DEFAULT_MAX_LEASE_TTL_MS, 1, 2 ** 31 - 1)
     if (options.closeTimeoutMs !== undefined) checkNumberOption('closeTimeoutMs', options.closeTimeoutMs, 0, 2 ** 31 - 1)
     checkQuorum(options.quorum)
-    if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
-      throw new InvalidOptionError(`\`dataDir\` must be a non-empty path, got ${JSON.stringify(options.dataDir)}`)
-    }
-    if (options.dataDir !== undefined && options.maxKeyBytes !== undefined && options.maxKeyBytes > LMDB_MAX_KEY_BYTES) {
-      throw new InvalidOptionError(`\`maxKeyBytes\` must be at most ${LMDB_MAX_KEY_BYTES} with a \`dataDir\` (the on-disk store's key limit), got ${options.maxKeyBytes}`)
-    }
     // the store's own options (limits, clock) keep their defaults in the store; nothing else passes
     const { clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes } = options
-    const dataDir = options.dataDir === undefined ? undefined : openDataDir(options.dataDir)
+    const dataDir = openDurable(options)
     const { privateKey, created } = await closingOnFailure(dataDir, async () => identityOf(options, dataDir))
     const store = await closingOnFailure(dataDir, () => new Store(peerIdFromPrivateKey(privateKey).toString(), {
       clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes,
@@ -211,7 +208,7 @@ export class Mesh {
       mdns: options.mdns ?? true,
       store,
       // an identity made just now never granted a lease: its acceptor need not wait out old grants
-      acceptor: new Acceptor(() => store.now(), maxLeaseTtlMs, { fresh: created, forgetAfterMs: 2 * store.hlc.maxDriftMs }),
+      acceptor: new Acceptor(() => store.now(), maxLeaseTtlMs, { fresh: created, forgetAfterMs: 2 * store.hlc.maxDriftMs, ...durableAcceptor(store, created) }),
       syncIntervalMs,
       privateKey,
       connectionGater: options.connectionGater,

@@ -39,6 +39,16 @@ const SWEEP_INTERVAL_MS = 1_000
 
 export interface AcceptorOptions {
   /**
+   * What it had granted before a restart (a durable node's state, see `grant`): it remembers,
+   * so it grants at once. @default undefined (in memory: it waits `maxLeaseTtlMs` unless `fresh`)
+   */
+  restored?: AcceptorState
+  /**
+   * Writes the state durably; `grant` awaits it before answering a grant. @default undefined
+   * (nothing is written: the acceptor forgets at a restart)
+   */
+  persist?: (state: AcceptorState) => Promise<void>
+  /**
    * This acceptor's identity was created just now (a new key, a new identity file): it never
    * granted anything, so it grants at once instead of waiting `maxLeaseTtlMs`. @default false
    */
@@ -60,13 +70,38 @@ export interface AcceptorCounters {
   forgotten: number
 }
 
-interface LockState {
+/** What an acceptor keeps, as a durable node stores it. */
+export interface AcceptorState {
+  locks: Array<[string, LockState]>
+}
+
+export interface LockState {
   /** The live (or last) grant; undefined once released. */
   owner: string | undefined
   token: string
   expiresAt: number
   /** The greatest token granted, kept after the grant ends. */
   highest: string
+}
+
+/** The storage meta record of a durable node's acceptor state. */
+export const ACCEPTOR_META = 'acceptor'
+
+/** An acceptor's state as bytes (JSON). */
+export function encodeAcceptorState (state: AcceptorState): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(state))
+}
+
+/** The state `encodeAcceptorState` wrote; undefined when the bytes are not one. */
+export function decodeAcceptorState (bytes: Uint8Array): AcceptorState | undefined {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(bytes)) as AcceptorState
+    const ok = Array.isArray(v.locks) && v.locks.every(l => Array.isArray(l) && typeof l[0] === 'string' && typeof l[1] === 'object' && l[1] !== null &&
+      typeof l[1].token === 'string' && typeof l[1].highest === 'string' && typeof l[1].expiresAt === 'number' && (l[1].owner === undefined || typeof l[1].owner === 'string'))
+    return ok ? { locks: v.locks.map(([name, s]) => [name, { owner: s.owner ?? undefined, token: s.token, expiresAt: s.expiresAt, highest: s.highest }]) } : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export class Acceptor {
@@ -80,6 +115,7 @@ export class Acceptor {
   /** Until when it grants nothing (it restarted and may have forgotten a live grant). */
   readonly recoverUntil: number
   private lastSweep = -Infinity
+  private readonly persist: ((state: AcceptorState) => Promise<void>) | undefined
 
   constructor (clock: PhysicalClock, maxLeaseTtlMs: number, options: AcceptorOptions = {}) {
     this.clock = clock
@@ -87,7 +123,31 @@ export class Acceptor {
     this.fresh = options.fresh ?? false
     this.maxLocks = options.maxLocks ?? DEFAULT_MAX_ACCEPTOR_LOCKS
     this.forgetAfterMs = options.forgetAfterMs ?? 2 * DEFAULT_MAX_DRIFT_MS
-    this.recoverUntil = this.fresh ? -Infinity : clock() + maxLeaseTtlMs
+    this.persist = options.persist
+    for (const [name, s] of options.restored?.locks ?? []) this.locks.set(name, { ...s })
+    // a restored acceptor remembers every grant it answered (each was written first)
+    this.recoverUntil = this.fresh || options.restored !== undefined ? -Infinity : clock() + maxLeaseTtlMs
+  }
+
+  /** Its state, to be stored. */
+  state (): AcceptorState {
+    return { locks: [...this.locks].map(([name, s]) => [name, { ...s }]) }
+  }
+
+  /**
+   * `handle`, and for a grant, the state written (when `persist` is given) before the answer: an
+   * acceptor that restarts remembers every grant it answered. A grant whose state could not be
+   * written is answered as a refusal (the acceptor still holds it, which only refuses more).
+   */
+  async grant (req: GrantRequest): Promise<GrantReply> {
+    const reply = this.handle(req)
+    if (!reply.granted || this.persist === undefined) return reply
+    try {
+      await this.persist(this.state())
+      return reply
+    } catch {
+      return { granted: false, reason: 'recovering' }
+    }
   }
 
   /** Locks it keeps state for. */

@@ -88,7 +88,7 @@ export class LeaseProtocol {
       if ([req.name, req.owner, req.token].some(f => f.length === 0 || f.length > MAX_FIELD)) {
         throw new InvalidMessageError('invalid-entry', 'lease request fields must be 1 to 1024 characters')
       }
-      const reply = this.acceptor.handle({ kind: KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs })
+      const reply = await this.acceptor.grant({ kind: KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs })
       await lp.write(LeaseReply.encode({
         version: WIRE_VERSION,
         granted: reply.granted,

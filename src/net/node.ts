@@ -221,7 +221,7 @@ export class MeshNode {
 
   /** Asks one lease acceptor (this node's own without the network). Failures are refusals. */
   async leaseRequest (peer: string, req: GrantRequest, signal?: AbortSignal): Promise<GrantReply> {
-    if (peer === this.libp2p.peerId.toString()) return this.acceptor.handle(req)
+    if (peer === this.libp2p.peerId.toString()) return this.acceptor.grant(req)
     return this.leases.request(peerIdFromString(peer), req, signal)
   }
 

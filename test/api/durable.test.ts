@@ -71,6 +71,26 @@ describe('a durable mesh node', () => {
     expect(events).not.toContain('expire short')
   })
 
+  it('keeps its identity, and its acceptor remembers its grants: a quorum lock right after a restart', async () => {
+    const a = await start({ dataDir: dir })
+    const id = a.mesh.peerId
+    const quorum = { members: [id] }
+    await a.mesh.close()
+    const b = await start({ dataDir: dir, quorum, maxLeaseTtlMs: 60_000 })
+    nodes.push(b)
+    expect(b.mesh.peerId).toBe(id)
+    const lease = await b.mesh.lock('deploy', { ttl: 30_000 })
+    expect(lease.token).toBeDefined()
+    await b.mesh.close()
+    nodes.pop()
+    // restarted at once: no 'acceptor-restarting' wait, and the lease it granted is still held
+    const c = await start({ dataDir: dir, quorum, maxLeaseTtlMs: 60_000 })
+    nodes.push(c)
+    expect(c.mesh.stats().acceptor).toMatchObject({ locks: 1 })
+    const other = await c.mesh.lock('other-lock', { ttl: 5_000 })
+    expect(other.token).toBeDefined()
+  })
+
   it('refuses a key limit beyond what the on-disk store holds', async () => {
     await expect(createMesh({ dataDir: dir, maxKeyBytes: 4_096 })).rejects.toMatchObject({ name: 'InvalidOptionError' })
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Acceptor, type AcceptorOptions } from '../../src/core/acceptor.js'
+import { Acceptor, decodeAcceptorState, encodeAcceptorState, type AcceptorOptions, type AcceptorState } from '../../src/core/acceptor.js'
 
 function setup (maxTtl = 1_000, options: AcceptorOptions = {}) {
   let now = 10_000
@@ -109,5 +109,46 @@ describe('quorum acceptor: bounded state', () => {
     expect(t.acceptor.size).toBe(1_000)
     expect(t.acceptor.counters.full).toBe(100_000 - 999)
     expect(t.acceptor.handle({ ...named('deploy', 'honest', 't1'), kind: 'renew' }).granted).toBe(true)
+  })
+})
+
+describe('a durable acceptor', () => {
+  it('writes its state before it answers a grant, and a restart from that state refuses what it granted, at once', async () => {
+    let now = 10_000
+    let stored: Uint8Array | undefined
+    const order: string[] = []
+    const persist = async (state: AcceptorState): Promise<void> => {
+      await Promise.resolve()
+      stored = encodeAcceptorState(state)
+      order.push('written')
+    }
+    const a = new Acceptor(() => now, 1_000, { fresh: true, persist })
+    const reply = a.grant(req('acquire', 'alice', 't1', 800)).then(r => { order.push('answered'); return r })
+    expect((await reply).granted).toBe(true)
+    expect(order).toEqual(['written', 'answered'])
+
+    now += 100
+    const restored = decodeAcceptorState(stored as Uint8Array)
+    const b = new Acceptor(() => now, 1_000, { restored, persist })
+    expect(b.recoverUntil).toBe(-Infinity) // no waiting: it remembers
+    expect(await b.grant(req('acquire', 'bob', 't2'))).toMatchObject({ granted: false, reason: 'held', holder: { owner: 'alice', token: 't1' } })
+    expect((await b.grant(req('renew', 'alice', 't1'))).granted).toBe(true)
+    now += 2_000
+    expect(await b.grant(req('acquire', 'bob', 't0'))).toMatchObject({ granted: false, reason: 'stale-token' })
+    expect((await b.grant(req('acquire', 'bob', 't3'))).granted).toBe(true)
+  })
+
+  it('answers a grant it could not write as a refusal', async () => {
+    const a = new Acceptor(() => 0, 1_000, { fresh: true, persist: async () => { throw new Error('disk full') } })
+    expect(await a.grant(req('acquire', 'alice', 't1'))).toMatchObject({ granted: false })
+    // it keeps what it granted in memory: others are refused, never granted twice
+    expect(await a.grant(req('acquire', 'bob', 't2'))).toMatchObject({ granted: false })
+  })
+
+  it('decodes only what it encoded', () => {
+    expect(decodeAcceptorState(new TextEncoder().encode('{"locks":[["x",{"token":1}]]}'))).toBeUndefined()
+    expect(decodeAcceptorState(new TextEncoder().encode('not json'))).toBeUndefined()
+    const s: AcceptorState = { locks: [['x', { owner: undefined, token: 't', expiresAt: 5, highest: 't' }]] }
+    expect(decodeAcceptorState(encodeAcceptorState(s))).toEqual(s)
   })
 })

@@ -48,7 +48,7 @@ function withDaemonOptions (cmd: Command): Command {
     .option('--max-key-bytes <n>', 'largest key (default 1024)')
     .option('--max-value-bytes <n>', 'largest value (default 1048576)')
     .option('--default-ttl <duration>', 'TTL of writes without one (default 1h; inf: none)')
-    .option('--max-ttl <duration>', 'longest TTL (default 24h)')
+    .option('--max-ttl <duration>', 'longest finite TTL (default 7d for the daemon)')
     .option('--tombstone-grace <duration>', 'least time tombstones are kept (default 10m)')
     .option('--sync-interval <duration>', 'anti-entropy interval (default 5s)')
     .option('--quorum-members <peerIds>', 'comma-separated acceptors: locks default to quorum mode')
@@ -60,6 +60,8 @@ function withDaemonOptions (cmd: Command): Command {
     .option('--psk-file <path>', 'swarm key of a private mesh, from `meshkv keygen` (MESHKV_PSK_FILE)')
     .option('--allow-peers <peerIds>', 'comma-separated peer ids: refuse every other peer (MESHKV_ALLOW_PEERS)')
     .option('--state-dir <dir>', 'what the daemon keeps across restarts, its identity (MESHKV_STATE_DIR; default $XDG_STATE_HOME/meshkv/<mesh>, else ~/.meshkv/state/<mesh>)')
+    .option('--data-dir <dir>', 'where keys, tombstones, the clock and lock grants are kept across restarts (MESHKV_DATA_DIR; default: the state directory)')
+    .option('--in-memory', 'keep no data on disk: every key is lost when the daemon stops (MESHKV_IN_MEMORY=true)')
     .option('--identity-file <path>', 'the node\'s identity key, created on first start (MESHKV_IDENTITY_FILE; default <state dir>/identity.key)')
     .option('--config <file>', 'JSON file of these settings (MESHKV_CONFIG)')
 }
@@ -84,7 +86,10 @@ of the --config JSON file (camelCase: {"syncInterval": "2s"}); flags win over th
 wins over the file. The socket, pid file and log live in $MESHKV_RUNTIME_DIR, else
 $XDG_RUNTIME_DIR/meshkv, else ~/.meshkv/run. The identity (an Ed25519 key, mode 0600, so the peer
 id survives restarts) lives in the state directory: --state-dir, else $XDG_STATE_HOME/meshkv/<mesh>,
-else ~/.meshkv/state/<mesh>. Two daemons of one mesh on one host need two state directories.`)
+else ~/.meshkv/state/<mesh>. Two daemons of one mesh on one host need two state directories.
+The daemon is durable: its keys, tombstones, clock and lock grants live in the data directory
+(--data-dir, default the state directory) and come back after a restart or a crash; a set returns
+once it is on disk. --in-memory keeps nothing but the identity. --max-ttl defaults to 7d.`)
   withDaemonOptions(daemon.command('run', { isDefault: true }).description('run a daemon in the foreground until SIGINT/SIGTERM'))
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       // loaded here only: the other commands must not pay for libp2p's start-up

@@ -42,10 +42,14 @@ export interface DaemonSettings {
   stateDir?: string
   /** The identity key file. @default <stateDir>/identity.key */
   identityFile?: string
+  /** Where the data lives (entries, tombstones, clock, acceptor state). @default the state directory */
+  dataDir?: string
+  /** Keep nothing on disk but the identity: every key is gone when the daemon stops. */
+  inMemory?: boolean | string
   config?: string
 }
 
-const KEYS: Array<keyof DaemonSettings> = ['name', 'listen', 'bootstrap', 'mdns', 'maxDrift', 'maxKeyBytes', 'maxValueBytes', 'defaultTtl', 'maxTtl', 'tombstoneGrace', 'syncInterval', 'quorumMembers', 'quorumSize', 'maxLeaseTtl', 'http', 'httpHost', 'tokenFile', 'pskFile', 'allowPeers', 'stateDir', 'identityFile']
+const KEYS: Array<keyof DaemonSettings> = ['name', 'listen', 'bootstrap', 'mdns', 'maxDrift', 'maxKeyBytes', 'maxValueBytes', 'defaultTtl', 'maxTtl', 'tombstoneGrace', 'syncInterval', 'quorumMembers', 'quorumSize', 'maxLeaseTtl', 'http', 'httpHost', 'tokenFile', 'pskFile', 'allowPeers', 'stateDir', 'identityFile', 'dataDir', 'inMemory']
 
 const envName = (key: string): string => 'MESHKV_' + key.replace(/[A-Z]/g, c => '_' + c).toUpperCase()
 
@@ -89,15 +93,35 @@ export function meshOptions (s: DaemonSettings): MeshOptions {
     maxKeyBytes: int('--max-key-bytes', s.maxKeyBytes),
     maxValueBytes: int('--max-value-bytes', s.maxValueBytes),
     defaultTtlMs: ms('--default-ttl', s.defaultTtl, true),
-    maxTtlMs: ms('--max-ttl', s.maxTtl),
+    maxTtlMs: ms('--max-ttl', s.maxTtl) ?? DAEMON_MAX_TTL_MS,
     tombstoneGraceMs: ms('--tombstone-grace', s.tombstoneGrace),
     syncIntervalMs: ms('--sync-interval', s.syncInterval, true),
     quorum: members !== undefined ? { members } : size !== undefined ? { size } : undefined,
     maxLeaseTtlMs: ms('--max-lease-ttl', s.maxLeaseTtl),
     psk: s.pskFile === undefined ? undefined : readPsk(s.pskFile),
     allowPeers: list(s.allowPeers),
-    identityFile: identityFileOf(s)
+    identityFile: identityFileOf(s),
+    dataDir: dataDirOf(s)
   }
+}
+
+/**
+ * The daemon's longest finite TTL: 7 days, so a week-long cache (`--ttl 7d`) is accepted out of
+ * the box. Tombstones are kept max(maxTtl, tombstoneGrace) after their write, so a longer
+ * default would keep every deleted or expired key's tombstone (counted against maxEntries) that
+ * much longer; `--max-ttl` raises it.
+ */
+export const DAEMON_MAX_TTL_MS = 7 * 24 * 3_600_000
+
+const yes = (v: boolean | string | undefined): boolean => v === true || v === 'true' || v === '1'
+
+/** The data directory: --data-dir, else the state directory; undefined with --in-memory. */
+export function dataDirOf (s: DaemonSettings, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (yes(s.inMemory)) {
+    if (s.dataDir !== undefined) throw new UsageError('--in-memory keeps no data directory: drop --data-dir (or MESHKV_DATA_DIR)')
+    return undefined
+  }
+  return s.dataDir ?? s.stateDir ?? defaultStateDir(s.name ?? 'default', env)
 }
 
 /** The identity key file: --identity-file, else identity.key in the state directory. */
@@ -179,7 +203,8 @@ export async function runDaemon (flags: DaemonSettings): Promise<void> {
   }
   writeFileSync(paths.pid, String(process.pid))
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { void stop().then(() => process.exit(0)) })
-  log(`mesh ${name}: peer ${mesh.peerId} (identity ${identityFileOf({ ...settings, name })}), listening on ${mesh.multiaddrs.join(' ')}; API on ${paths.socket}${tcp !== undefined ? ` and http://${tcp.host}:${tcp.port}` : ''}`)
+  const data = dataDirOf({ ...settings, name })
+  log(`mesh ${name}: peer ${mesh.peerId} (identity ${identityFileOf({ ...settings, name })}; ${data === undefined ? 'in memory: keys are lost when it stops' : `data in ${data}`}), listening on ${mesh.multiaddrs.join(' ')}; API on ${paths.socket}${tcp !== undefined ? ` and http://${tcp.host}:${tcp.port}` : ''}`)
 }
 
 function log (line: string): void {

@@ -164,4 +164,17 @@ describe('meshkv CLI', () => {
     expect(json(meshkv(envA, 'status').stdout).peer_id).toBe(before) // restarted on first use
     expect(meshkv(envA, 'daemon', '--help').stdout).toContain('--state-dir')
   })
+
+  it('is durable by default: 24 h, 7 d and infinite keys come back after a restart, under the same peer id', () => {
+    expect(meshkv(envA, 'set', 'cache:day', 'one day', '--ttl', '24h').code).toBe(0)
+    expect(meshkv(envA, 'set', 'analysis:repo-x', 'seven days', '--ttl', '7d').code).toBe(0) // the default --max-ttl allows it
+    expect(meshkv(envA, 'set', 'config:forever', 'no expiry', '--ttl', 'inf').code).toBe(0)
+    const before = json(meshkv(envA, 'daemon', 'status').stdout).peer_id
+    expect(meshkv(envA, 'daemon', 'stop').code).toBe(0)
+    expect(json(meshkv(envA, 'get', 'analysis:repo-x').stdout).value).toBe('seven days') // restarted on first use
+    expect(json(meshkv(envA, 'get', 'cache:day').stdout).value).toBe('one day')
+    expect(json(meshkv(envA, 'get', 'config:forever').stdout).value).toBe('no expiry')
+    expect(json(meshkv(envA, 'daemon', 'status').stdout).peer_id).toBe(before)
+    expect(meshkv(envA, 'daemon', '--help').stdout).toContain('--in-memory')
+  })
 })

@@ -170,7 +170,7 @@ export class Mesh {
       selfId: store.node,
       quorum: options.quorum,
       maxLeaseTtlMs,
-      publish: e => { node.publish(e) },
+      publish: e => { this.publish(e) },
       request: async (peer, req, signal) => node.leaseRequest(peer, req, signal),
       meshPeers: () => this.peers(),
       settleMs: () => Math.min(MAX_SETTLE_MS, Math.max(MIN_SETTLE_MS, node.deliveryBoundMs() ?? MIN_SETTLE_MS)),
@@ -271,6 +271,16 @@ export class Mesh {
     }
   }
 
+  /**
+   * Gossips a local write. A durable node first commits a timestamp at or above the high-water
+   * mark on disk (see Journal.exposable), so that what peers hold never exceeds what a restart resumes above.
+   */
+  private publish (e: Entry): void {
+    const journal = this.store.journal
+    if (journal === undefined || journal.exposable(e)) this.node.publish(e)
+    else this.store.flush().then(() => { if (this.closing === undefined) this.node.publish(e) }, () => {})
+  }
+
   /** Flushes the journal at the end of this turn (once, however many changes it brings). */
   private queueFlush (): void {
     if (this.flushQueued) return
@@ -285,7 +295,7 @@ export class Mesh {
   /** A write by meshkv itself (drops), reserved keys included. */
   private write (key: string, value: string | Uint8Array, options: SetOptions): Entry {
     const entry = this.store.set(key, value, options.ttl)
-    this.node.publish(entry)
+    this.publish(entry)
     return entry
   }
 
@@ -315,7 +325,7 @@ export class Mesh {
   /** A delete by meshkv itself (a burnt drop), reserved keys included. */
   private erase (key: string): Entry {
     const tombstone = this.store.delete(key)
-    this.node.publish(tombstone)
+    this.publish(tombstone)
     return tombstone
   }
 
@@ -416,7 +426,7 @@ export class Mesh {
   /** Announces presence: rewrites a short-TTL key every `interval` until `stop()`. */
   heartbeat (id: string, options: HeartbeatOptions = {}): Heartbeat {
     this.assertOpen()
-    const hb = heartbeat(this.store, e => { this.node.publish(e) }, id, options)
+    const hb = heartbeat(this.store, e => { this.publish(e) }, id, options)
     this.heartbeats.add(hb)
     return hb
   }

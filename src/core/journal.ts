@@ -26,6 +26,8 @@ export class Journal {
   private staged: StorageOp[] = []
   private last: Promise<void> = Promise.resolve()
   private reserved: number
+  /** The high-water mark known to be on disk. */
+  private committed: number
   private failure: Error | undefined
 
   constructor (storage: Storage, hlc: Hlc, reserveMs = DEFAULT_HLC_RESERVE_MS) {
@@ -33,6 +35,16 @@ export class Journal {
     this.hlc = hlc
     this.reserveMs = Math.max(1, reserveMs)
     this.reserved = Journal.reservedIn(storage)
+    this.committed = this.reserved
+  }
+
+  /**
+   * Whether a timestamp may be shown to other nodes now: it is below the high-water mark on
+   * disk, so no restart can issue it again. A timestamp at or above it (the first write after
+   * an idle spell, or a clock pushed ahead by a remote one) waits for the next flush.
+   */
+  exposable (t: { wall: number }): boolean {
+    return t.wall < this.committed
   }
 
   /** The high-water mark a storage holds: no timestamp at or above it was issued. 0 when none. */
@@ -79,7 +91,8 @@ export class Journal {
     if (this.staged.length > 0) {
       const ops = this.staged
       this.staged = []
-      this.last = this.storage.write(ops).catch((err: unknown) => { this.failure ??= err as Error })
+      const reserve = this.reserved
+      this.last = this.storage.write(ops).then(() => { this.committed = Math.max(this.committed, reserve) }, (err: unknown) => { this.failure ??= err as Error })
     }
     await this.last
     if (this.failure !== undefined) throw this.failure
@@ -92,6 +105,7 @@ export class Journal {
   drain (): StorageOp[] {
     const ops = this.staged
     this.staged = []
+    this.committed = this.reserved // the owner writes them before anything else happens
     return ops
   }
 

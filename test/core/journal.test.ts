@@ -119,6 +119,24 @@ describe('a store over a storage', () => {
     expect(next.wall - issued.wall).toBeLessThanOrEqual(5_000)
   })
 
+  it('a timestamp past the high-water mark on disk is not exposable until the mark is committed', async () => {
+    const storage = new MemoryStorage()
+    const c = clock()
+    const store = new Store(NODE, { ...opts, clock: c.now, storage, hlcReserveMs: 1_000 })
+    const journal = store.journal!
+    const first = store.set('a', '1')
+    expect(journal.exposable(first)).toBe(false) // nothing on disk yet
+    await store.flush()
+    expect(journal.exposable(first)).toBe(true)
+    c.advance(200)
+    expect(journal.exposable(store.set('b', '2'))).toBe(true) // within the reserve
+    c.advance(60_000) // idle: the next write is beyond the mark on disk
+    const late = store.set('c', '3')
+    expect(journal.exposable(late)).toBe(false)
+    await store.flush()
+    expect(journal.exposable(late)).toBe(true)
+  })
+
   it('resumes above timestamps it received (a remote write it held)', async () => {
     const storage = new MemoryStorage()
     const c = clock()

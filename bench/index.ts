@@ -20,6 +20,7 @@ import { generateSwarmKey } from '../src/index.js'
 import { benchSurfaces } from './surfaces.js'
 import { benchReplicas } from './replication.js'
 import { summary } from './stats.js'
+import { benchDurable } from './durable.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const QUICK = process.env.MESHKV_BENCH_QUICK === '1'
@@ -201,6 +202,16 @@ async function benchReplicasRows (): Promise<void> {
   }
 }
 
+// ---- 10. durable nodes (issue 12) --------------------------------------------------------------
+function benchDurableRows (): void {
+  const d = benchDurable(QUICK ? 100_000 : 1_000_000, QUICK ? 20_000 : 100_000)
+  results.durable = d
+  const mib = (x: number): string => `${fmt(x, 0)} MiB`
+  rows.push({ name: `set throughput, durable node (${fmt(d.writes, 0)} writes, 1,000 in flight)`, value: `${fmt(d.durableWritesPerSec, 0)}/s`, baseline: `in memory ${fmt(d.memoryWritesPerSec, 0)}/s`, ratio: `${fmt(d.durableWritesPerSec / d.memoryWritesPerSec)}x` })
+  rows.push({ name: `restart: load ${fmt(d.entries, 0)} entries (100 B values) from disk`, value: `${fmt(d.load.loadSecs)} s`, baseline: `in-memory build ${fmt(d.memory.buildSecs)} s`, ratio: `${fmt(d.load.loadSecs / d.memory.buildSecs)}x` })
+  rows.push({ name: `RSS with ${fmt(d.entries, 0)} x 100 B entries (anonymous + file-mapped)`, value: `${mib(d.load.rssMiB)} (${mib(d.load.anonMiB)} + ${mib(d.load.fileMiB)})`, baseline: `in memory ${mib(d.memory.rssMiB)}`, ratio: `${fmt(d.load.rssMiB / d.memory.rssMiB)}x` })
+}
+
 // ---- 8. trust ---------------------------------------------------------------------------------
 async function benchTrust (): Promise<void> {
   await benchVisible(3, generateSwarmKey())
@@ -221,6 +232,7 @@ await benchConverge(10_000)
 await benchConverge(QUICK ? 20_000 : 100_000)
 await benchLocks()
 await benchSurfacesRows()
+benchDurableRows()
 
 const widths = [62, 20, 34, 8, 18]
 const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' ')

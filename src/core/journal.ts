@@ -29,6 +29,7 @@ export class Journal {
   /** The high-water mark known to be on disk. */
   private committed: number
   private failure: Error | undefined
+  private scheduled: Promise<void> | undefined
 
   constructor (storage: Storage, hlc: Hlc, reserveMs = DEFAULT_HLC_RESERVE_MS) {
     this.storage = storage
@@ -88,6 +89,15 @@ export class Journal {
    * memory is no longer what is on disk, and no write may be acknowledged as durable.
    */
   async flush (): Promise<void> {
+    // every flush asked for in one run of synchronous code shares one write
+    this.scheduled ??= Promise.resolve().then(async () => {
+      this.scheduled = undefined
+      await this.writeStaged()
+    })
+    return this.scheduled
+  }
+
+  private async writeStaged (): Promise<void> {
     if (this.staged.length > 0) {
       const ops = this.staged
       this.staged = []

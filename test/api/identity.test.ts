@@ -42,7 +42,7 @@ describe('identityFile', () => {
     await m2.close()
   })
 
-  it('a durable node (dataDir) keeps its identity there: same peer id after a restart, whose acceptor then waits', async () => {
+  it('a durable node (dataDir) keeps its identity there: same peer id after a restart, whose acceptor remembers its grants and so need not wait', async () => {
     const dataDir = join(dir, 'data')
     const m1 = await createMesh({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
     expect(m1.stats().acceptor.recoveringUntil).toBeUndefined() // identity created on this start
@@ -51,6 +51,15 @@ describe('identityFile', () => {
     expect(statSync(join(dataDir, 'identity.key')).mode & 0o777).toBe(0o600)
     const m2 = await createMesh({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
     expect(m2.peerId).toBe(id)
+    expect(m2.stats().acceptor.recoveringUntil).toBeUndefined() // its grants are in the data directory
+    await m2.close()
+  })
+
+  it('a node whose identity file existed but which kept no acceptor state (no dataDir) still waits', async () => {
+    const identityFile = join(dir, 'elsewhere.key')
+    const m1 = await createMesh({ identityFile, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
+    await m1.close()
+    const m2 = await createMesh({ identityFile, dataDir: join(dir, 'fresh-data'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
     expect(m2.stats().acceptor.recoveringUntil).toBeGreaterThan(Date.now())
     await m2.close()
   })

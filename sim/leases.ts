@@ -80,6 +80,8 @@ export interface LeaseRun {
 
 /** One lock client running on one node, and the hold it got. */
 interface Run {
+  /** Node id and lock: one client per slot at a time. */
+  slot: string
   node: LeaseNode
   lock: string
   mode: LeaseMode
@@ -101,7 +103,7 @@ export function leaseWorkload (w: LeaseWorld, duration: number): LeaseRun {
   const runs = new Map<string, Run>() // by node id + lock: one client at a time
   let stopped = false // after the workload: no more writes, so the run can quiesce
 
-  const current = (run: Run): boolean => !stopped && run.node.alive && runs.get(`${run.node.id} ${run.lock}`) === run
+  const current = (run: Run): boolean => !stopped && run.node.alive && runs.get(run.slot) === run
 
   const endHold = (run: Run, how: Hold['how']): void => {
     const h = run.hold
@@ -184,7 +186,7 @@ export function leaseWorkload (w: LeaseWorld, duration: number): LeaseRun {
       random: () => w.rng.float(),
       waitTtlMs: SIM_WAIT_TTL_MS
     })
-    const run: Run = { node, lock, mode, client, feed: () => {}, timer: 0, hold: undefined, stop: () => {} }
+    const run: Run = { slot, node, lock, mode, client, feed: () => {}, timer: 0, hold: undefined, stop: () => {} }
     const unsubscribe = node.store.subscribe(e => { if (current(run) && client.concerns(e.key)) run.feed({ type: 'changed' }) })
     run.stop = () => {
       unsubscribe()

@@ -127,6 +127,8 @@ export class LockClient {
   private readonly reader: LockReader
   private readonly options: LockClientOptions
   private readonly waitTtlMs: number
+  /** The lock's claims and its waiting line. */
+  private readonly prefixes: [string, string]
   private phase: Phase = 'idle'
   private deadline = 0
   /** This client's place in the queue, once it had to wait. */
@@ -150,6 +152,7 @@ export class LockClient {
     this.owner = options.owner
     this.mode = options.mode
     this.waitTtlMs = options.waitTtlMs ?? DEFAULT_WAIT_TTL_MS
+    this.prefixes = [lockPrefix(this.name), waitPrefix(this.name)]
   }
 
   /** The fencing token once acquired. */
@@ -173,7 +176,7 @@ export class LockClient {
 
   /** Whether a change to `key` concerns this client: feed `changed` for these. */
   concerns (key: string): boolean {
-    return key.startsWith(lockPrefix(this.name)) || key.startsWith(waitPrefix(this.name))
+    return key.startsWith(this.prefixes[0]) || key.startsWith(this.prefixes[1])
   }
 
   /** Takes one event; returns the effects to carry out, in order. */

@@ -56,21 +56,33 @@ export function forgedWaiter (e: Entry): string | undefined {
   return undefined
 }
 
+/** Places read from marker versions (immutable), by entry: the line is read on every change to a lock. */
+const places = new WeakMap<Entry, Waiter | null>()
+
+/** A waiting marker's place and owner; undefined when the key is not a well-formed, genuine marker. */
+function placeOf (e: Entry): Waiter | undefined {
+  let w = places.get(e)
+  if (w === undefined) places.set(e, w = parsePlace(e) ?? null)
+  return w ?? undefined
+}
+
+function parsePlace (e: Entry): Waiter | undefined {
+  if (!e.key.startsWith(WAIT_PREFIX) || e.expiresAt === undefined || forgedWaiter(e) !== undefined) return undefined
+  const parts = e.key.slice(WAIT_PREFIX.length).split('/')
+  try {
+    return { token: parts[1], owner: decodeURIComponent(parts[2]), expiresAt: e.expiresAt }
+  } catch {
+    return undefined
+  }
+}
+
 /** The live waiters of a lock, oldest first. Forged markers (forgedWaiter) do not count. */
 export function waitersOf (reader: LockReader, name: string, now: number): Waiter[] {
-  const prefix = waitPrefix(name)
   const out: Waiter[] = []
-  for (const e of reader.versionsWithPrefix(prefix)) {
-    if (!e.isLive(now) || e.expiresAt === undefined || forgedWaiter(e) !== undefined) continue
-    const parts = e.key.slice(prefix.length).split('/')
-    if (parts.length !== 2 || parseTimestamp(parts[0]) === undefined) continue
-    let owner: string
-    try {
-      owner = decodeURIComponent(parts[1])
-    } catch {
-      continue
-    }
-    out.push({ token: parts[0], owner, expiresAt: e.expiresAt })
+  for (const e of reader.versionsWithPrefix(waitPrefix(name))) {
+    if (!e.isLive(now)) continue
+    const w = placeOf(e)
+    if (w !== undefined) out.push(w)
   }
   return out.sort((a, b) => a.token < b.token ? -1 : a.token > b.token ? 1 : 0)
 }

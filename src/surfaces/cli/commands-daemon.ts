@@ -8,6 +8,7 @@ import { EXIT } from '../shared/errors.js'
 import { connect, DaemonClient } from '../shared/client.js'
 import { out } from '../shared/output.js'
 import type { DaemonSettings } from './daemon.js'
+import { DAEMON_OPTIONS, daemonArgs } from './daemon-options.js'
 import { daemonPaths } from '../shared/paths.js'
 
 const meshOf = (cmd: Command): string => cmd.optsWithGlobals().mesh as string
@@ -39,31 +40,10 @@ function alive (pid: number | undefined): boolean {
   }
 }
 
+/** Registers every daemon option (daemon-options.ts): `daemon run` and `daemon start` take the same ones. */
 function withDaemonOptions (cmd: Command): Command {
+  for (const o of DAEMON_OPTIONS) cmd.addOption(new Option(o.flags, o.description))
   return cmd
-    .option('--listen <multiaddrs>', 'comma-separated multiaddrs to listen on (MESHKV_LISTEN)')
-    .option('--bootstrap <multiaddrs>', 'comma-separated multiaddrs of peers to dial (MESHKV_BOOTSTRAP)')
-    .addOption(new Option('--no-mdns', 'do not discover peers on the LAN (MESHKV_MDNS=false)'))
-    .option('--max-drift <duration>', 'reject remote timestamps further ahead (default 60s)')
-    .option('--max-key-bytes <n>', 'largest key (default 1024)')
-    .option('--max-value-bytes <n>', 'largest value (default 1048576)')
-    .option('--default-ttl <duration>', 'TTL of writes without one (default 1h; inf: none)')
-    .option('--max-ttl <duration>', 'longest finite TTL (default 7d for the daemon)')
-    .option('--tombstone-grace <duration>', 'least time tombstones are kept (default 10m)')
-    .option('--sync-interval <duration>', 'anti-entropy interval (default 5s)')
-    .option('--quorum-members <peerIds>', 'comma-separated acceptors: locks default to quorum mode')
-    .option('--quorum-size <n>', 'or: the mesh has n acceptors')
-    .option('--max-lease-ttl <duration>', 'longest quorum lease (default 60s)')
-    .option('--http <host:port>', 'also serve the HTTP API on TCP, e.g. 127.0.0.1:7420 (MESHKV_HTTP)')
-    .option('--http-host <host>', 'allow --http to bind this non-loopback host (needs --token-file)')
-    .option('--token-file <path>', 'bearer token required on the TCP API')
-    .option('--psk-file <path>', 'swarm key of a private mesh, from `meshkv keygen` (MESHKV_PSK_FILE)')
-    .option('--allow-peers <peerIds>', 'comma-separated peer ids: refuse every other peer (MESHKV_ALLOW_PEERS)')
-    .option('--state-dir <dir>', 'what the daemon keeps across restarts, its identity (MESHKV_STATE_DIR; default $XDG_STATE_HOME/meshkv/<mesh>, else ~/.meshkv/state/<mesh>)')
-    .option('--data-dir <dir>', 'where keys, tombstones, the clock and lock grants are kept across restarts (MESHKV_DATA_DIR; default: the state directory)')
-    .option('--in-memory', 'keep no data on disk: every key is lost when the daemon stops (MESHKV_IN_MEMORY=true)')
-    .option('--identity-file <path>', 'the node\'s identity key, created on first start (MESHKV_IDENTITY_FILE; default <state dir>/identity.key)')
-    .option('--config <file>', 'JSON file of these settings (MESHKV_CONFIG)')
 }
 
 function settingsOf (opts: Record<string, unknown>, mesh: string): DaemonSettings {
@@ -81,6 +61,7 @@ Examples:
   meshkv daemon start --bootstrap /ip4/10.0.0.5/tcp/4001/p2p/12D3Koo...
   meshkv daemon status && meshkv daemon stop
 
+\`daemon run\` and \`daemon start\` take the same options (\`meshkv daemon start --help\` lists them).
 Every option is also an environment variable MESHKV_<NAME> (e.g. MESHKV_SYNC_INTERVAL=2s) and a key
 of the --config JSON file (camelCase: {"syncInterval": "2s"}); flags win over the environment, which
 wins over the file. The socket, pid file and log live in $MESHKV_RUNTIME_DIR, else
@@ -96,10 +77,18 @@ once it is on disk. --in-memory keeps nothing but the identity. --max-ttl defaul
       const { runDaemon } = await import('./daemon.js')
       await runDaemon(settingsOf(opts, meshOf(cmd)))
     })
-  daemon.command('start').description('start a daemon in the background (if none runs)')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const c = await connect({ mesh: meshOf(cmd) })
-      out(await c.json('GET', '/v1/health'))
+  withDaemonOptions(daemon.command('start').description('start a daemon in the background with these options (if none runs)'))
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      const mesh = meshOf(cmd)
+      const args = daemonArgs(opts)
+      const running = new DaemonClient(daemonPaths(mesh).socket)
+      if (await running.healthy()) {
+        if (args.length > 0) process.stderr.write(`meshkv: a daemon for mesh ${mesh} already runs; the options given (${args.join(' ')}) are not applied: \`meshkv daemon stop\` it first\n`)
+        out({ ...(await running.json('GET', '/v1/health')), started: false })
+        return
+      }
+      const c = await connect({ mesh, daemonArgs: args })
+      out({ ...(await c.json('GET', '/v1/health')), started: true })
     })
   daemon.command('stop').description('stop the daemon (flushes gossip, leaves the mesh)')
     .action(async (_opts: unknown, cmd: Command) => {

@@ -12,6 +12,7 @@ import { UsageError } from '../shared/errors.js'
 import { DaemonClient } from '../shared/client.js'
 import { durationOption as ms } from '../shared/duration.js'
 import { daemonPaths, defaultStateDir } from '../shared/paths.js'
+import { SETTING_KEYS } from './daemon-options.js'
 
 /** Daemon settings by their flag name (camel-cased), each also `MESHKV_<SNAKE_CASE>` and a config-file key. */
 export interface DaemonSettings {
@@ -22,6 +23,8 @@ export interface DaemonSettings {
   maxDrift?: string
   maxKeyBytes?: string
   maxValueBytes?: string
+  maxEntries?: string
+  maxBytes?: string
   defaultTtl?: string
   maxTtl?: string
   tombstoneGrace?: string
@@ -49,7 +52,8 @@ export interface DaemonSettings {
   config?: string
 }
 
-const KEYS: Array<keyof DaemonSettings> = ['name', 'listen', 'bootstrap', 'mdns', 'maxDrift', 'maxKeyBytes', 'maxValueBytes', 'defaultTtl', 'maxTtl', 'tombstoneGrace', 'syncInterval', 'quorumMembers', 'quorumSize', 'maxLeaseTtl', 'http', 'httpHost', 'tokenFile', 'pskFile', 'allowPeers', 'stateDir', 'identityFile', 'dataDir', 'inMemory']
+/** Every setting: the mesh name, and each option of daemon-options.ts (one list for flags, environment and config file). */
+const KEYS = ['name', ...SETTING_KEYS] as Array<keyof DaemonSettings>
 
 const envName = (key: string): string => 'MESHKV_' + key.replace(/[A-Z]/g, c => '_' + c).toUpperCase()
 
@@ -92,6 +96,8 @@ export function meshOptions (s: DaemonSettings): MeshOptions {
     maxDriftMs: ms('--max-drift', s.maxDrift),
     maxKeyBytes: int('--max-key-bytes', s.maxKeyBytes),
     maxValueBytes: int('--max-value-bytes', s.maxValueBytes),
+    maxEntries: int('--max-entries', s.maxEntries),
+    maxBytes: int('--max-bytes', s.maxBytes),
     defaultTtlMs: ms('--default-ttl', s.defaultTtl, true),
     maxTtlMs: ms('--max-ttl', s.maxTtl) ?? DAEMON_MAX_TTL_MS,
     tombstoneGraceMs: ms('--tombstone-grace', s.tombstoneGrace),
@@ -194,15 +200,23 @@ export async function runDaemon (flags: DaemonSettings): Promise<void> {
     })()
     return stopping
   }
-  const servers = [createHttpServer(mesh, { onShutdown: () => { void stop().then(() => process.exit(0)) } })]
-  await servers[0].listen({ path: paths.socket })
-  if (tcp !== undefined) {
-    const server = createHttpServer(mesh, { token })
-    servers.push(server)
-    await server.listen({ host: tcp.host, port: tcp.port })
+  const exit = (): void => { void stop().then(() => process.exit(0)) }
+  // the Unix socket is the user's own (its directory is 0700); over TCP a shutdown needs the token
+  const servers = [createHttpServer(mesh, { onShutdown: exit })]
+  try {
+    await servers[0].listen({ path: paths.socket })
+    if (tcp !== undefined) {
+      const server = createHttpServer(mesh, { token, onShutdown: exit, allowShutdown: token !== undefined && token !== '' })
+      servers.push(server)
+      await server.listen({ host: tcp.host, port: tcp.port })
+    }
+  } catch (err) {
+    // a port in use, a socket path too long: leave nothing running behind the error
+    await stop()
+    throw err
   }
   writeFileSync(paths.pid, String(process.pid))
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { void stop().then(() => process.exit(0)) })
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, exit)
   const data = dataDirOf({ ...settings, name })
   log(`mesh ${name}: peer ${mesh.peerId} (identity ${identityFileOf({ ...settings, name })}; ${data === undefined ? 'in memory: keys are lost when it stops' : `data in ${data}`}), listening on ${mesh.multiaddrs.join(' ')}; API on ${paths.socket}${tcp !== undefined ? ` and http://${tcp.host}:${tcp.port}` : ''}`)
 }

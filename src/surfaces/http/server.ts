@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Mesh } from '../../index.js'
-import { errorBody, SURFACE_HEADER, surfaceOf, UnauthorizedError } from '../shared/errors.js'
+import { errorBody, ForbiddenError, SURFACE_HEADER, surfaceOf, UnauthorizedError } from '../shared/errors.js'
 import { registerCoordinationRoutes } from './routes-coordination.js'
 import { registerDataRoutes } from './routes-data.js'
 import { metricsText } from './metrics.js'
@@ -21,6 +21,11 @@ export interface HttpOptions {
    * mesh (which hands undelivered writes to peers first)
    */
   onShutdown?: () => void
+  /**
+   * Whether `POST /v1/shutdown` is served; false answers it `403 ForbiddenError` (the daemon's TCP
+   * API without a bearer token, which any local user could reach). @default true
+   */
+  allowShutdown?: boolean
 }
 
 export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): FastifyInstance {
@@ -73,6 +78,7 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
     return metricsText(mesh)
   })
   app.post('/v1/shutdown', async () => {
+    if (options.allowShutdown === false) throw new ForbiddenError('this API does not take POST /v1/shutdown: it requires no bearer token, so anyone who can reach it could stop the daemon')
     setImmediate(() => {
       if (options.onShutdown !== undefined) options.onShutdown()
       else void app.close().finally(() => mesh.close())

@@ -165,6 +165,8 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv
   /** Who is asking, so the daemon words error hints for it. @default 'cli' */
   surface?: 'cli' | 'mcp'
+  /** Options for a daemon this call starts (`daemon run` arguments, e.g. `--bootstrap=/ip4/…`). @default none */
+  daemonArgs?: readonly string[]
 }
 
 /**
@@ -192,18 +194,32 @@ export async function connect (options: ConnectOptions = {}): Promise<DaemonClie
   const bin = meshkvBin()
   // the daemon is the full program's (MESHKV_CLI_PATH=fast would refuse it)
   const { MESHKV_CLI_PATH: _path, ...daemonEnv } = env
-  const child = spawn(process.execPath, [bin, '--mesh', mesh, 'daemon', 'run'], { detached: true, stdio: ['ignore', log, log], env: daemonEnv })
+  const child = spawn(process.execPath, [bin, '--mesh', mesh, 'daemon', 'run', ...(options.daemonArgs ?? [])], { detached: true, stdio: ['ignore', log, log], env: daemonEnv })
   child.unref()
   let exited: number | null | undefined
   child.once('exit', code => { exited = code })
   const deadline = Date.now() + 20_000
   while (!(await client.healthy())) {
-    if (exited !== undefined) throw new DaemonUnavailableError(`the daemon exited (code ${exited}) before it answered: ${lastLine(paths.log)}`)
+    if (exited !== undefined) throw startFailure(exited, lastLine(paths.log))
     if (Date.now() > deadline) throw new DaemonUnavailableError(`a daemon was started (pid ${child.pid}) but did not answer on ${paths.socket} within 20 s; see ${paths.log}`)
     await builtin.timers().setTimeout(50)
   }
   ;(options.announce ?? (line => process.stderr.write(line + '\n')))(`meshkv: started a daemon for mesh ${mesh} (pid ${child.pid}) on ${paths.socket}`)
   return client
+}
+
+/**
+ * Why a daemon exited before it answered: the error it printed as its last log line (a bad option
+ * keeps its name and exit code: InvalidOptionError, exit 2), else DaemonUnavailableError.
+ */
+function startFailure (code: number | null, line: string): Error {
+  try {
+    const body = JSON.parse(line) as Partial<ErrorBody>
+    if (typeof body.name === 'string' && typeof body.error === 'string') {
+      return new RemoteError(shapeOf(body.name).status, { ...body, error: `the daemon exited (code ${code}) before it answered: ${body.error}` })
+    }
+  } catch {}
+  return new DaemonUnavailableError(`the daemon exited (code ${code}) before it answered: ${line}`)
 }
 
 /** bin/meshkv.js of this package: found upwards from this module (src/, dist/src/ or the dist/ bundle). */

@@ -70,6 +70,7 @@ const SHAPES: Record<string, ErrorShape> = {
   DropNotFoundError: { status: 404, exitCode: EXIT.notFound, hint: 'wrong token, expired, or already read (burn after read)' },
   DropTamperedError: { status: 422, exitCode: EXIT.error, hint: 'the ciphertext failed authentication: tampered, or not for this key' },
   UnauthorizedError: { status: 401, exitCode: EXIT.error, hint: 'send Authorization: Bearer <token> (the daemon\'s --token-file)' },
+  ForbiddenError: { status: 403, exitCode: EXIT.error, hint: 'stop the daemon through its Unix socket (`meshkv daemon stop`)', http: 'POST /v1/shutdown over TCP needs the daemon to require a bearer token (--token-file); else stop it through its Unix socket (`meshkv daemon stop`)' },
   MeshClosedError: { status: 503, exitCode: EXIT.error, hint: 'the daemon is shutting down' },
   StoreFullError: { status: 507, exitCode: EXIT.error, hint: 'the store is at maxEntries or maxBytes (tombstones count too)' },
   WatchOverflowError: { status: 503, exitCode: EXIT.error, hint: 'the watcher fell too far behind and was cut off; read the state again and re-watch' },
@@ -142,6 +143,8 @@ export class UsageError extends Error {
 }
 export class NotFoundError extends Error { static override name = 'NotFoundError'; override name = 'NotFoundError' }
 export class ConflictError extends Error { static override name = 'ConflictError'; override name = 'ConflictError' }
+/** A request this server does not serve to this caller (a shutdown over an unauthenticated TCP API). */
+export class ForbiddenError extends Error { static override name = 'ForbiddenError'; override name = 'ForbiddenError' }
 export class UnauthorizedError extends Error { static override name = 'UnauthorizedError'; override name = 'UnauthorizedError' }
 /** The client of a stream or a long wait closed its connection: what it waited for is undone. */
 export class ClientGoneError extends Error { static override name = 'ClientGoneError'; override name = 'ClientGoneError' }

@@ -24,8 +24,10 @@ export interface EntryFields {
 export class Entry implements Timestamp {
   /** The key: a non-empty UTF-8 string without NUL. */
   readonly key: string
-  /** The value's bytes; empty for a tombstone. The mesh never parses it. */
-  readonly value: Uint8Array
+  /** The value's bytes, or undefined while they are kept on disk only (see `evict`). */
+  private bytes: Uint8Array | undefined
+  /** Where an evicted value is read back from, and its size. */
+  private cold: { size: number, read: (e: Entry) => Uint8Array } | undefined
   /** HLC wall milliseconds of the write. */
   readonly wall: number
   /** HLC logical counter of the write. */
@@ -39,12 +41,52 @@ export class Entry implements Timestamp {
 
   constructor (fields: EntryFields) {
     this.key = fields.key
-    this.value = fields.deleted === true ? EMPTY : fields.value
+    this.bytes = fields.deleted === true ? EMPTY : fields.value
     this.wall = fields.wall
     this.counter = fields.counter
     this.origin = fields.origin
     this.expiresAt = fields.expiresAt
     this.deleted = fields.deleted === true
+  }
+
+  /** The value's bytes; empty for a tombstone. The mesh never parses it. */
+  get value (): Uint8Array {
+    if (this.bytes !== undefined) return this.bytes
+    return (this.cold as NonNullable<typeof this.cold>).read(this)
+  }
+
+  /** The value's size in bytes, without reading an evicted value back. */
+  get valueBytes (): number {
+    return this.bytes?.byteLength ?? this.cold?.size ?? 0
+  }
+
+  /**
+   * Lets go of the value's bytes, to be read back by `read` whenever `value` is asked for (a
+   * durable store keeps committed values on disk only). Only a live value is evicted.
+   */
+  evict (read: (e: Entry) => Uint8Array): void {
+    if (this.bytes === undefined || this.bytes === EMPTY || this.deleted) return
+    this.cold = { size: this.bytes.byteLength, read }
+    this.bytes = undefined
+  }
+
+  /**
+   * This version as an object of its own whose value stays readable whatever happens to this one
+   * (a durable store lets go of the values of the versions it holds). Shares the value's bytes.
+   */
+  detached (): Entry {
+    return this.withValue(this.value)
+  }
+
+  /** The same version with `value` as its bytes. */
+  protected withValue (value: Uint8Array): Entry {
+    return new Entry({ ...this.fields(false), value })
+  }
+
+  /** Reads an evicted value back and keeps it (before the disk's copy is overwritten). */
+  rehydrate (): void {
+    if (this.bytes === undefined) this.bytes = this.value
+    this.cold = undefined
   }
 
   /** Node id of the HLC timestamp: the origin. */
@@ -77,7 +119,7 @@ export class Entry implements Timestamp {
    * even if the local clock is later set back before its `expiresAt`.
    */
   get tombstone (): boolean {
-    return this.deleted || (this.expiresAt !== undefined && this.value === EMPTY)
+    return this.deleted || (this.expiresAt !== undefined && this.bytes === EMPTY)
   }
 
   /** True when the entry is a live value at `now`: not a tombstone and not expired. */
@@ -87,14 +129,14 @@ export class Entry implements Timestamp {
 
   /** The same version with its value dropped: what is kept after expiry. */
   stripped (): Entry {
-    return this.value === EMPTY ? this : new Entry({ ...this.fields(), value: EMPTY })
+    return this.bytes === EMPTY ? this : new Entry({ ...this.fields(false), value: EMPTY })
   }
 
-  /** A plain copy of the fields. */
-  fields (): EntryFields {
+  /** A plain copy of the fields (with `withValue` false, an empty value: nothing read back). */
+  fields (withValue = true): EntryFields {
     return {
       key: this.key,
-      value: this.value,
+      value: withValue ? this.value : EMPTY,
       wall: this.wall,
       counter: this.counter,
       origin: this.origin,

@@ -21,6 +21,8 @@ export class Journal {
   readonly storage: Storage
   /** Called when the first change is staged after a flush: the owner schedules `flush()`. */
   onDirty: (() => void) | undefined
+  /** Called with the versions a write put, once it is committed. */
+  onCommitted: ((entries: Entry[]) => void) | undefined
   private readonly hlc: Hlc
   private readonly reserveMs: number
   private staged: StorageOp[] = []
@@ -102,7 +104,10 @@ export class Journal {
       const ops = this.staged
       this.staged = []
       const reserve = this.reserved
-      this.last = this.storage.write(ops).then(() => { this.committed = Math.max(this.committed, reserve) }, (err: unknown) => { this.failure ??= err as Error })
+      this.last = this.storage.write(ops).then(() => {
+        this.committed = Math.max(this.committed, reserve)
+        this.onCommitted?.(ops.flatMap(op => op.type === 'put' ? [op.entry] : []))
+      }, (err: unknown) => { this.failure ??= err as Error })
     }
     await this.last
     if (this.failure !== undefined) throw this.failure

@@ -46,6 +46,10 @@ export class SignedEntry extends Entry {
     this.valueHash = valueHash
   }
 
+  protected override withValue (value: Uint8Array): Entry {
+    return new SignedEntry({ ...this.fields(false), value }, this.signature, this.valueHash)
+  }
+
   override stripped (): Entry {
     const s = super.stripped()
     return s === this ? this : new SignedEntry(s.fields(), this.signature, this.valueHash)

@@ -5,7 +5,7 @@
  */
 import { Digest, bucketOf, DEFAULT_BUCKETS } from './digest.js'
 import { Entry, EMPTY_VALUE, type EntryFields } from './entry.js'
-import { InvalidKeyError, MeshClosedError, StoreFullError } from './errors.js'
+import { InvalidKeyError, MeshClosedError, StorageError, StoreFullError } from './errors.js'
 import { hashValue, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
 import { hiddenUnder, ownedPrefix, ownerOf } from './keys.js'
 import { DeadlineHeap } from './heap.js'
@@ -153,6 +153,8 @@ export class Store {
   onApply: ((entry: Entry, local: boolean) => void) | undefined
   /** What a store with a storage writes through (undefined in memory). */
   readonly journal: Journal | undefined
+  /** With a durable storage: lets go of a committed version's value if it is still the one held. */
+  private readonly evict: ((e: Entry) => void) | undefined
   private tombstones = 0
   private byteCount = 0
   private closed = false
@@ -173,6 +175,13 @@ export class Store {
     this.maxBytes = checkNumberOption('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES, 1, 2 ** 50)
     if (options.storage !== undefined) {
       this.journal = new Journal(options.storage, this.hlc, options.hlcReserveMs ?? Math.min(DEFAULT_HLC_RESERVE_MS, this.hlc.maxDriftMs / 4))
+      if (options.storage.durable) {
+        // committed values live on disk only: read back (memory-mapped) when asked for
+        const storage = options.storage
+        const read = (e: Entry): Uint8Array => readBack(storage, e)
+        this.evict = e => { if (this.map.get(e.key) === e) e.evict(read) }
+        this.journal.onCommitted = entries => { for (const e of entries) this.evict?.(e) }
+      }
       this.load(options.storage)
     }
   }
@@ -207,6 +216,7 @@ export class Store {
       }
       this.remember(e, false)
       this.index.added(e.key)
+      this.evict?.(e)
     }
     this.hlc.advance(top)
   }
@@ -303,8 +313,8 @@ export class Store {
   get (key: string): Entry | undefined {
     const e = this.map.get(key)
     if (e === undefined || e.deleted) return undefined
-    if (e.expiresAt !== undefined && (e.expiresAt <= this.hlc.physical() || e.value === EMPTY_VALUE)) return undefined
-    return e
+    if (e.expiresAt !== undefined && (e.expiresAt <= this.hlc.physical() || e.tombstone)) return undefined
+    return this.evict === undefined ? e : e.detached()
   }
 
   has (key: string): boolean {
@@ -336,7 +346,7 @@ export class Store {
       if (e === undefined || !e.isLive(now)) continue
       if (keys.length >= limit) { more = true; break }
       keys.push(key)
-      entries.push(e)
+      entries.push(this.evict === undefined ? e : e.detached())
     }
     return more ? { keys, entries, nextCursor: encodeCursor(keys[keys.length - 1]) } : { keys, entries }
   }
@@ -536,7 +546,7 @@ export class Store {
   private holds (held: Entry, incoming: Entry): boolean {
     if (this.mergeOrder !== undefined) return this.mergeOrder(held, incoming) >= 0
     // An expired version held without its value is the same version as one arriving with it.
-    return (held.value === EMPTY_VALUE ? compareVersionIds(held, incoming) : compareVersions(held, incoming)) >= 0
+    return (held.tombstone ? compareVersionIds(held, incoming) : compareVersions(held, incoming)) >= 0
   }
 
   private schedule (at: number, e: Entry, tag: number): void {
@@ -563,17 +573,34 @@ export class Store {
   }
 
   private forget (e: Entry): void {
+    e.rehydrate() // an evicted value, read back before the disk's copy goes: whoever holds `e` keeps it
     this.digest.remove(e)
     if (e.tombstone) this.tombstones--
     this.byteCount -= costOf(e)
   }
 
   private emit (event: StoreEvent): void {
+    // listeners (watchers, waits) may read the entry long after: one whose value stays readable
+    if (this.evict !== undefined && this.listeners.size > 0) event = { ...event, entry: event.entry.detached() }
     for (const fn of this.listeners) fn(event)
   }
 }
 
+/** The value of `e` as its storage holds it. @throws StorageError when the storage holds another version. */
+function readBack (storage: Storage, e: Entry): Uint8Array {
+  let stored: Entry | undefined
+  try {
+    stored = storage.get(e.key)
+  } catch (err) {
+    throw new StorageError(`the value of ${JSON.stringify(e.key.slice(0, 200))} is kept on disk and the data directory cannot be read (closed?): ${(err as Error).message}`, { cause: err })
+  }
+  if (stored === undefined || stored.wall !== e.wall || stored.counter !== e.counter || stored.origin !== e.origin) {
+    throw new StorageError(`the value of ${JSON.stringify(e.key.slice(0, 200))} (${e.hlc}) is no longer in the data directory`)
+  }
+  return stored.value
+}
+
 /** What a held version counts against maxBytes: key characters, value bytes (none for a tombstone), fixed overhead. */
 function costOf (e: Entry): number {
-  return e.key.length + e.value.byteLength + ENTRY_OVERHEAD_BYTES
+  return e.key.length + e.valueBytes + ENTRY_OVERHEAD_BYTES
 }

@@ -34,7 +34,7 @@ export { Entry } from './core/entry.js'
 export {
   MeshError, InvalidKeyError, ReservedKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
-  LockUnavailableError, type LockUnavailableReason, ElectionLostError, StoreFullError, WatchOverflowError, NotLockHolderError, NotLeaderError, LeaseLostError, type LeaseLossReason,
+  LockUnavailableError, type LockUnavailableReason, ElectionLostError, StoreFullError, StorageError, WatchOverflowError, NotLockHolderError, NotLeaderError, LeaseLostError, type LeaseLossReason,
   ReplicationError, ReplicationTimeoutError, NotEnoughPeersError, type WriteRef,
   InvalidTokenError, DropNotFoundError, DropTamperedError, UnsupportedRuntimeError
 } from './core/errors.js'

@@ -73,6 +73,7 @@ const SHAPES: Record<string, ErrorShape> = {
   ForbiddenError: { status: 403, exitCode: EXIT.error, hint: 'stop the daemon through its Unix socket (`meshkv daemon stop`)', http: 'POST /v1/shutdown over TCP needs the daemon to require a bearer token (--token-file); else stop it through its Unix socket (`meshkv daemon stop`)' },
   MeshClosedError: { status: 503, exitCode: EXIT.error, hint: 'the daemon is shutting down' },
   StoreFullError: { status: 507, exitCode: EXIT.error, hint: 'the store is at maxEntries or maxBytes (tombstones count too)' },
+  StorageError: { status: 507, exitCode: EXIT.error, hint: 'the node\'s data directory could not store or read the write (disk full or failing, or another process has it open): see the daemon log' },
   WatchOverflowError: { status: 503, exitCode: EXIT.error, hint: 'the watcher fell too far behind and was cut off; read the state again and re-watch' },
   ReplicationTimeoutError: { status: 504, exitCode: EXIT.error, hint: 'stored here and still replicating, but fewer peers than the replicas asked for confirmed it within the replica timeout' },
   NotEnoughPeersError: { status: 503, exitCode: EXIT.error, hint: 'stored here, but fewer mesh peers are connected than the replicas asked for' },

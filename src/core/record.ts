@@ -63,8 +63,12 @@ export function encodeRecord (e: Entry): Uint8Array {
   return out
 }
 
-/** The version stored under `key`. @throws StorageError when the bytes are not a record. */
-export function decodeRecord (key: string, bytes: Uint8Array): Entry {
+/**
+ * The version stored under `key`. Its value is a copy, unless `share` (the caller hands over
+ * `bytes`, which nothing else will write to: a view saves a copy per record at load).
+ * @throws StorageError when the bytes are not a record.
+ */
+export function decodeRecord (key: string, bytes: Uint8Array, share = false): Entry {
   const bad = (why: string): StorageError => new StorageError(`the stored record of ${JSON.stringify(key.slice(0, 200))} is damaged: ${why}`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let o = 0
@@ -103,7 +107,7 @@ export function decodeRecord (key: string, bytes: Uint8Array): Entry {
   const dropped = (flags & DROPPED) !== 0
   if ((deleted || dropped) && o !== bytes.length) throw bad(`a tombstone with ${bytes.length - o} value bytes`)
   if (dropped && expiresAt === undefined) throw bad('an expired version without an expiry')
-  const value = deleted || dropped ? EMPTY_VALUE : bytes.slice(o)
+  const value = deleted || dropped ? EMPTY_VALUE : share ? bytes.subarray(o) : bytes.slice(o)
   const fields: EntryFields = { key, value, wall, counter, origin, expiresAt, deleted }
   return signature !== undefined && valueHash !== undefined ? new SignedEntry(fields, signature, valueHash) : new Entry(fields)
 }

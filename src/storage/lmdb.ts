@@ -71,7 +71,7 @@ export class LmdbStorage implements Storage {
     let n = 0
     for (const { key, value } of this.entries.getRange({ start })) {
       if (n++ >= limit || !key.startsWith(prefix)) return
-      yield decodeRecord(key, value)
+      yield decodeRecord(key, value, true) // lmdb hands out a fresh buffer per record
     }
   }
 

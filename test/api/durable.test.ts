@@ -91,6 +91,19 @@ describe('a durable mesh node', () => {
     expect(other.token).toBeDefined()
   })
 
+  it('a write acknowledged by a peer (replicas: 1) from a durable node, also after an idle spell', async () => {
+    let now = Date.now()
+    const a = await start({ dataDir: dir, clock: () => now })
+    nodes.push(a)
+    const b = await start({ clock: () => now, bootstrap: [a.mesh.multiaddrs[0]] })
+    nodes.push(b)
+    await eventually(() => a.mesh.peers().length === 1 && b.mesh.peers().length === 1, 'connected')
+    await a.mesh.set('first', '1', { replicas: 1 })
+    now += 60_000 // idle: the next timestamp is past the high-water mark on disk, so it is gossiped after the commit
+    await a.mesh.set('second', '2', { replicas: 1 })
+    expect(b.mesh.get('second')?.text()).toBe('2')
+  })
+
   it('refuses a key limit beyond what the on-disk store holds', async () => {
     await expect(createMesh({ dataDir: dir, maxKeyBytes: 4_096 })).rejects.toMatchObject({ name: 'InvalidOptionError' })
   })

@@ -7,6 +7,7 @@
  * the lease expire. Every hold is recorded in true time for the lease checks.
  */
 import type { Acceptor } from '../src/core/acceptor.js'
+import { ClockSkewError } from '../src/core/errors.js'
 import type { LeaseMode } from '../src/core/lease.js'
 import { WAIT_PREFIX } from '../src/core/keys.js'
 import { driveClient, LockClient, type LockEffect, type LockEvent } from '../src/core/lock-client.js'
@@ -93,6 +94,17 @@ interface Run {
   stop: () => void
 }
 
+/** Whether a node may write now (the product's `lock` checks its clock before starting, as here). */
+function clockOk (node: LeaseNode): boolean {
+  try {
+    node.store.checkClock()
+    return true
+  } catch (err) {
+    if (err instanceof ClockSkewError) return false
+    throw err
+  }
+}
+
 /** Schedules lock attempts during [0, duration) on random live nodes, through the product's lock client. */
 export function leaseWorkload (w: LeaseWorld, duration: number): LeaseRun {
   const locks: Array<{ name: string, mode: LeaseMode }> = [
@@ -126,10 +138,10 @@ export function leaseWorkload (w: LeaseWorld, duration: number): LeaseRun {
     switch (fx.type) {
       case 'write':
         if (fx.key.startsWith(WAIT_PREFIX) && fx.stamp !== undefined) counts.queued++
-        w.publish(node, node.store.set(fx.key, '', fx.ttl, fx.stamp))
+        write(run, () => node.store.set(fx.key, '', fx.ttl, fx.stamp))
         return
       case 'delete':
-        w.publish(node, node.store.delete(fx.key))
+        write(run, () => node.store.delete(fx.key))
         return
       case 'request':
         for (const id of fx.to) {
@@ -171,9 +183,23 @@ export function leaseWorkload (w: LeaseWorld, duration: number): LeaseRun {
     }
   }
 
+  /**
+   * A write of the client's; refused when the node's clock is skewed: then, as the product's lock
+   * feature does, the run cannot go on (a hold ends: its holder can renew nothing).
+   */
+  const write = (run: Run, make: () => ReturnType<Store['set']>): void => {
+    try {
+      w.publish(run.node, make())
+    } catch (err) {
+      if (!(err instanceof ClockSkewError)) throw err
+      endHold(run, 'expired')
+      run.stop()
+    }
+  }
+
   const start = (node: LeaseNode, lock: string, mode: LeaseMode, ttl: number, wait: number): void => {
     const slot = `${node.id} ${lock}`
-    if (runs.has(slot)) return
+    if (runs.has(slot) || !clockOk(node)) return
     counts.attempts++
     const client = new LockClient(node.store, {
       name: lock,

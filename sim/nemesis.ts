@@ -1,13 +1,16 @@
 /**
  * The real-node nemesis: real `createMesh` nodes on loopback in this process, a workload, and a
  * nemesis that partitions them by group (connection gater plus closed connections), heals,
- * restarts nodes empty, and skews a node's injected clock. The same checker judges the history.
+ * restarts nodes empty, and skews a node's injected clock (within maxDriftMs, or 5 minutes off and
+ * then set right). The same checker judges the history; the clock scenarios also measure each
+ * node's clock-offset estimate against the truth.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Store } from '../src/core/store.js'
 import { createMesh, type Mesh } from '../src/index.js'
 import { check, type Violation } from './checker.js'
 import { runCrash } from './crash.js'
+import { median } from './clocks.js'
 import { Gate } from './gate.js'
 import { Recorder, type History } from './history.js'
 import { Prng } from './prng.js'
@@ -23,8 +26,18 @@ interface RealNode {
   incarnation: number
   mesh: Mesh
   gate: Gate
+  /** Its clock minus the real one, ms (the nemesis may change it: a clock step). */
   skew: number
   stopWatch: AbortController
+}
+
+/** A node's clock-offset estimate against the truth, at one instant. */
+export interface OffsetError {
+  node: string
+  /** Its clock minus the median of every node's clock (what `stats().clock.offsetMs` estimates). */
+  trueMs: number
+  estimateMs: number
+  errorMs: number
 }
 
 export interface ScenarioResult {
@@ -36,6 +49,10 @@ export interface ScenarioResult {
   restarts: number
   convergeMs: number | undefined
   faults: string[]
+  /** Local writes refused with ClockSkewError. */
+  skewRefusals: number
+  /** The clock-offset estimates measured by the scenario (clock scenarios). */
+  offsets: OffsetError[]
 }
 
 class Cluster {
@@ -46,6 +63,8 @@ class Cluster {
   restarts = 0
   ops = 0
   writes = 0
+  skewRefusals = 0
+  readonly offsets: OffsetError[] = []
   private running = false
   private loop: Promise<void> | undefined
 
@@ -61,13 +80,43 @@ class Cluster {
     for (let i = 0; i < count; i++) this.nodes.push(await this.boot(i, 0, skews[i] ?? 0))
     await this.reconnect()
     await this.until(() => this.nodes.every(n => n.mesh.peers().length === count - 1), 'every node sees the others')
+    // every node knows two peers' clocks (the sync rounds on connection carry them) before anyone writes
+    await this.until(() => this.nodes.every(n => n.mesh.stats().clock.peers >= Math.min(2, count - 1)), 'every node knows its peers\' clocks')
+  }
+
+  /** Sets a node's clock (a step: NTP fixing it, or breaking it). */
+  setSkew (index: number, skew: number): void {
+    const n = this.nodes[index]
+    this.rec.fault(Date.now(), `clock of ${this.id(n)} steps ${skew - n.skew > 0 ? '+' : ''}${skew - n.skew} ms to ${skew} ms`)
+    n.skew = skew
+  }
+
+  /** Records every node's offset estimate against the truth (its clock minus the median of all). */
+  measureOffsets (): OffsetError[] {
+    const mid = median(this.nodes.map(n => n.skew))
+    const out = this.nodes.map(n => {
+      const estimateMs = n.mesh.stats().clock.offsetMs
+      const trueMs = n.skew - mid
+      return { node: this.id(n), trueMs, estimateMs, errorMs: estimateMs - trueMs }
+    })
+    this.offsets.push(...out)
+    return out
   }
 
   private async boot (index: number, incarnation: number, skew: number): Promise<RealNode> {
     const gate = new Gate()
     const bootstrap = this.nodes.filter(n => n !== undefined && n.index !== index).map(n => n.mesh.multiaddrs[0])
-    const mesh = await createMesh({ ...MESH, name: 'nemesis', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, connectionGater: gate, clock: () => Date.now() + skew })
-    const node: RealNode = { index, incarnation, mesh, gate, skew, stopWatch: new AbortController() }
+    const clock = { skew }
+    const mesh = await createMesh({ ...MESH, name: 'nemesis', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, connectionGater: gate, clock: () => Date.now() + clock.skew })
+    const node: RealNode = {
+      index,
+      incarnation,
+      mesh,
+      gate,
+      get skew () { return clock.skew },
+      set skew (v: number) { clock.skew = v },
+      stopWatch: new AbortController()
+    }
     const id = `n${index}.${incarnation}`
     // Record every change synchronously, in the order the node made it (a watch() iterator would
     // deliver them a few microtasks late, interleaved with the workload's own records).
@@ -145,7 +194,9 @@ class Cluster {
             this.rec.write(Date.now(), id, e)
           }
         } catch (err) {
-          if ((err as Error).name !== 'MeshClosedError') throw err
+          const name = (err as Error).name
+          if (name === 'ClockSkewError') this.skewRefusals++ // a node that knows its clock is off writes nothing
+          else if (name !== 'MeshClosedError') throw err
         }
         await sleep(this.rng.range(2, 25))
       }
@@ -198,6 +249,52 @@ export interface Scenario {
   nemesis: (c: Cluster) => Promise<void>
   /** A scenario with its own harness (the crash scenario) runs this instead. */
   run?: (seed: number) => Promise<ScenarioResult>
+  /** Scenario-specific promises, checked after the nemesis, before the heal. */
+  verify?: (c: Cluster) => Promise<Violation[]>
+}
+
+/**
+ * A node 5 minutes off (ahead or behind) among three honest ones: it learns it (the estimate is
+ * measured), refuses its writes, nobody penalises anyone; then its clock is set right and, once the
+ * cluster converges, nothing is lost. The history's skew bound is the 5 minutes.
+ */
+function fiveMinutesOff (sign: 1 | -1): Scenario {
+  const off = sign * 300_000
+  return {
+    name: `clock-skew${sign > 0 ? '+' : '-'}5min`,
+    nodes: 4,
+    skews: [off],
+    nemesis: async c => {
+      await sleep(1_500)
+      c.measureOffsets()
+      await c.partition([0, 0, 1, 1]) // the skewed node with one honest peer: a majority of two still says it is off
+      await sleep(1_000)
+      await c.heal()
+      await sleep(500)
+    },
+    verify: async c => {
+      const out: Violation[] = []
+      const [skewed, ...honest] = c.nodes
+      if (skewed.mesh.stats().clock.level !== 'skewed') out.push({ check: 'clock-skew-refused', message: `${c.id(skewed)}, ${off} ms off, reports level ${skewed.mesh.stats().clock.level}` })
+      if (c.skewRefusals === 0) out.push({ check: 'clock-skew-refused', message: `${c.id(skewed)} refused no write` })
+      for (const n of honest) {
+        if (n.mesh.stats().clock.level === 'skewed') out.push({ check: 'clock-skew-false-alarm', message: `${c.id(n)} thinks its honest clock is skewed` })
+        const invalid = invalidFrom(n, skewed) + invalidFrom(skewed, n)
+        if (invalid > 0) out.push({ check: 'clock-no-penalty', message: `gossipsub counts ${invalid} invalid messages between ${c.id(n)} and ${c.id(skewed)}` })
+      }
+      c.setSkew(0, 0) // NTP sets it right: it wrote nothing ahead, so it writes again at once
+      await c.until(() => skewed.mesh.stats().clock.level === 'ok', 'the fixed node sees its clock is fine')
+      c.measureOffsets()
+      await skewed.mesh.set('fixed', 'writes again').catch((err: Error) => { out.push({ check: 'clock-recovery', message: `after the fix ${c.id(skewed)} still refuses: ${err.message}` }) })
+      return out
+    }
+  }
+}
+
+/** The gossipsub invalid-message count `n` holds against `peer` (what its score penalises). */
+function invalidFrom (n: RealNode, peer: RealNode): number {
+  const pubsub = (n.mesh.libp2p.services as { pubsub: { dumpPeerScoreStats: () => Record<string, { topics: Record<string, { invalidMessageDeliveries: number }> }> } }).pubsub
+  return Object.values(pubsub.dumpPeerScoreStats()[peer.mesh.peerId]?.topics ?? {}).reduce((sum, t) => sum + t.invalidMessageDeliveries, 0)
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -250,7 +347,25 @@ export const SCENARIOS: Scenario[] = [
     nemesis: async () => {},
     run: async () => {
       const r = await runCrash(1, 200)
-      return { name: 'crash', violations: r.violations, ops: r.acked, writes: r.acked, partitions: 0, restarts: 1, convergeMs: r.convergeMs, faults: ['crash'] }
+      return { name: 'crash', violations: r.violations, ops: r.acked, writes: r.acked, partitions: 0, restarts: 1, convergeMs: r.convergeMs, faults: ['crash'], skewRefusals: 0, offsets: [] }
+    }
+  },
+  fiveMinutesOff(1),
+  fiveMinutesOff(-1),
+  {
+    // a writer 3 s behind (within maxDriftMs): it runs on corrected time, so its short TTLs live on the others
+    name: 'clock-lag-3s',
+    nodes: 4,
+    skews: [-3_000],
+    nemesis: async c => { await sleep(1_500); c.measureOffsets(); await sleep(1_000) },
+    verify: async c => {
+      const [lagging, other] = c.nodes
+      const written = Date.now()
+      await lagging.mesh.set('lag/short', 'v', { ttl: 2_000 })
+      const e = await other.mesh.waitFor('lag/short', { timeout: 1_500 }).catch(() => undefined)
+      if (e === undefined) return [{ check: 'clock-ttl', message: `${c.id(lagging)}'s 2 s TTL write never showed on ${c.id(other)}` }]
+      const lives = (e.expiresAt ?? Infinity) - written
+      return lives < 1_800 ? [{ check: 'clock-ttl', message: `${c.id(lagging)}'s 2 s TTL write lives ${lives} ms on ${c.id(other)}` }] : []
     }
   }
 ]
@@ -266,6 +381,7 @@ export async function runScenario (s: Scenario, seed = 1): Promise<ScenarioResul
     c.startWorkload(keys)
     await s.nemesis(c)
     await c.stopWorkload()
+    const promised = s.verify !== undefined ? await s.verify(c) : []
     for (const n of c.nodes) await n.mesh.flush()
     await c.heal()
     const healed = Date.now()
@@ -277,9 +393,9 @@ export async function runScenario (s: Scenario, seed = 1): Promise<ScenarioResul
       convergeMs = undefined
     }
     await sleep(TIMER_SLACK_MS) // let expiry timers that are due run before the final read
-    const violations = check(c.history(keys, skewBound))
+    const violations = [...promised, ...check(c.history(keys, skewBound))]
     if (convergeMs === undefined) violations.unshift({ check: 'convergence', message: `did not converge within ${CONVERGE_LIMIT_MS} ms of the heal` })
-    return { name: s.name, violations, ops: c.ops, writes: c.writes, partitions: c.partitions, restarts: c.restarts, convergeMs, faults: [s.name] }
+    return { name: s.name, violations, ops: c.ops, writes: c.writes, partitions: c.partitions, restarts: c.restarts, convergeMs, faults: [s.name], skewRefusals: c.skewRefusals, offsets: c.offsets }
   } finally {
     await c.stop()
   }
@@ -299,5 +415,18 @@ export async function runScenarios (only?: string): Promise<boolean> {
     for (const v of r.violations) console.log(`FAIL ${s.name}: [${v.check}] ${v.message}`)
   }
   console.log(formatTable(byScenario(results.map(r => ({ ...r, crashes: r.restarts }))), 'ms'))
+  const measured = results.filter(r => r.offsets.length > 0)
+  if (measured.length > 0) console.log(`\n${formatOffsets(measured)}`)
   return results.every(r => r.violations.length === 0)
+}
+
+/** The clock-offset estimates of the clock scenarios: the largest error per scenario, and each node's. */
+export function formatOffsets (results: ScenarioResult[]): string {
+  const lines = ['clock-offset estimate (stats().clock.offsetMs) against the truth (clock minus the median of all clocks):']
+  for (const r of results) {
+    const worst = Math.max(...r.offsets.map(o => Math.abs(o.errorMs)))
+    lines.push(`  ${r.name.padEnd(16)} max |error| ${worst.toFixed(1)} ms; ${r.skewRefusals} writes refused with ClockSkewError; ` +
+      r.offsets.map(o => `${o.node} ${o.estimateMs.toFixed(0)} (true ${o.trueMs})`).join(', '))
+  }
+  return lines.join('\n')
 }

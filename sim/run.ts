@@ -10,11 +10,12 @@
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { firstArrivalWins, simulate, type SimOptions, type SimResult } from './simulate.js'
+import { firstArrivalWins, simulate, type ClockMode, type SimOptions, type SimResult } from './simulate.js'
 import { byScenario, formatHistory, formatLeaseClients, formatOverlaps, formatTable, timelineSvg } from './report.js'
 
 const HELP = `usage: npm run sim -- [--seeds N] [--from S] [--seed S [--verbose] [--svg FILE]] [--nodes N]
-                      [--duration MS] [--broken-merge] [--real [--scenario NAME]]
+                      [--duration MS] [--broken-merge] [--clock-mode M] [--no-clock-samples]
+                      [--penalise-drift] [--real [--scenario NAME]]
   --seeds N        run N schedules (default 1000), seeds S..S+N-1
   --from S         first seed (default 1)
   --seed S         run one schedule
@@ -23,6 +24,9 @@ const HELP = `usage: npm run sim -- [--seeds N] [--from S] [--seed S [--verbose]
   --nodes N        replicas per schedule (2..64; default random 3..8)
   --duration MS    virtual ms of workload per schedule (default random 5000..30000)
   --broken-merge   fault injection: merge keeps the first arrival (the checker must catch it)
+  --clock-mode M   jumpy, skewed or lagging for every schedule (default: random per schedule)
+  --no-clock-samples  fault injection: no node learns its clock offset (the clock checks must catch it)
+  --penalise-drift    fault injection: drift refusals penalise the sender (clock-no-penalty must catch it)
   --real           run the real-node nemesis scenarios instead
   --scenario NAME  with --real: only this scenario`
 
@@ -36,6 +40,9 @@ const { values } = parseArgs({
     nodes: { type: 'string' },
     duration: { type: 'string' },
     'broken-merge': { type: 'boolean', default: false },
+    'clock-mode': { type: 'string' },
+    'no-clock-samples': { type: 'boolean', default: false },
+    'penalise-drift': { type: 'boolean', default: false },
     real: { type: 'boolean', default: false },
     scenario: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false }
@@ -66,14 +73,25 @@ if (values.real) {
 const options: SimOptions = {
   nodes: values.nodes === undefined ? undefined : int('nodes', values.nodes, 3, 2, 64),
   durationMs: values.duration === undefined ? undefined : int('duration', values.duration, 10_000, 1, 24 * 3_600_000),
-  mergeOrder: values['broken-merge'] ? firstArrivalWins : undefined
+  mergeOrder: values['broken-merge'] ? firstArrivalWins : undefined,
+  clockMode: clockModeOf(values['clock-mode']),
+  clockSamples: !values['no-clock-samples'],
+  penalises: values['penalise-drift'] ? () => true : undefined
 }
-const flags = `${values.nodes !== undefined ? ` --nodes ${values.nodes}` : ''}${values.duration !== undefined ? ` --duration ${values.duration}` : ''}${values['broken-merge'] ? ' --broken-merge' : ''}`
+const flags = `${values.nodes !== undefined ? ` --nodes ${values.nodes}` : ''}${values.duration !== undefined ? ` --duration ${values.duration}` : ''}${values['broken-merge'] ? ' --broken-merge' : ''}` +
+  `${values['clock-mode'] !== undefined ? ` --clock-mode ${values['clock-mode']}` : ''}${values['no-clock-samples'] ? ' --no-clock-samples' : ''}${values['penalise-drift'] ? ' --penalise-drift' : ''}`
+
+function clockModeOf (value: string | undefined): ClockMode | undefined {
+  if (value === undefined) return undefined
+  if (value === 'jumpy' || value === 'skewed' || value === 'lagging') return value
+  console.error(`--clock-mode must be jumpy, skewed or lagging, got ${value}\n\n${HELP}`)
+  process.exit(2)
+}
 
 if (values.seed !== undefined) {
   const seed = int('seed', values.seed, 1, 0, 2 ** 32 - 1)
   const r = simulate(seed, { ...options, timeline: true })
-  console.log(`seed ${seed}: ${r.nodes} nodes, ${r.ops} ops (${r.writes} writes), ${r.partitions} partitions, ${r.crashes} crashes, ${r.messages} messages (${r.dropped} dropped), faults: ${r.faults.join(', ') || 'none'}`)
+  console.log(`seed ${seed}: ${r.nodes} nodes, ${r.ops} ops (${r.writes} writes), ${r.partitions} partitions, ${r.crashes} crashes, ${r.messages} messages (${r.dropped} dropped), faults: ${r.faults.join(', ') || 'none'}; clocks ${r.clockMode}, ${r.skewRefusals} writes refused with ClockSkewError`)
   console.log(`\ntimeline:\n${r.timeline.join('\n')}`)
   if (values.verbose) console.log(`\nhistory:\n${formatHistory(r)}`)
   if (values.svg !== undefined) {

@@ -3,12 +3,14 @@
  * planning, the gossip admission rule, the lock client and the acceptor) over a simulated network in virtual time, driven by a
  * seeded PRNG. The network delays, drops, duplicates and reorders messages and partitions the
  * nodes; nodes crash and restart, empty (an in-memory node: a new identity) or from what their
- * storage holds (a durable node: the same identity); clocks are skewed and jump. Only the transport is
+ * storage holds (a durable node: the same identity); clocks are skewed and jump, one may lie beyond
+ * maxDriftMs and be corrected later, one may lag within it. Every message carries its sender's
+ * clock, as the product's do, and every node estimates its offset from them. Only the transport is
  * simulated: every decision about what wins, expires or is sent is the product's code.
  */
-import { admitBatch } from '../src/core/admit.js'
+import { admitBatch, penalises as productPenalises } from '../src/core/admit.js'
 import type { Entry } from '../src/core/entry.js'
-import { InvalidMessageError } from '../src/core/errors.js'
+import { ClockSkewError, InvalidMessageError, type RejectReason } from '../src/core/errors.js'
 import { compareVersionIds } from '../src/core/merge.js'
 import { Store, type StoreOptions } from '../src/core/store.js'
 import { lookup, plan, summarize } from '../src/core/sync.js'
@@ -20,8 +22,18 @@ import { Acceptor, ACCEPTOR_META, decodeAcceptorState, encodeAcceptorState } fro
 import type { LeaseMode } from '../src/core/lease.js'
 import { MemoryStorage } from '../src/core/memory-storage.js'
 import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type Hold, type LeaseCounts, type LeaseRun } from './leases.js'
+import { clockChecks, emptyClockRecord, median, type ClockHistory, type ClockView } from './clocks.js'
 
 export type PartitionKind = 'split-brain' | 'isolated' | 'bridge' | 'flapping'
+
+/**
+ * How a schedule's clocks behave. `jumpy`: every clock within ±400 ms, jumping within that bound.
+ * `skewed`: clocks within ±50 ms but one node's runs 2-5 s ahead or behind (beyond maxDriftMs),
+ * from the start or from a jump, until its clock is corrected (during the run or at the end).
+ * `lagging`: clocks within ±50 ms but one writer's lags 500-900 ms (within maxDriftMs, longer than
+ * the shortest TTLs).
+ */
+export type ClockMode = 'jumpy' | 'skewed' | 'lagging'
 
 export interface SimOptions {
   /** Replicas (2 to 64). @default random 3..8 */
@@ -40,6 +52,12 @@ export interface SimOptions {
    * allows, so acknowledged writes vanish and it may issue timestamps below ones it issued.
    */
   loseDurableState?: boolean
+  /** Force a clock mode. @default random: jumpy 50 %, skewed 25 %, lagging 25 % */
+  clockMode?: ClockMode
+  /** Fault injection: `false` withholds every clock sample (no node learns its offset). @default true */
+  clockSamples?: boolean
+  /** Fault injection: which gossip refusals penalise the sender. @default the product's `penalises` */
+  penalises?: (reason: RejectReason) => boolean
 }
 
 export interface SimResult {
@@ -74,7 +92,11 @@ export interface SimResult {
   gossipOverlapsBeyondSkew: number
   gossipOverlaps: number
   dropRate: number
+  clockMode: ClockMode
+  /** Local writes refused with ClockSkewError. */
+  skewRefusals: number
   history: History
+  clock: ClockHistory
 }
 
 export interface Phase {
@@ -85,8 +107,9 @@ export interface Phase {
 }
 
 /** Settings of the simulated product: small so that expiry and purges happen within a run. */
-export const SIM_STORE = { maxTtlMs: 20_000, tombstoneGraceMs: 5_000, defaultTtlMs: 10_000, maxDriftMs: 1_000 } as const
-const SKEW_MS = 400 // |skew| bound per node; pairwise within maxDriftMs
+export const SIM_STORE = { maxTtlMs: 20_000, tombstoneGraceMs: 5_000, defaultTtlMs: 10_000, maxDriftMs: 1_000, clockSampleTtlMs: 5_000 } as const
+const SKEW_MS = 400 // |skew| bound per node in jumpy schedules; pairwise within maxDriftMs
+const TIGHT_SKEW_MS = 50 // the honest nodes' bound in skewed and lagging schedules
 const SYNC_INTERVAL_MS = 1_000
 const CONVERGE_LIMIT_MS = 60_000
 
@@ -96,6 +119,7 @@ interface Replica {
   store: Store
   acceptor: Acceptor
   alive: boolean
+  /** Its physical clock minus true time. */
   skew: number
   queue: Entry[]
   flushAt: number | undefined
@@ -106,14 +130,23 @@ interface Replica {
   storage: MemoryStorage | undefined
   /** Local writes staged but not yet flushed: acknowledged (and gossiped) by the next flush. */
   unacked: Entry[]
+  /**
+   * Peers it has heard from (a message carrying their clock), and when: what it could know of
+   * their clocks, whatever it made of it. The checks call a node `established` from this.
+   */
+  heard: Map<string, { at: number, connected: boolean }>
 }
 
+/**
+ * Messages carry the sender's physical clock (`time`); the sync messages also the sender's
+ * monotonic instant (`mark`) and the one they answer (`echo`), for round-trip samples.
+ */
 type Message =
-  | { type: 'gossip', entries: Entry[] }
-  | { type: 'digest', round: number, buckets: Uint32Array }
-  | { type: 'summary', round: number, diff: number[], versions: Entry[] }
-  | { type: 'push', round: number, entries: Entry[], want: string[] }
-  | { type: 'reply', round: number, entries: Entry[] }
+  | { type: 'gossip', entries: Entry[], time: number }
+  | { type: 'digest', round: number, buckets: Uint32Array, time: number, mark: number }
+  | { type: 'summary', round: number, diff: number[], versions: Entry[], time: number, mark: number, echo: number }
+  | { type: 'push', round: number, entries: Entry[], want: string[], time: number, mark: number, echo: number }
+  | { type: 'reply', round: number, entries: Entry[], time: number, echo: number }
   | { type: 'call', run: () => void }
 
 export function simulate (seed: number, options: SimOptions = {}): SimResult {
@@ -127,6 +160,19 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const dropRate = rng.pick([0, 0.01, 0.1, 0.3])
   const dupRate = rng.pick([0, 0.02, 0.1])
   const meanLatency = rng.pick([1, 5, 30])
+  const clockMode = options.clockMode ?? rng.pick<ClockMode>(['jumpy', 'jumpy', 'skewed', 'lagging'])
+  const baseSkew = clockMode === 'jumpy' ? SKEW_MS : TIGHT_SKEW_MS
+  const odd = rng.int(n) // the node whose clock lies (skewed) or lags (lagging)
+  const oddSkew = clockMode === 'skewed' ? rng.pick([-1, 1]) * rng.range(2_000, 5_000) : -rng.range(500, 900)
+  const oddFromStart = clockMode === 'lagging' || rng.chance(0.5)
+  const withSamples = options.clockSamples !== false
+  const penalises = options.penalises ?? productPenalises
+  const clockRecord = emptyClockRecord()
+  let oddFaulty = clockMode === 'lagging' || (clockMode === 'skewed' && oddFromStart)
+  // faults act only while the workload runs; the final heal ends them all
+  let faultsOn = true
+  let skewRefusals = 0
+  let maxAbsSkew = baseSkew
   const keys = Array.from({ length: rng.range(4, 40) }, (_, i) => `k${i}`)
   const hot = keys.slice(0, Math.max(1, keys.length >> 3))
   const stats = { ops: 0, writes: 0, partitions: 0, crashes: 0, messages: 0, dropped: 0 }
@@ -149,11 +195,16 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
    * store's node id, `n<index>`) and its storage across restarts; an in-memory one is new each time.
    */
   const boot = (index: number, incarnation: number, storage: MemoryStorage | undefined): Replica => {
-    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew: rng.range(-SKEW_MS, SKEW_MS), queue: [], flushAt: undefined, tickAt: undefined, synced: incarnation === 0, storage, unacked: [] }
-    r.store = new Store(storage !== undefined ? `n${index}` : r.id, { ...SIM_STORE, clock: () => q.now + r.skew, mergeOrder: options.mergeOrder, storage: storage?.reopen() })
+    // a restarted node keeps its machine's clock: the odd one comes back as odd as it went
+    const skew = index === odd && oddFaulty ? oddSkew : rng.range(-baseSkew, baseSkew)
+    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew, queue: [], flushAt: undefined, tickAt: undefined, synced: incarnation === 0, storage, unacked: [], heard: new Map() }
+    maxAbsSkew = Math.max(maxAbsSkew, Math.abs(skew))
+    meshSkew = undefined
+    r.store = new Store(storage !== undefined ? `n${index}` : r.id, { ...SIM_STORE, clock: () => q.now + r.skew, monotonic: () => q.now, mergeOrder: options.mergeOrder, storage: storage?.reopen() })
     // a replica's first incarnation has a new identity: it never granted, so it grants at once
     const kept = storage?.getMeta(ACCEPTOR_META)
-    r.acceptor = new Acceptor(() => q.now + r.skew, SIM_MAX_LEASE_TTL_MS, { fresh: incarnation === 0, restored: kept === undefined ? undefined : decodeAcceptorState(kept) })
+    // the acceptor runs on the node's corrected clock, as the product's does
+    r.acceptor = new Acceptor(() => r.store.now(), SIM_MAX_LEASE_TTL_MS, { fresh: incarnation === 0, restored: kept === undefined ? undefined : decodeAcceptorState(kept) })
     const journal = r.store.journal
     if (storage !== undefined && journal !== undefined) {
       // a durable acceptor writes its state before it answers a grant (Acceptor.grant; here at once)
@@ -171,16 +222,38 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     for (const v of r.store.versions()) rec.apply(q.now, r.id, v)
     r.store.subscribe(e => { if (r.alive) rec.event(q.now, r.id, e.type, e.entry) })
     r.store.onDeadline = () => { armTick(r) }
-    r.store.onApply = (e, local) => { if (!local) rec.apply(q.now, r.id, e) }
+    r.store.onApply = (e, local) => {
+      if (local) return
+      rec.apply(q.now, r.id, e)
+      if (e.expiresAt !== undefined && !e.tombstone) clockRecord.receipts.push({ t: q.now, node: r.id, version: e, ...view(r) }) // for the TTL check
+    }
     if (r.store.journal !== undefined) r.store.journal.onDirty = () => { endOfTurn(r) }
     replicas[index] = r
     armTick(r)
     return r
   }
+  /** How a node's clock stands, in truth and in its own estimate. */
+  let meshSkew: number | undefined // the true median clock, recomputed when a clock or liveness changes
+  const view = (r: Replica): ClockView => {
+    if (meshSkew === undefined) {
+      const live = replicas.filter(o => o.alive)
+      const others = clockMode === 'jumpy' ? live : live.filter(o => o.index !== odd)
+      meshSkew = median((others.length > 0 ? others : live).map(o => o.skew))
+    }
+    let heard = 0
+    let connected = 0
+    for (const h of r.heard.values()) {
+      if (h.at + SIM_STORE.clockSampleTtlMs <= q.now) continue
+      heard++
+      if (h.connected) connected++
+    }
+    return { trueOffset: r.skew - meshSkew, established: heard >= 2, corrected: connected >= 2, liar: clockMode === 'skewed' && r.index === odd }
+  }
   const armTick = (r: Replica): void => {
     const at = r.store.nextDeadline()
     if (at === undefined) return
-    const when = Math.max(q.now, at - r.skew)
+    // the deadline is on the node's (corrected) clock
+    const when = Math.max(q.now, q.now + at - r.store.now())
     if (r.tickAt !== undefined && r.tickAt <= when) return
     r.tickAt = when
     q.at(when, () => {
@@ -192,7 +265,18 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   }
   const merge = (r: Replica, entries: Entry[]): void => {
     if (!r.alive || entries.length === 0) return
-    r.store.merge(entries)
+    const outcomes = r.store.merge(entries)
+    outcomes.forEach((o, i) => { if (o === 'drift') clockRecord.refusals.push({ t: q.now, node: r.id, version: entries[i], ...view(r) }) })
+  }
+  const time = (r: Replica): number => r.store.offsets.physical()
+  /** A clock sample at `to` from `from`: round trip when `echo` is the instant `to` sent what this answers. */
+  const sample = (to: Replica, from: Replica, peerTime: number, echo?: number): void => {
+    // a crashed sender's connection is gone: nothing of it arrives after its peers saw it go
+    if (!to.alive || !from.alive || replicas[from.index] !== from) return
+    to.heard.set(from.id, { at: q.now, connected: true })
+    if (!withSamples) return
+    if (echo === undefined) to.store.offsets.oneWay(from.id, peerTime)
+    else to.store.offsets.roundTrip(from.id, echo, peerTime)
   }
 
   // ---- network -----------------------------------------------------------------------------
@@ -212,30 +296,39 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const receive = (from: Replica, to: Replica, msg: Message): void => {
     switch (msg.type) {
       case 'gossip':
+        sample(to, from, msg.time)
         try {
           admitBatch(msg.entries, from.store.node, to.store.hlc) // the sender is its identity, as a peer id is
           merge(to, msg.entries)
         } catch (err) {
           if (!(err instanceof InvalidMessageError)) throw err
+          if (err.reason === 'drift') {
+            for (const e of msg.entries) if (!to.store.hlc.withinDrift(e.wall)) clockRecord.refusals.push({ t: q.now, node: to.id, version: e, ...view(to) })
+          }
+          if (penalises(err.reason)) clockRecord.penalties.push({ t: q.now, node: to.id, sender: from.id, senderOffset: view(from).trueOffset, reason: err.reason })
         }
         return
       case 'digest': {
+        sample(to, from, msg.time)
         const { diff, versions } = summarize(to.store, msg.buckets)
-        send(to, from, { type: 'summary', round: msg.round, diff, versions })
+        send(to, from, { type: 'summary', round: msg.round, diff, versions, time: time(to), mark: q.now, echo: msg.mark })
         return
       }
       case 'summary': {
+        sample(to, from, msg.time, msg.echo)
         if (msg.diff.length === 0) { to.synced = true; return }
         const p = plan(to.store, msg.diff, msg.versions)
-        send(to, from, { type: 'push', round: msg.round, entries: p.push, want: p.want })
+        send(to, from, { type: 'push', round: msg.round, entries: p.push, want: p.want, time: time(to), mark: q.now, echo: msg.mark })
         return
       }
       case 'push':
+        sample(to, from, msg.time, msg.echo)
         merge(to, msg.entries)
         to.synced = true
-        send(to, from, { type: 'reply', round: msg.round, entries: lookup(to.store, msg.want).entries })
+        send(to, from, { type: 'reply', round: msg.round, entries: lookup(to.store, msg.want).entries, time: time(to), echo: msg.mark })
         return
       case 'reply':
+        sample(to, from, msg.time, msg.echo)
         merge(to, msg.entries)
         to.synced = true
         return
@@ -265,7 +358,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
       const batch = r.queue
       r.queue = []
       if (batch.length === 0) return
-      for (const other of replicas) if (other !== r && other.alive) send(r, other, { type: 'gossip', entries: batch })
+      for (const other of replicas) if (other !== r && other.alive) send(r, other, { type: 'gossip', entries: batch, time: time(r) })
     })
   }
   /** Local writes a durable node acknowledged (flushed to its storage), by node index. */
@@ -279,13 +372,13 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
       const held = r.store.version(a.version.key)
       if (held !== undefined && compareVersionIds(held, a.version) >= 0) continue
       // purged after its retention, by this clock or the previous incarnation's (within the skew bound)
-      if (held === undefined && a.version.wall + r.store.retentionMs <= now + 2 * SKEW_MS) continue
+      if (held === undefined && a.version.wall + r.store.retentionMs <= now + 2 * maxAbsSkew) continue
       durability.push({ check: 'durability', message: `${r.id} restarted without ${label(a.version)}, acknowledged by an earlier incarnation` })
     }
   }
   const startRound = (a: Replica, b: Replica): void => {
     if (!a.alive || !b.alive || a === b) return
-    send(a, b, { type: 'digest', round: ++round, buckets: a.store.digest.snapshot() })
+    send(a, b, { type: 'digest', round: ++round, buckets: a.store.digest.snapshot(), time: time(a), mark: q.now })
   }
   /** New connections sync at once; of each pair the smaller id starts. */
   const connected = (a: Replica, b: Replica): void => {
@@ -312,6 +405,8 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     for (let a = 0; a < n; a++) {
       for (let b = a + 1; b < n; b++) {
         if (!before[a][b] && canTalk(a, b) && replicas[a].alive && replicas[b].alive) connected(replicas[a], replicas[b])
+        // a cut connection: each forgets the other's clock, as the product does on peer:disconnect
+        if (before[a][b] && !canTalk(a, b)) disconnected(replicas[a], replicas[b])
       }
     }
   }
@@ -334,10 +429,25 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
       setGroups(groups, undefined, `partition: split {${order.slice(0, cut).map(x => 'n' + x).join(',')}} | {${order.slice(cut).map(x => 'n' + x).join(',')}}`)
     }
   }
+  const disconnected = (a: Replica, b: Replica): void => {
+    a.store.offsets.forget(b.id)
+    b.store.offsets.forget(a.id)
+    for (const [x, y] of [[a, b], [b, a]]) {
+      const h = x.heard.get(y.id)
+      if (h !== undefined) h.connected = false
+    }
+  }
   const crash = (r: Replica): void => {
     stats.crashes++
     faultKinds.add('crash')
+    for (const o of replicas) {
+      if (o === r || !o.alive) continue
+      o.store.offsets.forget(r.id)
+      const h = o.heard.get(r.id)
+      if (h !== undefined) h.connected = false
+    }
     r.alive = false
+    meshSkew = undefined
     leases?.crashed(r)
     r.store.close() // what was staged and not flushed is lost with the process
     phase()
@@ -349,7 +459,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     const inc = Number(old.id.split('.')[1]) + 1
     const storage = old.storage === undefined ? undefined : options.loseDurableState === true ? new MemoryStorage() : old.storage
     const r = boot(index, inc, storage)
-    if (old.storage !== undefined && options.loseDurableState === true) r.skew = -SKEW_MS // and its clock set back
+    if (old.storage !== undefined && options.loseDurableState === true) { r.skew = -SKEW_MS; meshSkew = undefined } // and its clock set back
     const how = storage === undefined ? 'empty' : `durable, ${r.store.size} versions`
     if (storage !== undefined) { checkRestored(r); faultKinds.add('durable-restart') }
     phase()
@@ -373,7 +483,17 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
       return
     }
     stats.writes++
-    const e = roll < 0.45 ? r.store.delete(key) : r.store.set(key, `v${stats.writes}`, rng.pick(ttlChoices))
+    const v = view(r)
+    let e: Entry
+    try {
+      e = roll < 0.45 ? r.store.delete(key) : r.store.set(key, `v${stats.writes}`, rng.pick(ttlChoices))
+    } catch (err) {
+      if (!(err instanceof ClockSkewError)) throw err
+      skewRefusals++
+      clockRecord.attempts.push({ t: q.now, node: r.id, result: err.aheadMs > r.store.hlc.maxDriftMs && r.store.offsets.skew() === undefined ? 'ahead' : 'skew', ...v })
+      return
+    }
+    clockRecord.attempts.push({ t: q.now, node: r.id, result: 'ok', version: e, ...v })
     rec.write(q.now, r.id, e)
     if (r.storage !== undefined) r.unacked.push(e)
     gossip(r, e)
@@ -398,9 +518,29 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   for (const r of replicas) periodicSync(r)
   const opGap = rng.pick([5, 20, 60])
   for (let t = rng.float() * opGap; t < duration; t += rng.float() * 2 * opGap) q.at(t, workload)
-  // faults act only while the workload runs; the final heal ends them all
-  let faultsOn = true
   const fault = (t: number, fn: () => void): void => { q.at(t, () => { if (faultsOn) fn() }) }
+  const setClock = (index: number, to: number, what: string): void => {
+    const r = replicas[index]
+    rec.fault(q.now, `clock of ${r.id} ${what}: ${to - r.skew > 0 ? '+' : ''}${to - r.skew} ms to ${to} ms`)
+    say(`clock of ${r.id} ${what}: ${to - r.skew} ms to ${to} ms`)
+    r.skew = to
+    meshSkew = undefined
+    maxAbsSkew = Math.max(maxAbsSkew, Math.abs(to))
+  }
+  /** The odd clock is set right (NTP): back among the others. */
+  const correctOdd = (): void => {
+    if (!oddFaulty || clockMode !== 'skewed') return
+    oddFaulty = false
+    faultKinds.add('clock-fix')
+    setClock(odd, rng.range(-baseSkew, baseSkew), 'is corrected')
+  }
+  if (clockMode === 'lagging') faultKinds.add('clock-lag')
+  if (clockMode === 'skewed') {
+    faultKinds.add('clock-skew')
+    const from = oddFromStart ? 0 : rng.float() * duration / 2
+    if (!oddFromStart) fault(from, () => { oddFaulty = true; setClock(odd, oddSkew, `jumps beyond maxDriftMs`) })
+    if (rng.chance(0.6)) fault(from + rng.float() * (duration - from), correctOdd)
+  }
   const faults = rng.range(0, 6)
   for (let f = 0; f < faults; f++) {
     const at = rng.float() * duration
@@ -426,12 +566,9 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     } else {
       const index = rng.int(n)
       fault(at, () => {
-        const r = replicas[index]
+        if (index === odd && clockMode !== 'jumpy') return
         faultKinds.add('clock-jump')
-        const to = rng.range(-SKEW_MS, SKEW_MS)
-        rec.fault(q.now, `clock of ${r.id} jumps ${to - r.skew > 0 ? '+' : ''}${to - r.skew} ms`)
-        say(`clock of ${r.id} jumps ${to - r.skew} ms`)
-        r.skew = to
+        setClock(index, rng.range(-baseSkew, baseSkew), 'jumps')
       })
     }
   }
@@ -440,6 +577,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   // ---- heal, restart the crashed, quiesce --------------------------------------------------
   faultsOn = false
   leases.finish()
+  correctOdd() // a clock still beyond maxDriftMs would refuse what the others write: no convergence to check
   healAll()
   for (let i = 0; i < n; i++) if (!replicas[i].alive) restart(i)
   const healedAt = q.now
@@ -457,28 +595,30 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   say(convergeMs === undefined ? `did not converge within ${CONVERGE_LIMIT_MS} ms of the heal` : `converged ${convergeMs} ms after the heal`)
   // check at an instant no expiry or purge falls near, so skewed clocks agree on what is live
   const deadlines = replicas.flatMap(r => [...r.store.versions()].flatMap(v => [v.wall + r.store.retentionMs, v.expiresAt ?? -Infinity]))
+  const skewBoundMs = 2 * maxAbsSkew // how far apart two clocks (corrected or not) may be
   let checkAt = q.now + 100
-  while (deadlines.some(d => Math.abs(d - checkAt) <= 2 * SKEW_MS + 50)) checkAt += 50
+  while (deadlines.some(d => Math.abs(d - checkAt) <= skewBoundMs + 50)) checkAt += 50
   q.runUntil(checkAt)
   for (const r of replicas) r.store.tick()
 
   const history: History = {
     ops: rec.ops,
     keys,
-    final: replicas.map(r => ({ node: r.id, skew: r.skew, digest: r.store.digest.root(), visible: new Map(keys.map(k => [k, r.store.get(k)])) })),
+    final: replicas.map(r => ({ node: r.id, skew: r.store.now() - q.now, digest: r.store.digest.root(), visible: new Map(keys.map(k => [k, r.store.get(k)])) })),
     checkedAt: q.now,
-    skewBoundMs: 2 * SKEW_MS,
+    skewBoundMs,
     timerSlackMs: 0,
     retentionMs: Math.max(SIM_STORE.maxTtlMs, SIM_STORE.tombstoneGraceMs),
     exactApplies: true
   }
+  const clock: ClockHistory = { maxDriftMs: SIM_STORE.maxDriftMs, toleranceMs: 2 * baseSkew + 100, marginMs: 2 * baseSkew + 100, record: clockRecord }
   const holds = leases.holds
-  const violations = check(history, options.checks ?? { ...CHECKS, ...leaseChecks(() => holds, 2 * SKEW_MS) })
+  const violations = check(history, options.checks ?? { ...CHECKS, ...leaseChecks(() => holds, skewBoundMs), ...clockChecks(() => clock) })
   violations.push(...durability)
   if (convergeMs === undefined) violations.unshift({ check: 'convergence', message: `replicas did not converge within ${CONVERGE_LIMIT_MS} ms of the final heal` })
   const gossipOverlapList = overlaps(holds.filter(h => h.mode === 'gossip'))
   const gossipOverlaps = gossipOverlapList.length
-  const beyondSkew = gossipOverlapList.filter(o => o.ms > 2 * SKEW_MS)
+  const beyondSkew = gossipOverlapList.filter(o => o.ms > skewBoundMs)
   // gossip mode promises one holder when every claim arrives within the settle window: no
   // partition, no loss, no node catching up after a restart (clock skew aside)
   if (stats.partitions === 0 && dropRate === 0 && stats.crashes === 0) {
@@ -486,7 +626,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   }
   const holdEnds: SimResult['holdEnds'] = { gossip: {}, quorum: {} }
   for (const h of holds) holdEnds[h.mode][h.how] = (holdEnds[h.mode][h.how] ?? 0) + 1
-  return { seed, violations, nodes: n, ...stats, leaseCounts: leases.counts, holdEnds, holds: holds.length, holdList: holds, gossipOverlaps, gossipOverlapsBeyondSkew: beyondSkew.length, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, history }
+  return { seed, violations, nodes: n, ...stats, leaseCounts: leases.counts, holdEnds, holds: holds.length, holdList: holds, gossipOverlaps, gossipOverlapsBeyondSkew: beyondSkew.length, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, clockMode, skewRefusals, history, clock }
 }
 
 /** An order-free fingerprint of a store's versions, leaving out tombstones purged within `windowMs` of `now`. */

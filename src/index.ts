@@ -27,13 +27,15 @@ export async function createMesh (options: MeshOptions = {}): Promise<Mesh> {
 export { Mesh }
 export type { SetOptions, ReplicationOptions, DeliveryReport, WatchOptions, WaitOptions, MeshEvent, ListPage } from './api/mesh.js'
 export { DEFAULT_MESH_NAME, DEFAULT_LISTEN, type MeshOptions } from './api/options.js'
-export { STATS_FIELDS, REJECTED_FIELD, statAt, type MeshStats, type StatPath, type StatField } from './api/stats.js'
+export { STATS_FIELDS, REJECTED_FIELD, CLOCK_SKEWED_FIELD, statAt, type MeshStats, type StatPath, type StatField } from './api/stats.js'
+export type { ClockStatus, ClockLevel } from './core/clock-offset.js'
+export { CLOCK_WARNING_CODE } from './api/mesh.js'
 export type { ListOptions } from './core/store.js'
 export type { SyncResult } from './net/sync.js'
 export { Entry } from './core/entry.js'
 export {
   MeshError, InvalidKeyError, ReservedKeyError, InvalidValueError, ValueTooLargeError, InvalidTtlError, InvalidOptionError,
-  MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, InvalidMessageError, type RejectReason,
+  MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, ClockSkewError, InvalidMessageError, type RejectReason,
   LockUnavailableError, type LockUnavailableReason, ElectionLostError, StoreFullError, StorageError, WatchOverflowError, NotLockHolderError, NotLeaderError, LeaseLostError, type LeaseLossReason,
   ReplicationError, ReplicationTimeoutError, NotEnoughPeersError, type WriteRef,
   InvalidTokenError, DropNotFoundError, DropTamperedError, UnsupportedRuntimeError

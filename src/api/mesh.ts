@@ -19,6 +19,10 @@ import { durableAcceptor, openDurable } from './durable.js'
 import { loadIdentity, type Identity } from './identity.js'
 import { checkAddrs, checkQuorum, DEFAULT_LISTEN, DEFAULT_MESH_NAME, type MeshOptions } from './options.js'
 import { statsOf, type MeshStats } from './stats.js'
+import type { ClockStatus } from '../core/clock-offset.js'
+
+/** The `code` of the process warnings a node emits about its clock (see `stats().clock`). */
+export const CLOCK_WARNING_CODE = 'MESHKV_CLOCK_SKEW'
 
 /** Longest a gossip-mode lock waits for a newly started node's first anti-entropy round. */
 const CATCH_UP_LIMIT_MS = 5_000
@@ -192,11 +196,11 @@ export class Mesh {
     if (options.closeTimeoutMs !== undefined) checkNumberOption('closeTimeoutMs', options.closeTimeoutMs, 0, 2 ** 31 - 1)
     checkQuorum(options.quorum)
     // the store's own options (limits, clock) keep their defaults in the store; nothing else passes
-    const { clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes } = options
+    const { clock, maxDriftMs, clockWarningMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes } = options
     const dataDir = openDurable(options)
     const { privateKey, created } = await closingOnFailure(dataDir, async () => identityOf(options, dataDir))
     const store = await closingOnFailure(dataDir, () => new Store(peerIdFromPrivateKey(privateKey).toString(), {
-      clock, maxDriftMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes,
+      clock, monotonic: () => performance.now(), maxDriftMs, clockWarningMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes,
       signer: signerFor(privateKey),
       verify: peerIdVerifier(),
       storage: dataDir?.storage
@@ -216,6 +220,7 @@ export class Mesh {
       allowPeers: options.allowPeers
     }))
     const mesh = new Mesh(name, store, node, options, maxLeaseTtlMs, dataDir)
+    store.offsets.onLevel = status => { warnClock(store.node, status, store.hlc.maxDriftMs, store.offsets.warnMs) }
     store.subscribe(e => { mesh.fanOut(e) })
     return mesh
   }
@@ -552,4 +557,18 @@ function checkReplication (options: ReplicationOptions): number {
   if (!Number.isInteger(replicas)) throw new InvalidOptionError(`\`replicas\` must be a whole number of peers, got ${replicas}`)
   if (options.replicaTimeout !== undefined) checkNumberOption('replicaTimeout', options.replicaTimeout, 0, 2 ** 31 - 1)
   return replicas
+}
+
+/**
+ * Says so on the process's warning channel (`process.on('warning')`; printed to stderr by default)
+ * when this node's clock crosses the warning threshold or maxDriftMs, or comes back.
+ */
+function warnClock (node: string, status: ClockStatus, maxDriftMs: number, warnMs: number): void {
+  const off = `${Math.round(Math.abs(status.offsetMs))} ms ${status.offsetMs > 0 ? 'ahead of' : 'behind'} the mesh's (median of ${status.peers} peers and itself)`
+  const message = status.level === 'skewed'
+    ? `meshkv node ${node}: its clock is ${off}, beyond maxDriftMs = ${maxDriftMs} ms: local writes are refused (ClockSkewError) until it is fixed`
+    : status.level === 'warn'
+      ? `meshkv node ${node}: its clock is ${off}, over the warning threshold of ${warnMs} ms (it runs on the corrected time meanwhile)`
+      : `meshkv node ${node}: its clock is back within ${warnMs} ms of the mesh's`
+  process.emitWarning(message, { code: CLOCK_WARNING_CODE })
 }

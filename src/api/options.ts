@@ -13,7 +13,7 @@ export const DEFAULT_MESH_NAME = 'default'
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 
 /** Every option is optional. The store's limits and clock (StoreOptions) keep their defaults there. */
-export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' | 'maxKeyBytes' | 'maxValueBytes' | 'defaultTtlMs' | 'maxTtlMs' | 'tombstoneGraceMs' | 'maxEntries' | 'maxBytes'> {
+export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' | 'clockWarningMs' | 'maxKeyBytes' | 'maxValueBytes' | 'defaultTtlMs' | 'maxTtlMs' | 'tombstoneGraceMs' | 'maxEntries' | 'maxBytes'> {
   /** Mesh name: nodes with the same name share one keyspace (one gossipsub topic). @default 'default' */
   name?: string
   /** Multiaddrs to listen on. @default ['/ip4/0.0.0.0/tcp/0'] */

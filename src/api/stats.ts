@@ -2,6 +2,7 @@
  * `mesh.stats()`: the store's and the network's counters in one object.
  */
 import type { Acceptor } from '../core/acceptor.js'
+import type { ClockStatus } from '../core/clock-offset.js'
 import type { Store } from '../core/store.js'
 import type { NetCounters } from '../net/metrics.js'
 import type { DeliveryCounters } from '../net/delivery.js'
@@ -51,6 +52,14 @@ export interface MeshStats {
    * when it grants nothing after a restart (epoch ms; absent when it grants now).
    */
   acceptor: { locks: number, maxLocks: number, full: number, forgotten: number, recoveringUntil?: number }
+  /**
+   * This node's clock against the mesh's: `offsetMs` (this clock minus the mesh's median, signed,
+   * whole ms), `peers` (how many connected peers' clocks that median is over), `correctionMs` (what
+   * this node subtracts from its clock: offsetMs bounded by ±maxDriftMs), `level` (`skewed`: local
+   * writes refused with ClockSkewError; `warn`: |offsetMs| over the warning threshold). See
+   * docs/semantics.md, "Clocks that lie".
+   */
+  clock: ClockStatus
 }
 
 /** `'entries'`, `'syncs.initiated'`: the path of every number in MeshStats (a nested one as `group.field`). */
@@ -59,7 +68,7 @@ type NumberPaths<T> = {
 }[keyof T & string]
 
 /** The path of a number in MeshStats; `rejected` (counted by reason) is exported on its own. */
-export type StatPath = Exclude<NumberPaths<MeshStats>, `rejected.${string}`>
+export type StatPath = Exclude<NumberPaths<MeshStats>, `rejected.${string}` | 'clock.level'>
 
 /** How one number of `stats()` is exported: its Prometheus name and what it counts. */
 export interface StatField {
@@ -120,8 +129,14 @@ export const STATS_FIELDS: { readonly [P in StatPath]: StatField } = {
   'replication.superseded': { metric: 'meshkv_delivery_superseded_total', help: 'Ledger writes overwritten or expired before delivery' },
   'replication.timeouts': { metric: 'meshkv_delivery_timeouts_total', help: '`replicas` waits that timed out' },
   'replication.notEnoughPeers': { metric: 'meshkv_delivery_not_enough_peers_total', help: '`replicas` waits that failed at once for lack of peers' },
-  'replication.undeliveredAtClose': { metric: 'meshkv_delivery_undelivered_at_close', help: 'Writes left undelivered by the last close()' }
+  'replication.undeliveredAtClose': { metric: 'meshkv_delivery_undelivered_at_close', help: 'Writes left undelivered by the last close()' },
+  'clock.offsetMs': { metric: 'meshkv_clock_offset_ms', help: "This node's clock minus the mesh's median clock, ms (signed)" },
+  'clock.peers': { metric: 'meshkv_clock_peers', help: "Connected peers whose clock this node knows" },
+  'clock.correctionMs': { metric: 'meshkv_clock_correction_ms', help: 'What this node subtracts from its clock to run on mesh time, ms' }
 }
+
+/** `stats().clock.level` as a number: 1 while local writes are refused with ClockSkewError. */
+export const CLOCK_SKEWED_FIELD = { metric: 'meshkv_clock_skewed', help: "1 while this node's clock is beyond maxDriftMs of the mesh's (local writes refused)" } as const
 
 /** `stats().rejected`, exported as one counter labelled by reason (its `total` is left to the sum). */
 export const REJECTED_FIELD = { metric: 'meshkv_rejected_total', help: 'Network inputs refused, by reason', label: 'reason' } as const
@@ -156,8 +171,14 @@ export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watch
     watches,
     undelivered: node.delivery.undelivered,
     replication: { ...node.pushCounters, ...node.delivery.counters },
-    acceptor: acceptorStats(node.acceptor, store.now())
+    acceptor: acceptorStats(node.acceptor, store.now()),
+    clock: clockStats(store)
   }
+}
+
+function clockStats (store: Store): ClockStatus {
+  const s = store.offsets.status()
+  return { offsetMs: Math.round(s.offsetMs), peers: s.peers, correctionMs: Math.round(s.correctionMs), level: s.level }
 }
 
 function acceptorStats (a: Acceptor, now: number): MeshStats['acceptor'] {

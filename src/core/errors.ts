@@ -197,6 +197,23 @@ export class ClockDriftError extends MeshError {
   static override name = 'ClockDriftError'
 }
 
+/**
+ * A local write was refused because this node's clock is too far from the mesh's for the others to
+ * accept what it would stamp: a majority of its peers put its clock more than `maxDriftMs` away,
+ * or it has already issued timestamps that far ahead (its clock ran ahead and was set back).
+ * `offsetMs` is this clock minus the mesh's (signed), `aheadMs` how far its timestamps run ahead.
+ */
+export class ClockSkewError extends MeshError {
+  static override name = 'ClockSkewError'
+  readonly offsetMs: number
+  readonly aheadMs: number
+  constructor (message: string, fields: { offsetMs: number, aheadMs: number }) {
+    super(message)
+    this.offsetMs = fields.offsetMs
+    this.aheadMs = fields.aheadMs
+  }
+}
+
 /** An input from the network could not be decoded or breaks a limit. Never escapes a handler. */
 export class InvalidMessageError extends MeshError {
   static override name = 'InvalidMessageError'

@@ -115,7 +115,10 @@ export class Hlc {
   }
 
   /**
-   * Receive event: `l' = max(l, l_m, pt)` with the paper's counter cases.
+   * Receive event: `l' = max(l, l_m)` with the paper's counter cases. Unlike the paper's
+   * `max(l, l_m, pt)`, the physical clock stays out: the next local event takes `max(l, pt)`
+   * anyway, and a clock running ahead must not carry its bad reading into the high-water mark by
+   * merely receiving (only what the node stamped itself is there; see Store.checkClock).
    * @throws ClockDriftError when the remote timestamp is too far ahead.
    */
   receive (remote: { wall: number, counter: number }): void {
@@ -124,19 +127,15 @@ export class Hlc {
       throw new ClockDriftError(`remote wall time ${remote.wall} is ${remote.wall - pt} ms ahead of the local clock; at most ${this.maxDriftMs} ms is allowed`)
     }
     const l = this.wall
-    const next = Math.max(l, remote.wall, pt)
-    if (next === l && next === remote.wall) {
+    if (remote.wall === l) {
       this.counter = Math.max(this.counter, remote.counter)
       this.bump()
-    } else if (next === l) {
-      this.bump()
-    } else if (next === remote.wall) {
-      this.wall = next
-      this.counter = remote.counter
+    } else if (remote.wall < l) {
       this.bump()
     } else {
-      this.wall = next
-      this.counter = 0
+      this.wall = remote.wall
+      this.counter = remote.counter
+      this.bump()
     }
   }
 

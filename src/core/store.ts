@@ -5,7 +5,8 @@
  */
 import { Digest, bucketOf, DEFAULT_BUCKETS } from './digest.js'
 import { Entry, EMPTY_VALUE, type EntryFields } from './entry.js'
-import { InvalidKeyError, MeshClosedError, StorageError, StoreFullError } from './errors.js'
+import { ClockOffsets } from './clock-offset.js'
+import { ClockSkewError, InvalidKeyError, MeshClosedError, StorageError, StoreFullError } from './errors.js'
 import { hashValue, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
 import { hiddenUnder, ownedPrefix, ownerOf } from './keys.js'
 import { DeadlineHeap } from './heap.js'
@@ -24,8 +25,20 @@ import type { Storage } from './storage.js'
 export interface StoreOptions {
   /** Physical clock, epoch milliseconds. Inject one to control time in tests. @default Date.now */
   clock?: PhysicalClock
-  /** Remote timestamps further ahead of the local clock than this are rejected. @default 60_000 */
+  /**
+   * A clock that never steps (the product passes `performance.now`): lets a step of `clock` move
+   * the clock-offset estimate at once. @default clock
+   */
+  monotonic?: () => number
+  /**
+   * Remote timestamps further ahead of the mesh's time than this are rejected; a node whose clock
+   * is further than this from the mesh's refuses local writes (ClockSkewError). @default 60_000
+   */
   maxDriftMs?: number
+  /** A clock offset from the mesh beyond this is reported (`stats().clock.level` `warn`). @default maxDriftMs / 2 */
+  clockWarningMs?: number
+  /** A peer's clock samples count this long (then it is taken to have left). @default 300_000 */
+  clockSampleTtlMs?: number
   /** Largest key, in UTF-8 bytes. @default 1024 */
   maxKeyBytes?: number
   /** Largest value, in bytes. @default 1_048_576 */
@@ -128,6 +141,11 @@ const PURGE = 1
 
 export class Store {
   readonly hlc: Hlc
+  /**
+   * This node's clock against the mesh's: the network feeds it the peers' clock readings, and the
+   * HLC runs on its corrected time (the physical clock less the offset, bounded by maxDriftMs).
+   */
+  readonly offsets: ClockOffsets
   readonly digest: Digest
   readonly maxKeyBytes: number
   readonly maxValueBytes: number
@@ -160,7 +178,9 @@ export class Store {
   private closed = false
 
   constructor (node: string, options: StoreOptions = {}) {
-    this.hlc = new Hlc(node, { clock: options.clock, maxDriftMs: options.maxDriftMs })
+    this.hlc = new Hlc(node, { clock: () => this.offsets.now(), maxDriftMs: options.maxDriftMs })
+    if (options.clockWarningMs !== undefined) checkNumberOption('clockWarningMs', options.clockWarningMs, 0, 2 ** 40)
+    this.offsets = new ClockOffsets({ clock: options.clock, monotonic: options.monotonic, maxDriftMs: this.hlc.maxDriftMs, warnMs: options.clockWarningMs, sampleTtlMs: options.clockSampleTtlMs })
     this.digest = new Digest(options.buckets ?? DEFAULT_BUCKETS)
     this.maxKeyBytes = checkNumberOption('maxKeyBytes', options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES, 1, 65_536)
     this.maxValueBytes = checkNumberOption('maxValueBytes', options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, 0, 64 * 1024 * 1024)
@@ -238,7 +258,7 @@ export class Store {
     return this.verify
   }
 
-  /** The physical clock now. */
+  /** The mesh's time now: the physical clock corrected by its estimated offset (see `offsets`). */
   now (): number {
     return this.hlc.physical()
   }
@@ -257,6 +277,7 @@ export class Store {
    */
   set (key: string, value: string | Uint8Array, ttl?: number, stamp?: Timestamp): Entry {
     this.assertOpen()
+    this.checkClock()
     checkKey(key, this.maxKeyBytes)
     const bytes = toValueBytes(value, this.maxValueBytes)
     const ttlMs = resolveTtl(ttl, this.defaultTtlMs, this.maxTtlMs)
@@ -277,6 +298,25 @@ export class Store {
     return entry
   }
 
+  /**
+   * Throws ClockSkewError when what this node would stamp now is something its peers refuse: a
+   * majority of them put its clock more than maxDriftMs away, or its HLC already runs more than
+   * maxDriftMs ahead of the mesh's time (it stamped while its clock ran ahead; writes resume once
+   * the mesh's time has caught up to within maxDriftMs).
+   */
+  checkClock (): void {
+    const max = this.hlc.maxDriftMs
+    const skew = this.offsets.skew()
+    if (skew !== undefined) {
+      const peers = this.offsets.status().peers
+      throw new ClockSkewError(`this node's clock is ${Math.round(Math.abs(skew))} ms ${skew > 0 ? 'ahead of' : 'behind'} the mesh's (a majority of its ${peers} peers and itself agree); writes are refused beyond maxDriftMs = ${max} ms: fix this clock (NTP)`, { offsetMs: skew, aheadMs: Math.max(0, this.hlc.peek().wall - this.now()) })
+    }
+    const ahead = this.hlc.peek().wall - this.now()
+    if (ahead > max) {
+      throw new ClockSkewError(`this node has issued timestamps up to ${new Date(this.hlc.peek().wall).toISOString()}, ${Math.round(ahead)} ms ahead of the mesh's time (its clock ran ahead and was set back); peers refuse timestamps more than maxDriftMs = ${max} ms ahead, so writes resume in ${Math.ceil(ahead - max)} ms`, { offsetMs: this.offsets.offsetMs(), aheadMs: ahead })
+    }
+  }
+
   /** Keys under `@<peer>/` may only be written by that peer, and only with a signer. */
   private checkOwner (key: string): void {
     const owner = ownerOf(key)
@@ -295,6 +335,7 @@ export class Store {
   /** A local delete: a tombstone write with its own HLC. */
   delete (key: string): Entry {
     this.assertOpen()
+    this.checkClock()
     checkKey(key, this.maxKeyBytes)
     this.checkOwner(key)
     const held = this.map.get(key)

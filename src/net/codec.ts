@@ -122,14 +122,31 @@ export function fromWire (origins: string[], entries: WireEntry[], limits: Decod
   return out
 }
 
-/** Encodes a gossip batch. */
-export function encodeBatch (entries: Iterable<Entry>): Uint8Array {
-  const { origins, entries: wire } = toWire(entries)
-  return Batch.encode({ version: WIRE_VERSION, origins, entries: wire })
+/**
+ * Checks a message's `time` (the sender's physical clock reading; absent from older senders):
+ * undefined or epoch milliseconds a timestamp can carry.
+ */
+export function checkTime (time: number | undefined, what: string): number | undefined {
+  if (time !== undefined && (!Number.isSafeInteger(time) || time < 0 || time > MAX_WALL)) {
+    throw new InvalidMessageError('malformed', `${what} time must be an integer from 0 to 2^48-1, got ${time}`)
+  }
+  return time
 }
 
-/** Decodes and validates a gossip batch. */
-export function decodeBatch (data: Uint8Array, limits: DecodeLimits): Entry[] {
+/** The physical time to put on an outgoing message. */
+export function wireTime (clock: () => number): number {
+  const t = Math.floor(clock())
+  return t < 0 ? 0 : t > MAX_WALL ? MAX_WALL : t
+}
+
+/** Encodes a gossip batch; `time` is the sender's physical clock. */
+export function encodeBatch (entries: Iterable<Entry>, time?: number): Uint8Array {
+  const { origins, entries: wire } = toWire(entries)
+  return Batch.encode({ version: WIRE_VERSION, origins, entries: wire, time })
+}
+
+/** Decodes and validates a gossip batch: its entries and the sender's clock reading. */
+export function decodeBatch (data: Uint8Array, limits: DecodeLimits): { entries: Entry[], time: number | undefined } {
   let batch: Batch
   try {
     batch = Batch.decode(data, { limits: { origins: limits.maxEntries, entries: limits.maxEntries } })
@@ -139,5 +156,5 @@ export function decodeBatch (data: Uint8Array, limits: DecodeLimits): Entry[] {
   if (batch.version !== WIRE_VERSION) {
     throw new InvalidMessageError('version', `gossip batch version must be ${WIRE_VERSION}, got ${batch.version}`)
   }
-  return fromWire(batch.origins, batch.entries, limits)
+  return { entries: fromWire(batch.origins, batch.entries, limits), time: checkTime(batch.time, 'gossip batch') }
 }

@@ -4,11 +4,11 @@
  * and merged into the store. Best-effort: anti-entropy repairs whatever gossip loses.
  */
 import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
-import { admitBatch } from '../core/admit.js'
+import { admitBatch, penalises } from '../core/admit.js'
 import type { Entry } from '../core/entry.js'
 import { InvalidMessageError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
-import { decodeBatch, encodeBatch, type DecodeLimits } from './codec.js'
+import { decodeBatch, encodeBatch, wireTime, type DecodeLimits } from './codec.js'
 import type { NetCounters } from './metrics.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 
@@ -89,7 +89,7 @@ export class Gossip {
     const batch = this.queue
     this.queue = []
     this.queuedBytes = 0
-    const data = encodeBatch(batch)
+    const data = encodeBatch(batch, wireTime(() => this.store.offsets.physical()))
     this.counters.messagesOut++
     this.counters.entriesOut += batch.length
     const p: Promise<void> = this.pubsub.publish(this.topic, data).then(
@@ -115,12 +115,17 @@ export class Gossip {
     }
   }
 
-  /** Untrusted input: never throws; anything wrong is Rejected and counted. */
-  private validate (_from: PeerId, msg: Message): TopicValidatorResult {
+  /**
+   * Untrusted input: never throws; anything wrong is counted and Rejected (gossipsub then lowers
+   * the sender's score), except a drift refusal, which is Ignored (see `penalises`).
+   */
+  private validate (from: PeerId, msg: Message): TopicValidatorResult {
     this.counters.messagesIn++
     try {
       if (msg.type !== 'signed') return this.reject(new InvalidMessageError('malformed', 'unsigned gossip message'))
-      const entries = decodeBatch(msg.data, this.limits)
+      const { entries, time } = decodeBatch(msg.data, this.limits)
+      // the publisher's clock, from a batch it sent us itself (a relayed one is late by more hops)
+      if (time !== undefined && from.equals(msg.from) && !this.store.isClosed) this.store.offsets.oneWay(from.toString(), time)
       admitBatch(entries, msg.from.toString(), this.store.hlc, this.store.verifier)
       this.counters.entriesIn += entries.length
       if (this.store.isClosed) return TopicValidatorResult.Ignore
@@ -158,6 +163,6 @@ export class Gossip {
 
   private reject (err: InvalidMessageError): TopicValidatorResult {
     this.counters.rejected[err.reason]++
-    return TopicValidatorResult.Reject
+    return penalises(err.reason) ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
   }
 }

@@ -1,12 +1,15 @@
 /**
  * `/meshkv/<mesh id>/lease/1.0.0` (bound to the mesh, see protocols.ts): quorum-mode lease requests, one request and one reply per stream. The
- * serving side is the node's Acceptor; anything malformed is counted and the stream aborted.
+ * serving side is the node's Acceptor; anything malformed is counted and the stream aborted. Both
+ * carry their sender's clock: each reply is a round-trip clock-offset sample, each request a
+ * one-way one.
  */
 import { lpStream } from '@libp2p/utils'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { REFUSAL_REASONS, type Acceptor, type GrantKind, type GrantReply, type GrantRequest } from '../core/acceptor.js'
+import type { ClockOffsets } from '../core/clock-offset.js'
 import { InvalidMessageError } from '../core/errors.js'
-import { WIRE_VERSION } from './codec.js'
+import { checkTime, wireTime, WIRE_VERSION } from './codec.js'
 import type { NetCounters } from './metrics.js'
 import { protocolFor } from './protocols.js'
 import { LeaseReply, LeaseRequest } from './proto/meshkv.js'
@@ -39,13 +42,14 @@ export class LeaseProtocol {
     private readonly libp2p: Libp2p,
     private readonly acceptor: Acceptor,
     private readonly counters: NetCounters,
+    private readonly offsets: ClockOffsets,
     private readonly timeoutMs = DEFAULT_LEASE_REQUEST_TIMEOUT_MS
   ) {
     this.protocol = leaseProtocolFor(mesh)
   }
 
   async start (): Promise<void> {
-    await this.libp2p.handle(this.protocol, (stream) => this.serve(stream), { maxInboundStreams: 64 })
+    await this.libp2p.handle(this.protocol, (stream, connection) => this.serve(stream, connection.remotePeer.toString()), { maxInboundStreams: 64 })
   }
 
   async stop (): Promise<void> {
@@ -60,10 +64,13 @@ export class LeaseProtocol {
     try {
       stream = await this.libp2p.dialProtocol(peer, this.protocol, { signal: s })
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-      await lp.write(LeaseRequest.encode({ version: WIRE_VERSION, kind: WIRE_KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs }), { signal: s })
+      const sent = this.offsets.mark()
+      await lp.write(LeaseRequest.encode({ version: WIRE_VERSION, kind: WIRE_KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs, time: wireTime(() => this.offsets.physical()) }), { signal: s })
       const reply = LeaseReply.decode(await lp.read({ signal: s }))
       await stream.close({ signal: s }).catch(() => {})
       if (reply.version !== WIRE_VERSION) return { granted: false, reason: 'not-holder' }
+      const time = checkTime(reply.time, 'lease reply')
+      if (time !== undefined) this.offsets.roundTrip(peer.toString(), sent, time)
       if (reply.granted) return { granted: true }
       const reason = REFUSAL_REASONS.find(r => r === reply.reason) ?? 'not-holder'
       return { granted: false, reason, holder: reply.holderOwner !== '' ? { owner: reply.holderOwner, token: reply.holderToken } : undefined }
@@ -73,7 +80,7 @@ export class LeaseProtocol {
     }
   }
 
-  private async serve (stream: Stream): Promise<void> {
+  private async serve (stream: Stream, peer: string): Promise<void> {
     const signal = AbortSignal.timeout(this.timeoutMs)
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
@@ -85,6 +92,8 @@ export class LeaseProtocol {
         throw new InvalidMessageError('malformed', `lease request does not decode: ${(err as Error).message}`)
       }
       if (req.version !== WIRE_VERSION) throw new InvalidMessageError('version', `lease request version must be ${WIRE_VERSION}, got ${req.version}`)
+      const time = checkTime(req.time, 'lease request')
+      if (time !== undefined) this.offsets.oneWay(peer, time)
       if ([req.name, req.owner, req.token].some(f => f.length === 0 || f.length > MAX_FIELD)) {
         throw new InvalidMessageError('invalid-entry', 'lease request fields must be 1 to 1024 characters')
       }
@@ -94,7 +103,8 @@ export class LeaseProtocol {
         granted: reply.granted,
         reason: reply.granted ? '' : reply.reason,
         holderOwner: reply.granted ? '' : reply.holder?.owner ?? '',
-        holderToken: reply.granted ? '' : reply.holder?.token ?? ''
+        holderToken: reply.granted ? '' : reply.holder?.token ?? '',
+        time: wireTime(() => this.offsets.physical())
       }), { signal })
       await stream.close({ signal })
     } catch (err) {

@@ -109,7 +109,7 @@ export class MeshNode {
     this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits })
     this.sync = new SyncService({ mesh: init.name, libp2p, store: this.store, counters: this.counters, limits })
     this.acceptor = init.acceptor
-    this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters)
+    this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters, this.store.offsets)
     this.push = new PushProtocol({ mesh: init.name, libp2p, store: this.store, counters: this.counters, push: this.pushCounters, limits })
     this.delivery = new Delivery({ push: this.push, store: this.store, peers: () => this.meshPeers(), backlog: peer => gossipBacklog(libp2p, peer), sync: async (peer, signal) => this.sync.syncWith(peer, { signal }) })
     this.sync.onRound = () => { this.catchUp.done() }
@@ -164,6 +164,8 @@ export class MeshNode {
 
   private async start (): Promise<void> {
     const pubsub = this.libp2p.services.pubsub
+    // a disconnected peer's clock no longer counts towards the mesh's (it is sampled again on reconnection)
+    this.libp2p.addEventListener('peer:disconnect', (evt) => { this.store.offsets.forget(evt.detail.toString()) })
     this.libp2p.addEventListener('peer:discovery', (evt) => {
       const id = evt.detail.id
       if (this.stopped || id.equals(this.libp2p.peerId) || this.libp2p.getConnections(id).length > 0) return

@@ -6,6 +6,8 @@
  *                     values) S asks whether R holds
  *   R → S  PushAck    the indices of the frame's entries R now holds (that version or newer)
  *
+ * Both carry their sender's clock: each ack is a round-trip clock-offset sample, each frame a one-way one.
+ *
  * S keeps one stream per peer open and runs its exchanges on it one after another (a second,
  * short-lived stream when one is under way), so an exchange costs one round trip; R closes a
  * stream idle for a minute.
@@ -23,7 +25,7 @@ import type { Entry } from '../core/entry.js'
 import { InvalidMessageError } from '../core/errors.js'
 import { compareVersionIds } from '../core/merge.js'
 import type { Store } from '../core/store.js'
-import { fromWire, toWire, WIRE_VERSION, type DecodeLimits } from './codec.js'
+import { checkTime, fromWire, toWire, wireTime, WIRE_VERSION, type DecodeLimits } from './codec.js'
 import type { NetCounters } from './metrics.js'
 import { PushAck, PushFrame } from './proto/meshkv.js'
 import { protocolFor } from './protocols.js'
@@ -127,7 +129,7 @@ export class PushProtocol {
     const deadline = AbortSignal.timeout(this.timeoutMs)
     const s = signal === undefined ? deadline : AbortSignal.any([signal, deadline])
     const n = writes.length + offers.length
-    const frame = encodeFrame(writes, offers)
+    const frame = encodeFrame(writes, offers, wireTime(() => this.store.offsets.physical()))
     this.stats.framesOut++
     this.stats.pushed += writes.length
     this.stats.offered += offers.length
@@ -141,14 +143,14 @@ export class PushProtocol {
       let ack: number[]
       if (kept !== undefined && !kept.busy) {
         try {
-          ack = await this.once(kept, frame, n, s)
+          ack = await this.once(kept, frame, n, s, id)
         } catch (err) {
           // the peer may have closed the kept stream meanwhile: once more on a fresh one
           if (s.aborted) throw err
-          ack = await this.once(await this.open(peer, s), frame, n, s)
+          ack = await this.once(await this.open(peer, s), frame, n, s, id)
         }
       } else {
-        ack = await this.once(await this.open(peer, s), frame, n, s)
+        ack = await this.once(await this.open(peer, s), frame, n, s, id)
       }
       const held = new Array<boolean>(n).fill(false)
       for (const i of ack) held[i] = true
@@ -173,15 +175,17 @@ export class PushProtocol {
     return ch
   }
 
-  /** One frame and its ack on a channel; a channel that is not kept is closed after. */
-  private async once (ch: Channel, frame: Uint8Array, n: number, signal: AbortSignal): Promise<number[]> {
+  /** One frame and its ack on a channel (a round-trip clock sample); a channel that is not kept is closed after. */
+  private async once (ch: Channel, frame: Uint8Array, n: number, signal: AbortSignal, peer: string): Promise<number[]> {
     ch.busy = true
     try {
+      const sent = this.store.offsets.mark()
       await ch.lp.write(frame, { signal })
       const ack = decodeAck(await ch.lp.read({ signal }), n)
+      if (ack.time !== undefined && !this.store.isClosed) this.store.offsets.roundTrip(peer, sent, ack.time)
       ch.busy = false
       if (![...this.channels.values()].includes(ch)) await ch.stream.close({ signal }).catch(() => {})
-      return ack
+      return ack.held
     } catch (err) {
       ch.stream.abort(err instanceof Error ? err : new Error(String(err)))
       throw err
@@ -199,7 +203,7 @@ export class PushProtocol {
         const data = await this.read(lp, AbortSignal.timeout(IDLE_MS))
         if (data === undefined) break
         const held = this.apply(data, author)
-        await lp.write(PushAck.encode({ version: WIRE_VERSION, held }), { signal: AbortSignal.timeout(this.timeoutMs) })
+        await lp.write(PushAck.encode({ version: WIRE_VERSION, held, time: wireTime(() => this.store.offsets.physical()) }), { signal: AbortSignal.timeout(this.timeoutMs) })
       }
       await stream.close({ signal: AbortSignal.timeout(this.timeoutMs) })
     } catch (err) {
@@ -210,9 +214,10 @@ export class PushProtocol {
 
   /** Admits and merges a frame's writes, checks its offers; the indices of the entries held here. */
   private apply (data: Uint8Array | Uint8ArrayList, author: string): number[] {
-    const { writes, offers } = parseFrame(data, this.limits)
-    admitBatch(writes, author, this.store.hlc, this.store.verifier)
+    const { writes, offers, time } = parseFrame(data, this.limits)
     if (this.store.isClosed) throw new Error('the mesh is closing')
+    if (time !== undefined) this.store.offsets.oneWay(author, time)
+    admitBatch(writes, author, this.store.hlc, this.store.verifier)
     const held: number[] = []
     const outcomes = writes.length > 0 ? this.store.merge(writes) : []
     for (let i = 0; i < outcomes.length; i++) {
@@ -244,20 +249,20 @@ export class PushProtocol {
   }
 }
 
-/** Writes first (with values), then offers (values, signatures left out). */
-export function encodeFrame (writes: Entry[], offers: Entry[]): Uint8Array {
+/** Writes first (with values), then offers (values, signatures left out); `time`: the sender's clock. */
+export function encodeFrame (writes: Entry[], offers: Entry[], time?: number): Uint8Array {
   const { origins, entries } = toWire([...writes, ...offers])
   for (let i = writes.length; i < entries.length; i++) {
     const w = entries[i]
     entries[i] = { ...w, value: EMPTY, stripped: false, signature: undefined, valueHash: undefined }
   }
-  return PushFrame.encode({ version: WIRE_VERSION, origins, entries, offers: offers.length })
+  return PushFrame.encode({ version: WIRE_VERSION, origins, entries, offers: offers.length, time })
 }
 
 const EMPTY = new Uint8Array(0)
 
-/** Decodes and checks a push frame: version, every entry, the offer count. */
-export function parseFrame (data: Uint8Array | Uint8ArrayList, limits: DecodeLimits): { writes: Entry[], offers: Entry[] } {
+/** Decodes and checks a push frame: version, every entry, the offer count, the sender's clock. */
+export function parseFrame (data: Uint8Array | Uint8ArrayList, limits: DecodeLimits): { writes: Entry[], offers: Entry[], time: number | undefined } {
   let f: PushFrame
   try {
     f = PushFrame.decode(data, { limits: { origins: MAX_PUSH_ENTRIES, entries: MAX_PUSH_ENTRIES } })
@@ -268,11 +273,11 @@ export function parseFrame (data: Uint8Array | Uint8ArrayList, limits: DecodeLim
   if (f.offers > f.entries.length) throw new InvalidMessageError('malformed', `a push frame of ${f.entries.length} entries cannot end in ${f.offers} offers`)
   const entries = fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_PUSH_ENTRIES })
   const cut = entries.length - f.offers
-  return { writes: entries.slice(0, cut), offers: entries.slice(cut) }
+  return { writes: entries.slice(0, cut), offers: entries.slice(cut), time: checkTime(f.time, 'push frame') }
 }
 
-/** Decodes an ack to a frame of `n` entries; anything else is an InvalidMessageError. */
-export function decodeAck (data: Uint8Array | Uint8ArrayList, n: number): number[] {
+/** Decodes an ack to a frame of `n` entries (and its sender's clock); anything else is an InvalidMessageError. */
+export function decodeAck (data: Uint8Array | Uint8ArrayList, n: number): { held: number[], time: number | undefined } {
   let ack: PushAck
   try {
     ack = PushAck.decode(data, { limits: { held: n } })
@@ -283,5 +288,5 @@ export function decodeAck (data: Uint8Array | Uint8ArrayList, n: number): number
   for (const i of ack.held) {
     if (i >= n) throw new InvalidMessageError('invalid-entry', `push ack names entry ${i} of a frame of ${n}`)
   }
-  return ack.held
+  return { held: ack.held, time: checkTime(ack.time, 'push ack') }
 }

@@ -9,7 +9,8 @@
  *   R → I  PUSH     R's full versions of the wanted keys (1+ frames)
  *
  * Both sides merge what they receive, so one round repairs both directions. Every frame is
- * length-prefixed protobuf with a version field, decode limits and a deadline for the round.
+ * length-prefixed protobuf with a version field, decode limits and a deadline for the round. Every
+ * frame carries its sender's clock: each reply to a frame is a round-trip clock-offset sample.
  *
  * Bounds: every phase carries at most `maxPhaseBytes` (what does not fit waits for the next
  * round, which the initiator runs at once: `more`), and a reader refuses a phase past it. A side at
@@ -24,7 +25,7 @@ import type { Entry } from '../core/entry.js'
 import { InvalidMessageError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
 import { lookup, plan, summarize, wantSize, within, wireSize } from '../core/sync.js'
-import { fromWire, toWire, WIRE_VERSION, type DecodeLimits } from './codec.js'
+import { checkTime, fromWire, toWire, wireTime, WIRE_VERSION, type DecodeLimits } from './codec.js'
 import type { NetCounters } from './metrics.js'
 import { protocolFor } from './protocols.js'
 import { SyncFrame } from './proto/meshkv.js'
@@ -179,8 +180,10 @@ export class SyncService {
       stream = await this.libp2p.dialProtocol(peer, this.protocol, { signal })
       const frames = this.frames(stream)
       this.counters.syncs.initiated++
-      await frames.write(SyncFrame.encode({ ...blank(), kind: SyncFrame.Kind.DIGEST, bucketCount: this.store.digest.bucketCount, buckets: toBytes(this.store.digest.snapshot()), full: this.store.atCapacity }), { signal })
+      let sent = this.store.offsets.mark()
+      await frames.write(SyncFrame.encode({ ...blank(), kind: SyncFrame.Kind.DIGEST, bucketCount: this.store.digest.bucketCount, buckets: toBytes(this.store.digest.snapshot()), full: this.store.atCapacity, time: this.time() }), { signal })
       const summary = await this.readPhase(frames, SyncFrame.Kind.SUMMARY, signal)
+      this.sample(id, sent, summary.time)
       if (summary.diff.length === 0) {
         this.counters.syncs.inSync++
         await stream.close({ signal })
@@ -192,8 +195,10 @@ export class SyncService {
       const { push, want } = plan(this.store, summary.diff, summary.entries, { peerFull: summary.full, selfFull })
       const wanted = want.reduce((sum, k) => sum + wantSize(k), 0)
       const out = within(push, Math.max(0, this.maxPhaseBytes - wanted), e => wireSize(e))
+      sent = this.store.offsets.mark()
       await this.writePhase(frames, out.taken, want, signal, { full: selfFull, more: out.more })
       const reply = await this.readPhase(frames, SyncFrame.Kind.PUSH, signal)
+      this.sample(id, sent, reply.time)
       const refused = this.merge(reply.entries)
       await stream.close({ signal })
       this.counters.syncs.entriesSent += out.taken.length
@@ -218,12 +223,14 @@ export class SyncService {
       const frames = this.frames(stream)
       const first = decodeFrame(await this.readFrame(frames, signal), this.store.digest.bucketCount)
       checkFrame(first, SyncFrame.Kind.DIGEST)
+      this.sample(peer, undefined, checkTime(first.time, 'sync frame'))
       if (first.bucketCount !== this.store.digest.bucketCount || first.buckets.byteLength !== first.bucketCount * 8) {
         throw new InvalidMessageError('invalid-entry', `digest must have ${this.store.digest.bucketCount} buckets of 8 bytes, got ${first.bucketCount} in ${first.buckets.byteLength} bytes`)
       }
       this.counters.syncs.served++
       const { diff, versions, more } = summarize(this.store, fromBytes(first.buckets), this.maxPhaseBytes)
       const selfFull = this.store.atCapacity
+      const sent = this.store.offsets.mark()
       await this.writeFrames(frames, SyncFrame.Kind.SUMMARY, versions, [], false, signal, { diff, full: selfFull, more })
       if (diff.length === 0) {
         this.counters.syncs.inSync++
@@ -233,6 +240,7 @@ export class SyncService {
         return
       }
       const pushed = await this.readPhase(frames, SyncFrame.Kind.PUSH, signal)
+      this.sample(peer, sent, pushed.time)
       const refused = this.merge(pushed.entries)
       const reply = lookup(this.store, pushed.want, this.maxPhaseBytes)
       await this.writePhase(frames, reply.entries, [], signal, { full: selfFull || refused > 0, more: reply.more })
@@ -261,6 +269,18 @@ export class SyncService {
   }
 
   /** Merges what a peer sent; returns how many versions the store refused for lack of room. */
+  /** The physical time to put on a frame. */
+  private time (): number {
+    return wireTime(() => this.store.offsets.physical())
+  }
+
+  /** A clock sample from a frame: a round trip when it answers one sent at `sent`, else one-way. */
+  private sample (peer: string, sent: number | undefined, time: number | undefined): void {
+    if (time === undefined || this.store.isClosed) return
+    if (sent === undefined) this.store.offsets.oneWay(peer, time)
+    else this.store.offsets.roundTrip(peer, sent, time)
+  }
+
   private merge (entries: Entry[]): number {
     if (entries.length === 0 || this.store.isClosed) return 0
     let full = 0
@@ -304,22 +324,26 @@ export class SyncService {
    * phase past MAX_ROUND_ENTRIES entries and keys, or past maxPhaseBytes (plus one frame: the
    * writer may exceed its budget by one version), is refused.
    */
-  private async readPhase (frames: Frames, kind: SyncFrame.Kind, signal: AbortSignal): Promise<{ diff: number[], entries: Entry[], want: string[], full: boolean, more: boolean }> {
+  private async readPhase (frames: Frames, kind: SyncFrame.Kind, signal: AbortSignal): Promise<{ diff: number[], entries: Entry[], want: string[], full: boolean, more: boolean, time: number | undefined }> {
     const entries: Entry[] = []
     const want: string[] = []
     let diff: number[] = []
     let bytes = 0
     let full = false
+    let time: number | undefined
     const limit = this.maxPhaseBytes + this.maxFrameBytes
     for (let n = 0; ; n++) {
       const f = parseSyncFrame(await this.readFrame(frames, signal), kind, this.limits, this.store.digest.bucketCount)
-      if (n === 0) diff = f.diff
+      if (n === 0) {
+        diff = f.diff
+        time = f.time // the first frame answers ours at once; later ones were held up by it
+      }
       for (const e of f.entries) { entries.push(e); bytes += wireSize(e) }
       for (const k of f.want) { want.push(k); bytes += wantSize(k) }
       full ||= f.full
       if (entries.length + want.length > MAX_ROUND_ENTRIES) throw new InvalidMessageError('oversized', `a sync phase may carry at most ${MAX_ROUND_ENTRIES} entries and keys`)
       if (bytes > limit) throw new InvalidMessageError('oversized', `a sync phase may carry at most ${limit} bytes, got ${bytes} before its end`)
-      if (f.last) return { diff, entries, want, full, more: f.more }
+      if (f.last) return { diff, entries, want, full, more: f.more, time }
     }
   }
 
@@ -338,7 +362,7 @@ export class SyncService {
     let bytes = 0
     const cut = (end: number): void => {
       const { origins, entries: wire } = toWire(entries.slice(start, end), withValues)
-      out.push({ ...blank(), kind, origins, entries: wire, diff: out.length === 0 ? diff : [], full: flags.full })
+      out.push({ ...blank(), kind, origins, entries: wire, diff: out.length === 0 ? diff : [], full: flags.full, time: this.time() })
       start = end
       bytes = 0
     }
@@ -350,7 +374,7 @@ export class SyncService {
     }
     if (start < entries.length || out.length === 0) cut(entries.length)
     for (let i = 0; i < want.length; i += MAX_FRAME_ENTRIES) {
-      out.push({ ...blank(), kind, want: want.slice(i, i + MAX_FRAME_ENTRIES), full: flags.full })
+      out.push({ ...blank(), kind, want: want.slice(i, i + MAX_FRAME_ENTRIES), full: flags.full, time: this.time() })
     }
     out[out.length - 1].last = true
     out[out.length - 1].more = flags.more
@@ -371,13 +395,13 @@ function decodeFrame (data: Uint8Array | Uint8ArrayList, bucketCount: number): S
  * Decodes and checks one frame of an expected kind: version, kind, bucket ids, every entry, every
  * wanted key. Untrusted input: anything wrong is an InvalidMessageError with a reason.
  */
-export function parseSyncFrame (data: Uint8Array | Uint8ArrayList, kind: SyncFrame.Kind, limits: DecodeLimits, bucketCount: number): { diff: number[], entries: Entry[], want: string[], last: boolean, full: boolean, more: boolean } {
+export function parseSyncFrame (data: Uint8Array | Uint8ArrayList, kind: SyncFrame.Kind, limits: DecodeLimits, bucketCount: number): { diff: number[], entries: Entry[], want: string[], last: boolean, full: boolean, more: boolean, time: number | undefined } {
   const f = decodeFrame(data, bucketCount)
   checkFrame(f, kind)
   for (const k of f.want) {
     if (k.length === 0 || k.length > limits.maxKeyBytes) throw new InvalidMessageError('oversized', `wanted keys must be 1 to ${limits.maxKeyBytes} characters, got ${k.length}`)
   }
-  return { diff: checkDiff(f.diff, bucketCount), entries: fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_FRAME_ENTRIES }), want: f.want, last: f.last, full: f.full, more: f.more }
+  return { diff: checkDiff(f.diff, bucketCount), entries: fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_FRAME_ENTRIES }), want: f.want, last: f.last, full: f.full, more: f.more, time: checkTime(f.time, 'sync frame') }
 }
 
 function blank (): SyncFrame {

@@ -54,11 +54,20 @@ describe('Hlc', () => {
     expect(h.peek()).toEqual({ wall: 3_000, counter: 2, node: 'a' })
   })
 
-  it('receive: physical ahead of both resets the counter', () => {
+  it('receive: physical ahead of both: the wall stays at the remote one; the next local event takes the physical time', () => {
     const c = manual(1_000)
     const h = new Hlc('a', { clock: c.clock })
     h.receive({ wall: 900, counter: 4 })
-    expect(h.peek()).toEqual({ wall: 1_000, counter: 0, node: 'a' })
+    expect(h.peek()).toEqual({ wall: 900, counter: 5, node: 'a' })
+    expect(h.now()).toEqual({ wall: 1_000, counter: 0, node: 'a' })
+  })
+
+  it('receive never carries the physical clock into the high-water mark (a clock running ahead does not stamp ahead by receiving)', () => {
+    const c = manual(301_000) // 5 minutes ahead of the sender's 1_000
+    const h = new Hlc('a', { clock: c.clock })
+    h.receive({ wall: 1_000, counter: 0 })
+    c.set(1_000) // the clock is set right
+    expect(h.now()).toEqual({ wall: 1_000, counter: 2, node: 'a' })
   })
 
   it('rejects remote timestamps beyond maxDriftMs and keeps its state', () => {

@@ -79,6 +79,6 @@ describe('push protocol', () => {
     expect(() => decodeAck(PushAck.encode({ version: WIRE_VERSION, held: [0, 2] }), 2)).toThrow(InvalidMessageError)
     expect(() => decodeAck(PushAck.encode({ version: 9, held: [] }), 2)).toThrow(InvalidMessageError)
     expect(() => decodeAck(PushAck.encode({ version: WIRE_VERSION, held: [0, 1, 1] }), 2)).toThrow(InvalidMessageError)
-    expect(decodeAck(PushAck.encode({ version: WIRE_VERSION, held: [1] }), 2)).toEqual([1])
+    expect(decodeAck(PushAck.encode({ version: WIRE_VERSION, held: [1] }), 2).held).toEqual([1])
   })
 })

@@ -11,6 +11,15 @@ describe('real-node nemesis', () => {
     expect(r.writes).toBeGreaterThan(50)
     console.log(`split: ${r.ops} ops, converged ${r.convergeMs} ms after the heal`)
   })
+
+  it('a node 5 minutes behind among 4 real nodes: it knows it (estimate within 100 ms), refuses its writes, penalises nobody, converges once its clock is fixed', async () => {
+    const r = await runScenario(SCENARIOS.find(s => s.name === 'clock-skew-5min')!)
+    expect(r.violations).toEqual([])
+    expect(r.skewRefusals).toBeGreaterThan(0)
+    expect(r.offsets.length).toBeGreaterThanOrEqual(8)
+    for (const o of r.offsets) expect(Math.abs(o.errorMs)).toBeLessThan(100)
+    console.log(`clock-skew-5min: ${r.skewRefusals} writes refused, estimate error at most ${Math.max(...r.offsets.map(o => Math.abs(o.errorMs))).toFixed(1)} ms`)
+  })
 })
 
 describe('crash nemesis', () => {

@@ -34,7 +34,7 @@ describe('deterministic simulation', () => {
       crashes += r.crashes
       dropped += r.dropped
     }
-    expect([...kinds].sort()).toEqual(['bridge', 'clock-jump', 'crash', 'durable-restart', 'flapping', 'isolated', 'split-brain'])
+    expect([...kinds].sort()).toEqual(['bridge', 'clock-fix', 'clock-jump', 'clock-lag', 'clock-skew', 'crash', 'durable-restart', 'flapping', 'isolated', 'split-brain'])
     expect(crashes).toBeGreaterThan(0)
     expect(dropped).toBeGreaterThan(0)
   })
@@ -57,6 +57,40 @@ describe('deterministic simulation', () => {
     }
     expect([...caught.keys()].sort()).toEqual(['durability', 'hlc-monotonic'])
     console.log(`lost durable state caught at seeds ${JSON.stringify(Object.fromEntries(caught))}`)
+  })
+
+  it('lying clocks: skewed nodes refuse writes, and recover after their clock is fixed once the mesh catches up', () => {
+    const refused = { skew: 0, ahead: 0 }
+    let written = 0
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = simulate(seed, { clockMode: 'skewed' })
+      expect(r.violations).toEqual([])
+      for (const a of r.clock.record.attempts) {
+        if (a.result === 'ok') written++
+        else refused[a.result]++
+      }
+    }
+    expect(refused.skew).toBeGreaterThan(100) // a node beyond maxDriftMs refuses, once it knows
+    expect(refused.ahead).toBeGreaterThan(10) // after its clock is fixed: its HLC stamped ahead, until the mesh catches up
+    expect(written).toBeGreaterThan(1_000)
+  })
+
+  it('catches a mesh whose nodes never learn their clock offset: skewed writers write on, lagging writers\' TTLs die early', () => {
+    const caught = new Set<string>()
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const v of simulate(seed, { clockSamples: false, clockMode: 'skewed' }).violations) caught.add(v.check)
+      for (const v of simulate(seed, { clockSamples: false, clockMode: 'lagging' }).violations) caught.add(v.check)
+    }
+    expect(caught).toContain('clock-skew-refused')
+    expect(caught).toContain('clock-ttl')
+  })
+
+  it('catches a validator that penalises drift refusals (the lagging side graylisting honest peers)', () => {
+    let caught: string | undefined
+    for (let seed = 1; seed <= 20 && caught === undefined; seed++) {
+      caught = simulate(seed, { penalises: () => true, clockMode: 'skewed' }).violations.find(v => v.check === 'clock-no-penalty')?.message
+    }
+    expect(caught).toBeDefined()
   })
 
   it('catches a broken quorum acceptor (grants everything) within 50 seeds', () => {

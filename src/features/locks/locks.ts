@@ -260,6 +260,7 @@ export class Locks {
     const ttl = this.ttl(options.ttl, mode)
     const wait = checkNumberOption('wait', options.wait ?? 0, 0, 2 ** 31 - 1, true)
     if (options.settleMs !== undefined) checkNumberOption('settleMs', options.settleMs, 0, 60_000)
+    this.host.store.checkClock() // a skewed node's claim would be refused: fail before asking anyone
     const { signal } = options
     // a node that just joined must see the claims already made before it makes its own
     if (mode === 'gossip') await this.host.caughtUp()

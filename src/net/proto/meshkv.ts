@@ -300,6 +300,7 @@ export interface Batch {
   version: number
   origins: string[]
   entries: WireEntry[]
+  time?: number
 }
 
 export namespace Batch {
@@ -329,6 +330,11 @@ export namespace Batch {
             w.uint32(26)
             WireEntry.codec().encode(value, w)
           }
+        }
+
+        if (obj.time != null) {
+          w.uint32(120)
+          w.uint64Number(obj.time)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -367,6 +373,10 @@ export namespace Batch {
               obj.entries.push(WireEntry.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.entries$
               }))
+              break
+            }
+            case 15: {
+              obj.time = reader.uint64Number()
               break
             }
             default: {
@@ -427,6 +437,13 @@ export namespace Batch {
 
               obj.entries++
 
+              break
+            }
+            case 15: {
+              yield {
+                field: `${prefix}.time`,
+                value: reader.uint64Number()
+              }
               break
             }
             default: {
@@ -512,6 +529,11 @@ export namespace Batch {
     index: number
   }
 
+  export interface BatchTimeFieldEvent {
+    field: '$.time'
+    value: number
+  }
+
   export function encode (obj: Partial<Batch>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Batch.codec())
   }
@@ -520,7 +542,7 @@ export namespace Batch {
     return decodeMessage(buf, Batch.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchVersionFieldEvent | BatchOriginsFieldEvent | BatchEntriesKeyFieldEvent | BatchEntriesValueFieldEvent | BatchEntriesWallFieldEvent | BatchEntriesCounterFieldEvent | BatchEntriesOriginFieldEvent | BatchEntriesExpiresAtFieldEvent | BatchEntriesDeletedFieldEvent | BatchEntriesSignatureFieldEvent | BatchEntriesValueHashFieldEvent | BatchEntriesStrippedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Batch>): Generator<BatchVersionFieldEvent | BatchOriginsFieldEvent | BatchEntriesKeyFieldEvent | BatchEntriesValueFieldEvent | BatchEntriesWallFieldEvent | BatchEntriesCounterFieldEvent | BatchEntriesOriginFieldEvent | BatchEntriesExpiresAtFieldEvent | BatchEntriesDeletedFieldEvent | BatchEntriesSignatureFieldEvent | BatchEntriesValueHashFieldEvent | BatchEntriesStrippedFieldEvent | BatchTimeFieldEvent> {
     return streamMessage(buf, Batch.codec(), opts)
   }
 }
@@ -537,6 +559,7 @@ export interface SyncFrame {
   last: boolean
   full: boolean
   more: boolean
+  time?: number
 }
 
 export namespace SyncFrame {
@@ -630,6 +653,11 @@ export namespace SyncFrame {
           w.bool(obj.more)
         }
 
+        if (obj.time != null) {
+          w.uint32(120)
+          w.uint64Number(obj.time)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -714,6 +742,10 @@ export namespace SyncFrame {
             }
             case 11: {
               obj.more = reader.bool()
+              break
+            }
+            case 15: {
+              obj.time = reader.uint64Number()
               break
             }
             default: {
@@ -850,6 +882,13 @@ export namespace SyncFrame {
               }
               break
             }
+            case 15: {
+              yield {
+                field: `${prefix}.time`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -975,6 +1014,11 @@ export namespace SyncFrame {
     value: boolean
   }
 
+  export interface SyncFrameTimeFieldEvent {
+    field: '$.time'
+    value: number
+  }
+
   export function encode (obj: Partial<SyncFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncFrame.codec())
   }
@@ -983,7 +1027,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameVersionFieldEvent | SyncFrameKindFieldEvent | SyncFrameBucketCountFieldEvent | SyncFrameBucketsFieldEvent | SyncFrameDiffFieldEvent | SyncFrameOriginsFieldEvent | SyncFrameEntriesKeyFieldEvent | SyncFrameEntriesValueFieldEvent | SyncFrameEntriesWallFieldEvent | SyncFrameEntriesCounterFieldEvent | SyncFrameEntriesOriginFieldEvent | SyncFrameEntriesExpiresAtFieldEvent | SyncFrameEntriesDeletedFieldEvent | SyncFrameEntriesSignatureFieldEvent | SyncFrameEntriesValueHashFieldEvent | SyncFrameEntriesStrippedFieldEvent | SyncFrameWantFieldEvent | SyncFrameLastFieldEvent | SyncFrameFullFieldEvent | SyncFrameMoreFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameVersionFieldEvent | SyncFrameKindFieldEvent | SyncFrameBucketCountFieldEvent | SyncFrameBucketsFieldEvent | SyncFrameDiffFieldEvent | SyncFrameOriginsFieldEvent | SyncFrameEntriesKeyFieldEvent | SyncFrameEntriesValueFieldEvent | SyncFrameEntriesWallFieldEvent | SyncFrameEntriesCounterFieldEvent | SyncFrameEntriesOriginFieldEvent | SyncFrameEntriesExpiresAtFieldEvent | SyncFrameEntriesDeletedFieldEvent | SyncFrameEntriesSignatureFieldEvent | SyncFrameEntriesValueHashFieldEvent | SyncFrameEntriesStrippedFieldEvent | SyncFrameWantFieldEvent | SyncFrameLastFieldEvent | SyncFrameFullFieldEvent | SyncFrameMoreFieldEvent | SyncFrameTimeFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
@@ -995,6 +1039,7 @@ export interface LeaseRequest {
   owner: string
   token: string
   ttlMs: number
+  time?: number
 }
 
 export namespace LeaseRequest {
@@ -1055,6 +1100,11 @@ export namespace LeaseRequest {
           w.uint32(obj.ttlMs)
         }
 
+        if (obj.time != null) {
+          w.uint32(120)
+          w.uint64Number(obj.time)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1096,6 +1146,10 @@ export namespace LeaseRequest {
             }
             case 6: {
               obj.ttlMs = reader.uint32()
+              break
+            }
+            case 15: {
+              obj.time = reader.uint64Number()
               break
             }
             default: {
@@ -1155,6 +1209,13 @@ export namespace LeaseRequest {
               }
               break
             }
+            case 15: {
+              yield {
+                field: `${prefix}.time`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1197,6 +1258,11 @@ export namespace LeaseRequest {
     value: number
   }
 
+  export interface LeaseRequestTimeFieldEvent {
+    field: '$.time'
+    value: number
+  }
+
   export function encode (obj: Partial<LeaseRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaseRequest.codec())
   }
@@ -1205,7 +1271,7 @@ export namespace LeaseRequest {
     return decodeMessage(buf, LeaseRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseRequest>): Generator<LeaseRequestVersionFieldEvent | LeaseRequestKindFieldEvent | LeaseRequestNameFieldEvent | LeaseRequestOwnerFieldEvent | LeaseRequestTokenFieldEvent | LeaseRequestTtlMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseRequest>): Generator<LeaseRequestVersionFieldEvent | LeaseRequestKindFieldEvent | LeaseRequestNameFieldEvent | LeaseRequestOwnerFieldEvent | LeaseRequestTokenFieldEvent | LeaseRequestTtlMsFieldEvent | LeaseRequestTimeFieldEvent> {
     return streamMessage(buf, LeaseRequest.codec(), opts)
   }
 }
@@ -1216,6 +1282,7 @@ export interface LeaseReply {
   reason: string
   holderOwner: string
   holderToken: string
+  time?: number
 }
 
 export namespace LeaseReply {
@@ -1251,6 +1318,11 @@ export namespace LeaseReply {
         if ((obj.holderToken != null && obj.holderToken !== '')) {
           w.uint32(42)
           w.string(obj.holderToken)
+        }
+
+        if (obj.time != null) {
+          w.uint32(120)
+          w.uint64Number(obj.time)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1289,6 +1361,10 @@ export namespace LeaseReply {
             }
             case 5: {
               obj.holderToken = reader.string()
+              break
+            }
+            case 15: {
+              obj.time = reader.uint64Number()
               break
             }
             default: {
@@ -1341,6 +1417,13 @@ export namespace LeaseReply {
               }
               break
             }
+            case 15: {
+              yield {
+                field: `${prefix}.time`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1378,6 +1461,11 @@ export namespace LeaseReply {
     value: string
   }
 
+  export interface LeaseReplyTimeFieldEvent {
+    field: '$.time'
+    value: number
+  }
+
   export function encode (obj: Partial<LeaseReply>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaseReply.codec())
   }
@@ -1386,7 +1474,7 @@ export namespace LeaseReply {
     return decodeMessage(buf, LeaseReply.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseReply>): Generator<LeaseReplyVersionFieldEvent | LeaseReplyGrantedFieldEvent | LeaseReplyReasonFieldEvent | LeaseReplyHolderOwnerFieldEvent | LeaseReplyHolderTokenFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseReply>): Generator<LeaseReplyVersionFieldEvent | LeaseReplyGrantedFieldEvent | LeaseReplyReasonFieldEvent | LeaseReplyHolderOwnerFieldEvent | LeaseReplyHolderTokenFieldEvent | LeaseReplyTimeFieldEvent> {
     return streamMessage(buf, LeaseReply.codec(), opts)
   }
 }
@@ -1396,6 +1484,7 @@ export interface PushFrame {
   origins: string[]
   entries: WireEntry[]
   offers: number
+  time?: number
 }
 
 export namespace PushFrame {
@@ -1430,6 +1519,11 @@ export namespace PushFrame {
         if ((obj.offers != null && obj.offers !== 0)) {
           w.uint32(32)
           w.uint32(obj.offers)
+        }
+
+        if (obj.time != null) {
+          w.uint32(120)
+          w.uint64Number(obj.time)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1473,6 +1567,10 @@ export namespace PushFrame {
             }
             case 4: {
               obj.offers = reader.uint32()
+              break
+            }
+            case 15: {
+              obj.time = reader.uint64Number()
               break
             }
             default: {
@@ -1539,6 +1637,13 @@ export namespace PushFrame {
               yield {
                 field: `${prefix}.offers`,
                 value: reader.uint32()
+              }
+              break
+            }
+            case 15: {
+              yield {
+                field: `${prefix}.time`,
+                value: reader.uint64Number()
               }
               break
             }
@@ -1630,6 +1735,11 @@ export namespace PushFrame {
     value: number
   }
 
+  export interface PushFrameTimeFieldEvent {
+    field: '$.time'
+    value: number
+  }
+
   export function encode (obj: Partial<PushFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PushFrame.codec())
   }
@@ -1638,7 +1748,7 @@ export namespace PushFrame {
     return decodeMessage(buf, PushFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushFrame>): Generator<PushFrameVersionFieldEvent | PushFrameOriginsFieldEvent | PushFrameEntriesKeyFieldEvent | PushFrameEntriesValueFieldEvent | PushFrameEntriesWallFieldEvent | PushFrameEntriesCounterFieldEvent | PushFrameEntriesOriginFieldEvent | PushFrameEntriesExpiresAtFieldEvent | PushFrameEntriesDeletedFieldEvent | PushFrameEntriesSignatureFieldEvent | PushFrameEntriesValueHashFieldEvent | PushFrameEntriesStrippedFieldEvent | PushFrameOffersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushFrame>): Generator<PushFrameVersionFieldEvent | PushFrameOriginsFieldEvent | PushFrameEntriesKeyFieldEvent | PushFrameEntriesValueFieldEvent | PushFrameEntriesWallFieldEvent | PushFrameEntriesCounterFieldEvent | PushFrameEntriesOriginFieldEvent | PushFrameEntriesExpiresAtFieldEvent | PushFrameEntriesDeletedFieldEvent | PushFrameEntriesSignatureFieldEvent | PushFrameEntriesValueHashFieldEvent | PushFrameEntriesStrippedFieldEvent | PushFrameOffersFieldEvent | PushFrameTimeFieldEvent> {
     return streamMessage(buf, PushFrame.codec(), opts)
   }
 }
@@ -1646,6 +1756,7 @@ export namespace PushFrame {
 export interface PushAck {
   version: number
   held: number[]
+  time?: number
 }
 
 export namespace PushAck {
@@ -1668,6 +1779,11 @@ export namespace PushAck {
             w.uint32(16)
             w.uint32(value)
           }
+        }
+
+        if (obj.time != null) {
+          w.uint32(120)
+          w.uint64Number(obj.time)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1695,6 +1811,10 @@ export namespace PushAck {
               }
 
               obj.held.push(reader.uint32())
+              break
+            }
+            case 15: {
+              obj.time = reader.uint64Number()
               break
             }
             default: {
@@ -1738,6 +1858,13 @@ export namespace PushAck {
 
               break
             }
+            case 15: {
+              yield {
+                field: `${prefix}.time`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1761,6 +1888,11 @@ export namespace PushAck {
     value: number
   }
 
+  export interface PushAckTimeFieldEvent {
+    field: '$.time'
+    value: number
+  }
+
   export function encode (obj: Partial<PushAck>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PushAck.codec())
   }
@@ -1769,7 +1901,7 @@ export namespace PushAck {
     return decodeMessage(buf, PushAck.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushAck>): Generator<PushAckVersionFieldEvent | PushAckHeldFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushAck>): Generator<PushAckVersionFieldEvent | PushAckHeldFieldEvent | PushAckTimeFieldEvent> {
     return streamMessage(buf, PushAck.codec(), opts)
   }
 }

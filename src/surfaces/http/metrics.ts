@@ -3,7 +3,7 @@
  * of STATS_FIELDS, plus the rejections by reason.
  */
 import { Counter, Gauge, Registry } from 'prom-client'
-import { REJECTED_FIELD, statAt, STATS_FIELDS, type Mesh, type StatPath } from '../../index.js'
+import { CLOCK_SKEWED_FIELD, REJECTED_FIELD, statAt, STATS_FIELDS, type Mesh, type StatPath } from '../../index.js'
 
 const registries = new WeakMap<Mesh, Registry>()
 
@@ -30,6 +30,7 @@ function registryFor (mesh: Mesh): Registry {
       for (const [reason, n] of Object.entries(mesh.stats().rejected)) if (reason !== 'total') this.inc({ [REJECTED_FIELD.label]: reason }, n)
     }
   })
+  new Gauge({ name: CLOCK_SKEWED_FIELD.metric, help: CLOCK_SKEWED_FIELD.help, registers: [r], collect () { this.set(mesh.stats().clock.level === 'skewed' ? 1 : 0) } }) // eslint-disable-line no-new
   registries.set(mesh, registry)
   return registry
 }

@@ -77,6 +77,7 @@ const SHAPES: Record<string, ErrorShape> = {
   WatchOverflowError: { status: 503, exitCode: EXIT.error, hint: 'the watcher fell too far behind and was cut off; read the state again and re-watch' },
   ReplicationTimeoutError: { status: 504, exitCode: EXIT.error, hint: 'stored here and still replicating, but fewer peers than the replicas asked for confirmed it within the replica timeout' },
   NotEnoughPeersError: { status: 503, exitCode: EXIT.error, hint: 'stored here, but fewer mesh peers are connected than the replicas asked for' },
+  ClockSkewError: { status: 503, exitCode: EXIT.error, hint: 'this node\'s clock is more than maxDriftMs from the mesh\'s (see stats: clock.offsetMs): fix it (NTP); writes resume once it is within' },
   // only ever "sent" to a client that has already gone (nginx's 499)
   ClientGoneError: { status: 499, exitCode: EXIT.error, hint: 'the client closed its connection before the answer' },
   AbortError: { status: 499, exitCode: EXIT.error, hint: 'the operation was cancelled' },

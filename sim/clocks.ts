@@ -1,0 +1,136 @@
+/**
+ * Clocks that lie, in the simulator: what a run records about every node's clock (its true skew
+ * against the mesh, and whether its offset estimate was established), and the checks over it.
+ *
+ * Truth is the simulator's: the mesh's time is the median of the live nodes' clocks, leaving out
+ * the one node a schedule makes lie or lag; a node is `honest` when its physical clock is within
+ * maxDriftMs (less a margin) of it, `faulty` when beyond (plus a margin); its estimate is
+ * `established` once it has heard two peers' clocks (within the sample TTL), `corrected` while two
+ * of them are connected.
+ */
+import type { Entry } from '../src/core/entry.js'
+import type { RejectReason } from '../src/core/errors.js'
+import { compareVersionIds } from '../src/core/merge.js'
+import type { Check, Violation } from './checker.js'
+import { label, type History } from './history.js'
+
+/** How a node's clock stood when something happened to it. */
+export interface ClockView {
+  /** Its physical clock minus the median of the live nodes' (true, known to the simulator). */
+  trueOffset: number
+  /** It heard at least two peers' clocks within the sample TTL (so it can tell it is skewed). */
+  established: boolean
+  /** It is connected to at least two peers it heard (so it runs on corrected time). */
+  corrected: boolean
+  /** It is the node whose clock the schedule makes jump beyond maxDriftMs (at some point of the run). */
+  liar: boolean
+}
+
+export interface ClockRecord {
+  /** A local write attempt: applied, or refused with ClockSkewError (`skew`: a majority says so; `ahead`: its HLC stamped that far ahead). */
+  attempts: Array<ClockView & { t: number, node: string, result: 'ok' | 'skew' | 'ahead', version?: Entry }>
+  /** A version a node applied from another (gossip or anti-entropy). */
+  receipts: Array<ClockView & { t: number, node: string, version: Entry }>
+  /** A version a node refused as dated beyond its drift horizon. */
+  refusals: Array<ClockView & { t: number, node: string, version: Entry }>
+  /** A gossip refusal that the product's validator would penalise the sender for. */
+  penalties: Array<{ t: number, node: string, sender: string, senderOffset: number, reason: RejectReason }>
+}
+
+export interface ClockHistory {
+  maxDriftMs: number
+  /** How far two honest nodes' corrected clocks may differ (the spread of honest clocks plus estimation error). */
+  toleranceMs: number
+  /** Margin around maxDriftMs: offsets within it are neither clearly honest nor clearly faulty. */
+  marginMs: number
+  record: ClockRecord
+}
+
+export function emptyClockRecord (): ClockRecord {
+  return { attempts: [], receipts: [], refusals: [], penalties: [] }
+}
+
+/** The median of some numbers (mean of the middle two for an even count). */
+export function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const n = s.length
+  return n === 0 ? 0 : n % 2 === 1 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2
+}
+
+const honest = (c: ClockHistory, v: ClockView): boolean => Math.abs(v.trueOffset) <= c.maxDriftMs - c.marginMs
+const faulty = (c: ClockHistory, v: ClockView): boolean => Math.abs(v.trueOffset) > c.maxDriftMs + c.marginMs
+const id = (e: Entry): string => `${e.key} ${e.wall}.${e.counter}.${e.origin}`
+
+/**
+ * The clock checks, given the run's clock history:
+ * - `clock-skew-refused`: a node that knows it is skewed (established, beyond maxDriftMs) writes nothing.
+ * - `clock-skew-false-alarm`: an established honest node never refuses a write for skew (refusals
+ *   for an HLC that already stamped far ahead are the documented recovery, not a false alarm).
+ * - `clock-honest-accepted`: a write a corrected honest node made is refused for drift by no
+ *   corrected honest node.
+ * - `clock-no-penalty`: no gossip refusal penalises an honest sender.
+ * - `clock-ttl`: a write by a corrected honest node lives its TTL (less the tolerance) on every
+ *   corrected honest node it reaches in time: it arrives alive and does not expire early.
+ */
+export function clockChecks (clock: () => ClockHistory | undefined): Record<string, Check> {
+  const run = (fn: (c: ClockHistory, h: History) => Violation[]): Check => (h: History) => {
+    const c = clock()
+    return c === undefined ? [] : fn(c, h)
+  }
+  return {
+    'clock-skew-refused': run(c => c.record.attempts
+      .filter(a => a.result === 'ok' && a.established && faulty(c, a))
+      .map(a => ({ check: 'clock-skew-refused', message: `${a.node} wrote ${label(a.version)} at ${a.t.toFixed(0)} with its clock ${a.trueOffset.toFixed(0)} ms off the mesh's, beyond maxDriftMs = ${c.maxDriftMs}` }))),
+    'clock-skew-false-alarm': run(c => c.record.attempts
+      .filter(a => a.result === 'skew' && a.established && honest(c, a))
+      .map(a => ({ check: 'clock-skew-false-alarm', message: `${a.node} refused a write at ${a.t.toFixed(0)} as skewed with its clock only ${a.trueOffset.toFixed(0)} ms off the mesh's` }))),
+    'clock-honest-accepted': run(c => {
+      const writes = new Map(c.record.attempts.filter(a => a.version !== undefined && a.corrected && honest(c, a)).map(a => [id(a.version as Entry), a]))
+      return c.record.refusals
+        .filter(r => r.corrected && honest(c, r) && writes.has(id(r.version)))
+        .map(r => ({ check: 'clock-honest-accepted', message: `${r.node} (clock ${r.trueOffset.toFixed(0)} ms off) refused ${label(r.version)} at ${r.t.toFixed(0)} for drift, written by honest ${r.version.origin} (clock ${writes.get(id(r.version))?.trueOffset.toFixed(0)} ms off)` }))
+    }),
+    'clock-no-penalty': run(c => c.record.penalties
+      .filter(p => Math.abs(p.senderOffset) <= c.maxDriftMs - c.marginMs)
+      .map(p => ({ check: 'clock-no-penalty', message: `${p.node} penalised honest ${p.sender} (clock ${p.senderOffset.toFixed(0)} ms off) at ${p.t.toFixed(0)} for ${p.reason}` }))),
+    'clock-ttl': run((c, h) => {
+      const out: Violation[] = []
+      const writes = new Map(c.record.attempts
+        .filter(a => a.version !== undefined && a.version.expiresAt !== undefined && a.corrected && honest(c, a))
+        .map(a => [id(a.version as Entry), a]))
+      // each node's set and expire events for each version, from the history
+      const sets = new Set<string>()
+      const expires = new Map<string, number>()
+      for (const op of h.ops) {
+        if (op.kind !== 'event') continue
+        const k = `${op.node} ${id(op.version)}`
+        if (op.type === 'set') sets.add(k)
+        else if (op.type === 'expire' && !expires.has(k)) expires.set(k, op.t)
+      }
+      for (const r of c.record.receipts) {
+        const w = writes.get(id(r.version))
+        // the receiver must stay honest until the expiry: a clock that will lie is left out
+        if (w === undefined || !r.corrected || !honest(c, r) || r.liar || r.node === w.node || r.version.tombstone) continue
+        const e = r.version
+        const ttl = (e.expiresAt as number) - e.wall
+        const due = w.t + ttl - c.toleranceMs // it must live on r at least until then
+        if (r.t >= due) continue // arrived late: no promise
+        const k = `${r.node} ${id(e)}`
+        if (!sets.has(k)) {
+          out.push({ check: 'clock-ttl', message: `${r.node} received ${label(e)} (ttl ${ttl} ms, written by ${w.node} at ${w.t.toFixed(0)}) at ${r.t.toFixed(0)} already expired` })
+          continue
+        }
+        const expired = expires.get(k)
+        if (expired !== undefined && expired < due) {
+          out.push({ check: 'clock-ttl', message: `${r.node}: ${label(e)} (ttl ${ttl} ms, written by ${w.node} at ${w.t.toFixed(0)}) expired at ${expired.toFixed(0)}, ${(w.t + ttl - expired).toFixed(0)} ms early` })
+        }
+      }
+      return out
+    })
+  }
+}
+
+/** Whether two versions are the same version. */
+export function sameVersion (a: Entry, b: Entry): boolean {
+  return compareVersionIds(a, b) === 0
+}

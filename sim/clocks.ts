@@ -10,7 +10,6 @@
  */
 import type { Entry } from '../src/core/entry.js'
 import type { RejectReason } from '../src/core/errors.js'
-import { compareVersionIds } from '../src/core/merge.js'
 import type { Check, Violation } from './checker.js'
 import { label, type History } from './history.js'
 
@@ -57,9 +56,17 @@ export function median (xs: number[]): number {
   return n === 0 ? 0 : n % 2 === 1 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2
 }
 
-const honest = (c: ClockHistory, v: ClockView): boolean => Math.abs(v.trueOffset) <= c.maxDriftMs - c.marginMs
+/** Clearly within maxDriftMs of the mesh's clock. */
+export const honest = (c: ClockHistory, v: ClockView): boolean => Math.abs(v.trueOffset) <= c.maxDriftMs - c.marginMs
+/** Clearly beyond it. */
 const faulty = (c: ClockHistory, v: ClockView): boolean => Math.abs(v.trueOffset) > c.maxDriftMs + c.marginMs
-const id = (e: Entry): string => `${e.key} ${e.wall}.${e.counter}.${e.origin}`
+
+/**
+ * Whether a write's lifetime elsewhere is checked (`clock-ttl`): a finite-TTL write by an honest
+ * node on corrected time. The simulator records receipts only of those (they are the same objects
+ * on every node: the simulated network passes entries, it does not copy them).
+ */
+export const ttlTracked = (c: ClockHistory, a: ClockView, e: Entry): boolean => e.expiresAt !== undefined && !e.tombstone && a.corrected && honest(c, a)
 
 /**
  * The clock checks, given the run's clock history:
@@ -85,42 +92,47 @@ export function clockChecks (clock: () => ClockHistory | undefined): Record<stri
       .filter(a => a.result === 'skew' && a.established && honest(c, a))
       .map(a => ({ check: 'clock-skew-false-alarm', message: `${a.node} refused a write at ${a.t.toFixed(0)} as skewed with its clock only ${a.trueOffset.toFixed(0)} ms off the mesh's` }))),
     'clock-honest-accepted': run(c => {
-      const writes = new Map(c.record.attempts.filter(a => a.version !== undefined && a.corrected && honest(c, a)).map(a => [id(a.version as Entry), a]))
+      const writes = new Map<Entry, ClockView>()
+      for (const a of c.record.attempts) if (a.version !== undefined && a.corrected && honest(c, a)) writes.set(a.version, a)
       return c.record.refusals
-        .filter(r => r.corrected && honest(c, r) && writes.has(id(r.version)))
-        .map(r => ({ check: 'clock-honest-accepted', message: `${r.node} (clock ${r.trueOffset.toFixed(0)} ms off) refused ${label(r.version)} at ${r.t.toFixed(0)} for drift, written by honest ${r.version.origin} (clock ${writes.get(id(r.version))?.trueOffset.toFixed(0)} ms off)` }))
+        .filter(r => r.corrected && honest(c, r) && writes.has(r.version))
+        .map(r => ({ check: 'clock-honest-accepted', message: `${r.node} (clock ${r.trueOffset.toFixed(0)} ms off) refused ${label(r.version)} at ${r.t.toFixed(0)} for drift, written by honest ${r.version.origin} (clock ${writes.get(r.version)?.trueOffset.toFixed(0)} ms off)` }))
     }),
     'clock-no-penalty': run(c => c.record.penalties
       .filter(p => Math.abs(p.senderOffset) <= c.maxDriftMs - c.marginMs)
       .map(p => ({ check: 'clock-no-penalty', message: `${p.node} penalised honest ${p.sender} (clock ${p.senderOffset.toFixed(0)} ms off) at ${p.t.toFixed(0)} for ${p.reason}` }))),
     'clock-ttl': run((c, h) => {
       const out: Violation[] = []
-      const writes = new Map(c.record.attempts
-        .filter(a => a.version !== undefined && a.version.expiresAt !== undefined && a.corrected && honest(c, a))
-        .map(a => [id(a.version as Entry), a]))
-      // each node's set and expire events for each version, from the history
-      const sets = new Set<string>()
-      const expires = new Map<string, number>()
+      const writes = new Map<Entry, ClockRecord['attempts'][number]>()
+      for (const a of c.record.attempts) if (a.version !== undefined && ttlTracked(c, a, a.version)) writes.set(a.version, a)
+      // each node's set and expire events for those versions, from the history
+      const sets = new Map<string, Set<Entry>>()
+      const expires = new Map<string, Map<Entry, number>>()
       for (const op of h.ops) {
-        if (op.kind !== 'event') continue
-        const k = `${op.node} ${id(op.version)}`
-        if (op.type === 'set') sets.add(k)
-        else if (op.type === 'expire' && !expires.has(k)) expires.set(k, op.t)
+        if (op.kind !== 'event' || !writes.has(op.version)) continue
+        if (op.type === 'set') {
+          let s = sets.get(op.node)
+          if (s === undefined) sets.set(op.node, s = new Set())
+          s.add(op.version)
+        } else if (op.type === 'expire') {
+          let m = expires.get(op.node)
+          if (m === undefined) expires.set(op.node, m = new Map())
+          if (!m.has(op.version)) m.set(op.version, op.t)
+        }
       }
       for (const r of c.record.receipts) {
-        const w = writes.get(id(r.version))
+        const w = writes.get(r.version)
         // the receiver must stay honest until the expiry: a clock that will lie is left out
-        if (w === undefined || !r.corrected || !honest(c, r) || r.liar || r.node === w.node || r.version.tombstone) continue
+        if (w === undefined || !r.corrected || !honest(c, r) || r.liar || r.node === w.node) continue
         const e = r.version
         const ttl = (e.expiresAt as number) - e.wall
         const due = w.t + ttl - c.toleranceMs // it must live on r at least until then
         if (r.t >= due) continue // arrived late: no promise
-        const k = `${r.node} ${id(e)}`
-        if (!sets.has(k)) {
+        if (sets.get(r.node)?.has(e) !== true) {
           out.push({ check: 'clock-ttl', message: `${r.node} received ${label(e)} (ttl ${ttl} ms, written by ${w.node} at ${w.t.toFixed(0)}) at ${r.t.toFixed(0)} already expired` })
           continue
         }
-        const expired = expires.get(k)
+        const expired = expires.get(r.node)?.get(e)
         if (expired !== undefined && expired < due) {
           out.push({ check: 'clock-ttl', message: `${r.node}: ${label(e)} (ttl ${ttl} ms, written by ${w.node} at ${w.t.toFixed(0)}) expired at ${expired.toFixed(0)}, ${(w.t + ttl - expired).toFixed(0)} ms early` })
         }
@@ -130,7 +142,3 @@ export function clockChecks (clock: () => ClockHistory | undefined): Record<stri
   }
 }
 
-/** Whether two versions are the same version. */
-export function sameVersion (a: Entry, b: Entry): boolean {
-  return compareVersionIds(a, b) === 0
-}

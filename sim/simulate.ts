@@ -10,7 +10,7 @@
  */
 import { admitBatch, penalises as productPenalises } from '../src/core/admit.js'
 import type { Entry } from '../src/core/entry.js'
-import { ClockSkewError, InvalidMessageError, type RejectReason } from '../src/core/errors.js'
+import { InvalidMessageError, type RejectReason } from '../src/core/errors.js'
 import { compareVersionIds } from '../src/core/merge.js'
 import { Store, type StoreOptions } from '../src/core/store.js'
 import { lookup, plan, summarize } from '../src/core/sync.js'
@@ -22,7 +22,7 @@ import { Acceptor, ACCEPTOR_META, decodeAcceptorState, encodeAcceptorState } fro
 import type { LeaseMode } from '../src/core/lease.js'
 import { MemoryStorage } from '../src/core/memory-storage.js'
 import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type Hold, type LeaseCounts, type LeaseRun } from './leases.js'
-import { clockChecks, emptyClockRecord, median, type ClockHistory, type ClockView } from './clocks.js'
+import { clockChecks, emptyClockRecord, median, ttlTracked, type ClockHistory, type ClockView } from './clocks.js'
 
 export type PartitionKind = 'split-brain' | 'isolated' | 'bridge' | 'flapping'
 
@@ -168,6 +168,8 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const withSamples = options.clockSamples !== false
   const penalises = options.penalises ?? productPenalises
   const clockRecord = emptyClockRecord()
+  const clock: ClockHistory = { maxDriftMs: SIM_STORE.maxDriftMs, toleranceMs: 2 * baseSkew + 100, marginMs: 2 * baseSkew + 100, record: clockRecord }
+  const tracked = new Set<Entry>() // writes whose lifetime on the others clock-ttl checks
   let oddFaulty = clockMode === 'lagging' || (clockMode === 'skewed' && oddFromStart)
   // faults act only while the workload runs; the final heal ends them all
   let faultsOn = true
@@ -225,7 +227,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     r.store.onApply = (e, local) => {
       if (local) return
       rec.apply(q.now, r.id, e)
-      if (e.expiresAt !== undefined && !e.tombstone) clockRecord.receipts.push({ t: q.now, node: r.id, version: e, ...view(r) }) // for the TTL check
+      if (tracked.has(e)) clockRecord.receipts.push({ t: q.now, node: r.id, version: e, ...view(r) }) // for the TTL check
     }
     if (r.store.journal !== undefined) r.store.journal.onDirty = () => { endOfTurn(r) }
     replicas[index] = r
@@ -484,16 +486,16 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     }
     stats.writes++
     const v = view(r)
-    let e: Entry
-    try {
-      e = roll < 0.45 ? r.store.delete(key) : r.store.set(key, `v${stats.writes}`, rng.pick(ttlChoices))
-    } catch (err) {
-      if (!(err instanceof ClockSkewError)) throw err
+    // what Store.set and delete would throw ClockSkewError for (asked first: a throw costs)
+    const refusal = r.store.clockRefusal()
+    if (refusal !== undefined) {
       skewRefusals++
-      clockRecord.attempts.push({ t: q.now, node: r.id, result: err.aheadMs > r.store.hlc.maxDriftMs && r.store.offsets.skew() === undefined ? 'ahead' : 'skew', ...v })
+      clockRecord.attempts.push({ t: q.now, node: r.id, result: refusal === 'ahead' ? 'ahead' : 'skew', ...v })
       return
     }
+    const e = roll < 0.45 ? r.store.delete(key) : r.store.set(key, `v${stats.writes}`, rng.pick(ttlChoices))
     clockRecord.attempts.push({ t: q.now, node: r.id, result: 'ok', version: e, ...v })
+    if (ttlTracked(clock, v, e)) tracked.add(e)
     rec.write(q.now, r.id, e)
     if (r.storage !== undefined) r.unacked.push(e)
     gossip(r, e)
@@ -611,7 +613,6 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     retentionMs: Math.max(SIM_STORE.maxTtlMs, SIM_STORE.tombstoneGraceMs),
     exactApplies: true
   }
-  const clock: ClockHistory = { maxDriftMs: SIM_STORE.maxDriftMs, toleranceMs: 2 * baseSkew + 100, marginMs: 2 * baseSkew + 100, record: clockRecord }
   const holds = leases.holds
   const violations = check(history, options.checks ?? { ...CHECKS, ...leaseChecks(() => holds, skewBoundMs), ...clockChecks(() => clock) })
   violations.push(...durability)

@@ -63,8 +63,10 @@ export interface ClockStatus {
 }
 
 interface Peer {
-  /** Latest samples: peer's clock minus this node's monotonic clock, ms. */
+  /** Latest samples (a ring of SAMPLES_PER_PEER): peer's clock minus this node's monotonic clock, ms. */
   values: number[]
+  /** Where the next sample goes in `values`. */
+  next: number
   /** Monotonic time of the latest sample. */
   last: number
   /** Median of `values`. */
@@ -85,8 +87,10 @@ export class ClockOffsets {
   private sorted: number[] = []
   /** Per-peer estimates of every peer heard within the sample TTL, sorted. */
   private sortedAll: number[] = []
-  /** Monotonic time at which the least recently heard peer's samples expire. */
+  /** Monotonic time at which the least recently heard peer's samples expire (or earlier). */
   private staleAt = Infinity
+  /** Scratch space for a peer's median. */
+  private readonly scratch: number[] = []
   private level: ClockLevel = 'ok'
   /** Called when the level changes (after a sample or an expiry), with the new status. */
   onLevel: ((status: ClockStatus) => void) | undefined
@@ -188,33 +192,56 @@ export class ClockOffsets {
   }
 
   private add (peer: string, value: number, mono: number): void {
-    let p = this.peers.get(peer)
-    const wasConnected = p?.connected === true
+    const p = this.peers.get(peer)
     if (p === undefined) {
-      p = { values: [], last: mono, estimate: value, connected: true }
-    } else {
-      this.peers.delete(peer) // re-inserted below: the map's order is least recently heard first
-      p.connected = true
+      this.peers.set(peer, { values: [value], next: 1 % SAMPLES_PER_PEER, last: mono, estimate: value, connected: true })
+      if (this.peers.size > this.maxPeers) this.evictOldest()
+      this.recompute(mono)
+      return
     }
-    p.values.push(value)
-    if (p.values.length > SAMPLES_PER_PEER) p.values.shift()
+    p.values[p.next] = value
+    p.next = (p.next + 1) % SAMPLES_PER_PEER
     p.last = mono
     const before = p.estimate
-    p.estimate = median(p.values.slice().sort(byValue))
-    this.peers.set(peer, p)
-    if (this.peers.size > this.maxPeers) {
-      this.peers.delete(this.peers.keys().next().value as string)
-    } else if (wasConnected && p.estimate === before && mono < this.staleAt && this.onLevel === undefined) {
-      return // nothing the estimates depend on changed (and no level to report)
+    p.estimate = this.medianOf(p.values)
+    if (!p.connected) {
+      p.connected = true
+      this.recompute(mono)
+    } else if (p.estimate !== before) {
+      // move the one estimate in both sorted lists: no re-sort, no allocation
+      replace(this.sorted, before, p.estimate)
+      replace(this.sortedAll, before, p.estimate)
+      this.report()
     }
-    this.recompute(mono)
+  }
+
+  /** The median of a peer's samples (at most SAMPLES_PER_PEER), sorted in scratch space. */
+  private medianOf (values: number[]): number {
+    const s = this.scratch
+    s.length = 0
+    for (const v of values) {
+      let i = s.length
+      s.push(v)
+      while (i > 0 && s[i - 1] > v) { s[i] = s[i - 1]; i-- }
+      s[i] = v
+    }
+    return median(s)
+  }
+
+  /** Forgets the peer heard of least recently (beyond maxPeers). */
+  private evictOldest (): void {
+    let oldest: string | undefined
+    let at = Infinity
+    for (const [id, p] of this.peers) if (p.last < at) { at = p.last; oldest = id }
+    if (oldest !== undefined) this.peers.delete(oldest)
   }
 
   /** Drops expired peers, re-sorts the estimates, and reports a level change. */
   private recompute (mono: number): void {
+    let staleAt = Infinity
     for (const [id, p] of this.peers) {
-      if (p.last + this.sampleTtlMs > mono) break // the rest were heard later
-      this.peers.delete(id)
+      if (p.last + this.sampleTtlMs <= mono) this.peers.delete(id)
+      else if (p.last + this.sampleTtlMs < staleAt) staleAt = p.last + this.sampleTtlMs
     }
     const sorted: number[] = []
     const all: number[] = []
@@ -224,8 +251,12 @@ export class ClockOffsets {
     }
     this.sorted = sorted.sort(byValue)
     this.sortedAll = all.sort(byValue)
-    const first = this.peers.values().next().value
-    this.staleAt = first === undefined ? Infinity : first.last + this.sampleTtlMs
+    this.staleAt = staleAt
+    this.report()
+  }
+
+  /** Calls onLevel when the level changed. */
+  private report (): void {
     if (this.onLevel === undefined) return
     const status = this.status()
     if (status.level !== this.level) {
@@ -264,6 +295,18 @@ export class ClockOffsets {
 /** The k-th value of `sorted` with `x` inserted at index `at`. */
 function combined (sorted: number[], at: number, x: number, k: number): number {
   return k < at ? sorted[k] : k === at ? x : sorted[k - 1]
+}
+
+/** Replaces one occurrence of `from` in a sorted list by `to`, keeping it sorted. */
+function replace (sorted: number[], from: number, to: number): void {
+  let i = sorted.indexOf(from)
+  if (i < 0) return
+  if (to > from) {
+    while (i + 1 < sorted.length && sorted[i + 1] < to) { sorted[i] = sorted[i + 1]; i++ }
+  } else {
+    while (i > 0 && sorted[i - 1] > to) { sorted[i] = sorted[i - 1]; i-- }
+  }
+  sorted[i] = to
 }
 
 function byValue (a: number, b: number): number {

@@ -305,16 +305,24 @@ export class Store {
    * the mesh's time has caught up to within maxDriftMs).
    */
   checkClock (): void {
+    const refusal = this.clockRefusal()
+    if (refusal === undefined) return
     const max = this.hlc.maxDriftMs
-    const skew = this.offsets.skew()
-    if (skew !== undefined) {
-      const peers = this.offsets.status().peers
-      throw new ClockSkewError(`this node's clock is ${Math.round(Math.abs(skew))} ms ${skew > 0 ? 'ahead of' : 'behind'} the mesh's (a majority of its ${peers} peers and itself agree); writes are refused beyond maxDriftMs = ${max} ms: fix this clock (NTP)`, { offsetMs: skew, aheadMs: Math.max(0, this.hlc.peek().wall - this.now()) })
-    }
     const ahead = this.hlc.peek().wall - this.now()
-    if (ahead > max) {
-      throw new ClockSkewError(`this node has issued timestamps up to ${new Date(this.hlc.peek().wall).toISOString()}, ${Math.round(ahead)} ms ahead of the mesh's time (its clock ran ahead and was set back); peers refuse timestamps more than maxDriftMs = ${max} ms ahead, so writes resume in ${Math.ceil(ahead - max)} ms`, { offsetMs: this.offsets.offsetMs(), aheadMs: ahead })
+    const skew = this.offsets.skew()
+    if (refusal === 'skewed' && skew !== undefined) {
+      throw new ClockSkewError(`this node's clock is ${Math.round(Math.abs(skew))} ms ${skew > 0 ? 'ahead of' : 'behind'} the mesh's (a majority of the nodes it has heard from, itself included, agree); writes are refused beyond maxDriftMs = ${max} ms: fix this clock (NTP)`, { offsetMs: skew, aheadMs: Math.max(0, ahead) })
     }
+    throw new ClockSkewError(`this node has issued timestamps up to ${new Date(this.hlc.peek().wall).toISOString()}, ${Math.round(ahead)} ms ahead of the mesh's time (its clock ran ahead and was set back); peers refuse timestamps more than maxDriftMs = ${max} ms ahead, so writes resume in ${Math.ceil(ahead - max)} ms`, { offsetMs: this.offsets.offsetMs(), aheadMs: ahead })
+  }
+
+  /**
+   * Why local writes are refused now, without throwing: `skewed` (a majority puts this clock
+   * beyond maxDriftMs), `ahead` (its HLC already stamped beyond it), or undefined (they are not).
+   */
+  clockRefusal (): 'skewed' | 'ahead' | undefined {
+    if (this.offsets.skew() !== undefined) return 'skewed'
+    return this.hlc.peek().wall - this.now() > this.hlc.maxDriftMs ? 'ahead' : undefined
   }
 
   /** Keys under `@<peer>/` may only be written by that peer, and only with a signer. */

@@ -74,7 +74,7 @@ describe('clocks that lie', () => {
       expect(ahead.mesh.stats().clock.level).toBe('ok') // the offset follows the step at once
       const err = await ahead.mesh.set('k', 'v').catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ClockSkewError)
-      expect((err as ClockSkewError).aheadMs).toBeGreaterThan(299_000) // its HLC stamped that far ahead already
+      expect((err as ClockSkewError).aheadMs).toBeGreaterThan(240_000) // its HLC stamped 5 minutes ahead, a few seconds ago
       expect((err as Error).message).toMatch(/writes resume in/)
     } finally {
       process.off('warning', onWarning)

@@ -12,7 +12,7 @@ describe('deterministic simulation', () => {
       if (r.violations.length > 0) failures.push(`seed ${seed}: [${r.violations[0].check}] ${r.violations[0].message} — replay: npm run sim -- --seed ${seed} --verbose`)
     }
     expect(failures).toEqual([])
-  }, 600_000) // about 40 s alone on 2 cores; far longer when other jobs share them
+  }, 600_000) // about 40 s alone on 2 cores before the clock models (which add a fifth); far longer when other jobs share them
 
   it('a seed replays exactly', () => {
     for (const seed of [7, 123, 4_242]) {
@@ -37,7 +37,7 @@ describe('deterministic simulation', () => {
     expect([...kinds].sort()).toEqual(['bridge', 'clock-fix', 'clock-jump', 'clock-lag', 'clock-skew', 'crash', 'durable-restart', 'flapping', 'isolated', 'split-brain'])
     expect(crashes).toBeGreaterThan(0)
     expect(dropped).toBeGreaterThan(0)
-  })
+  }, 180_000)
 
   it('catches a deliberately broken merge (first arrival wins) within 100 seeds', () => {
     let caught: number | undefined
@@ -119,7 +119,11 @@ describe('deterministic simulation', () => {
       if (r.partitions > 0) overlapsUnderPartition += r.gossipOverlapsBeyondSkew
     }
     for (const mode of ['gossip', 'quorum']) {
-      for (const how of ['released', 'expired', 'superseded']) expect(ends.get(`${mode} ${how}`), `${mode} holds ${how}`).toBeGreaterThan(10)
+      for (const how of ['released', 'expired', 'superseded']) {
+        // a quorum hold is superseded mostly when two clocks disagree on which claim came first: with
+        // clocks corrected to the mesh's time that is rare (184 in these seeds before, 5 now)
+        expect(ends.get(`${mode} ${how}`), `${mode} holds ${how}`).toBeGreaterThan(mode === 'quorum' && how === 'superseded' ? 0 : 10)
+      }
     }
     expect(renewals).toBeGreaterThan(100)
     expect(queued).toBeGreaterThan(100) // attempts that waited in the queue behind a holder

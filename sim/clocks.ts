@@ -2,8 +2,8 @@
  * Clocks that lie, in the simulator: what a run records about every node's clock (its true skew
  * against the mesh, and whether its offset estimate was established), and the checks over it.
  *
- * Truth is the simulator's: the mesh's time is the median of the live nodes' clocks, leaving out
- * the one node a schedule makes lie or lag; a node is `honest` when its physical clock is within
+ * Truth is the simulator's: the mesh's time is the median of the nodes' clocks (crashed ones
+ * too: their machines' clocks still tick), leaving out the one node a schedule makes lie or lag; a node is `honest` when its physical clock is within
  * maxDriftMs (less a margin) of it, `faulty` when beyond (plus a margin); its estimate is
  * `established` once it has heard two peers' clocks (within the sample TTL), `corrected` while two
  * of them are connected.

@@ -238,9 +238,9 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   let meshSkew: number | undefined // the true median clock, recomputed when a clock or liveness changes
   const view = (r: Replica): ClockView => {
     if (meshSkew === undefined) {
-      const live = replicas.filter(o => o.alive)
-      const others = clockMode === 'jumpy' ? live : live.filter(o => o.index !== odd)
-      meshSkew = median((others.length > 0 ? others : live).map(o => o.skew))
+      // every machine's clock, crashed or not (it still ticks), but the one the schedule makes odd
+      const others = clockMode === 'jumpy' ? replicas : replicas.filter(o => o.index !== odd)
+      meshSkew = median(others.map(o => o.skew))
     }
     let heard = 0
     let connected = 0

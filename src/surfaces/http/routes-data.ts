@@ -5,13 +5,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { MeshClosedError, type Entry, type Mesh } from '../../index.js'
 import { ConflictError, errorBody, NotFoundError, UsageError } from '../shared/errors.js'
-import { intParam } from './helpers.js'
+import { SCHEMAS } from './schemas.js'
 import { eventStream, whileConnected, type OpenStreams } from './streams.js'
 
-/** The key of a `/v1/data/{key}` URL, percent-decoded (keys may contain `/`). */
-function keyOf (req: FastifyRequest): string {
+/** The key of a `/v1/data/{key}` (or `/v1/wait/{key}`) URL, percent-decoded (keys may contain `/`). */
+function keyOf (req: FastifyRequest, route = '/v1/data/'): string {
   const path = (req.raw.url ?? '').split('?')[0]
-  const raw = path.slice(path.indexOf('/v1/data/') + '/v1/data/'.length)
+  const raw = path.slice(path.indexOf(route) + route.length)
   try {
     return decodeURIComponent(raw)
   } catch {
@@ -43,12 +43,11 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, streams: O
   }
 
   // PUT: raw body; TTL in seconds from ?ttl= or X-TTL; ?if_absent=1 refuses an existing key (409)
-  app.put('/v1/data/*', async (req, reply) => {
+  app.put('/v1/data/*', { schema: SCHEMAS.putData }, async (req, reply) => {
     const key = keyOf(req)
-    const q = req.query as Record<string, string | undefined>
-    const ttlText = q.ttl ?? req.headers['x-ttl']
-    const ttlSeconds = ttlText === 'inf' ? Infinity : intParam('ttl', ttlText)
-    if (ttlSeconds === 0) throw new UsageError('`ttl` must be at least 1 second, got 0')
+    const q = req.query as { ttl?: string, if_absent?: string }
+    const ttlText = q.ttl ?? req.headers['x-ttl'] as string | undefined
+    const ttlSeconds = ttlText === undefined ? undefined : ttlText === 'inf' ? Infinity : Number(ttlText)
     if ((q.if_absent === '1' || q.if_absent === 'true') && mesh.has(key)) throw new ConflictError(`key ${JSON.stringify(key)} already exists`)
     const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0)
     const e = await mesh.set(key, body, { ttl: ttlSeconds === undefined ? undefined : ttlSeconds * 1000 })
@@ -56,37 +55,36 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, streams: O
     return entryJson(e)
   })
 
-  app.get('/v1/data/*', async (req, reply) => {
+  app.get('/v1/data/*', { schema: SCHEMAS.readData }, async (req, reply) => {
     const e = found(req)
     entryHeaders(reply, e, Date.now())
     void reply.type('application/octet-stream')
     return Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength)
   })
 
-  app.head('/v1/data/*', async (req, reply) => {
+  app.head('/v1/data/*', { schema: SCHEMAS.readData }, async (req, reply) => {
     entryHeaders(reply, found(req), Date.now())
     return reply.code(200).send()
   })
 
-  app.delete('/v1/data/*', async (req, reply) => {
+  app.delete('/v1/data/*', { schema: SCHEMAS.deleteData }, async (req, reply) => {
     const key = keyOf(req)
     const existed = mesh.has(key)
     await mesh.delete(key)
     return reply.code(existed ? 204 : 404).send(existed ? undefined : { error: `key ${JSON.stringify(key)} not found`, name: 'NotFoundError', hint: 'it was already absent; a tombstone was written anyway', exitCode: 1 })
   })
 
-  app.get('/v1/keys', async (req) => {
-    const q = req.query as Record<string, string | undefined>
-    const page = mesh.list({ prefix: q.prefix, limit: intParam('limit', q.limit), cursor: q.cursor })
+  app.get('/v1/keys', { schema: SCHEMAS.keys }, async (req) => {
+    const q = req.query as { prefix?: string, limit?: string, cursor?: string }
+    const page = mesh.list({ prefix: q.prefix, limit: q.limit === undefined ? undefined : Number(q.limit), cursor: q.cursor })
     return page.nextCursor === undefined ? { keys: page.keys } : { keys: page.keys, next_cursor: page.nextCursor }
   })
 
   // waits until the key is live, then answers like GET; 408 after ?timeout= ms
-  app.get('/v1/wait/*', async (req, reply) => {
-    const path = (req.raw.url ?? '').split('?')[0]
-    const key = decodeURIComponent(path.slice(path.indexOf('/v1/wait/') + '/v1/wait/'.length))
-    const q = req.query as Record<string, string | undefined>
-    const timeout = intParam('timeout', q.timeout)
+  app.get('/v1/wait/*', { schema: SCHEMAS.wait }, async (req, reply) => {
+    const key = keyOf(req, '/v1/wait/')
+    const q = req.query as { timeout?: string }
+    const timeout = q.timeout === undefined ? undefined : Number(q.timeout)
     const e = await whileConnected(reply, streams, async signal => mesh.waitFor(key, { timeout, signal }))
     entryHeaders(reply, e, Date.now())
     void reply.type('application/octet-stream')
@@ -97,8 +95,8 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, streams: O
   // does not keep up stops the reading (socket backpressure), so the watch's own bound applies: past
   // it the client gets one `error` event (WatchOverflowError) and the stream ends, as it does with
   // MeshClosedError when the server closes.
-  app.get('/v1/watch', async (req, reply) => {
-    const q = req.query as Record<string, string | undefined>
+  app.get('/v1/watch', { schema: SCHEMAS.watch }, async (req, reply) => {
+    const q = req.query as { prefix?: string }
     const stream = eventStream(reply, streams)
     try {
       for await (const e of mesh.watch({ prefix: q.prefix ?? '', signal: stream.signal })) {

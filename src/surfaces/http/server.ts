@@ -1,8 +1,9 @@
 /**
  * The HTTP API over a Mesh: REPRAM-compatible data endpoints plus extensions for delete, watch
  * (server-sent events), locks, leaders, presence and metrics. A thin shell: every route calls the
- * Mesh API and maps its named errors through one table (surfaces/shared/errors.ts); request and
- * response helpers live in helpers.ts.
+ * Mesh API and maps its named errors through one table (surfaces/shared/errors.ts); every
+ * parameter is validated by schema first (schemas.ts); streams and long waits follow their
+ * client's connection (streams.ts).
  */
 import { timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
@@ -11,6 +12,7 @@ import { errorBody, ForbiddenError, SURFACE_HEADER, surfaceOf, UnauthorizedError
 import { registerCoordinationRoutes } from './routes-coordination.js'
 import { registerDataRoutes } from './routes-data.js'
 import { metricsText } from './metrics.js'
+import { AJV_OPTIONS, SCHEMAS, schemaError } from './schemas.js'
 import { OpenStreams } from './streams.js'
 
 export interface HttpOptions {
@@ -33,6 +35,9 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
     logger: false,
     exposeHeadRoutes: false,
     bodyLimit: mesh.limits.maxValueBytes + 64 * 1024,
+    // every parameter validated once, by schema, nothing coerced (schemas.ts)
+    ajv: { customOptions: AJV_OPTIONS },
+    schemaErrorFormatter: schemaError as never,
     // malformed URLs and the like, refused before any route runs: the same JSON shape
     frameworkErrors: (err, _req, reply) => { void (reply as FastifyReply).code(400).send({ error: err.message, name: 'UsageError', hint: 'see docs/http.md', exitCode: 2 }) }
   })
@@ -53,7 +58,7 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
       void reply.code(413).send({ error: err.message, name: 'ValueTooLargeError', hint: `values are limited to ${mesh.limits.maxValueBytes} bytes`, exitCode: 2 })
       return
     }
-    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 && err.code?.startsWith('FST_') === true) {
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 && err.code?.startsWith('FST_') === true && err.code !== 'FST_ERR_VALIDATION') {
       void reply.code(err.statusCode).send({ error: err.message, name: 'UsageError', hint: 'see docs/http.md', exitCode: 2 })
       return
     }
@@ -70,14 +75,15 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
   app.addHook('preClose', (done) => { streams.closeAll(); done() })
   app.addHook('onSend', async (_req, reply) => { if (streams.closed) void reply.header('connection', 'close') })
 
-  app.get('/v1/health', async () => ({ status: 'ok', mesh: mesh.name, peer_id: mesh.peerId }))
-  app.get('/v1/status', async () => ({ ...statusOf(mesh), streams: streams.size }))
-  app.get('/v1/peers', async () => ({ peers: mesh.peers() }))
-  app.get('/v1/metrics', async (_req, reply) => {
+  const plain = { schema: SCHEMAS.plain }
+  app.get('/v1/health', plain, async () => ({ status: 'ok', mesh: mesh.name, peer_id: mesh.peerId }))
+  app.get('/v1/status', plain, async () => ({ ...statusOf(mesh), streams: streams.size }))
+  app.get('/v1/peers', plain, async () => ({ peers: mesh.peers() }))
+  app.get('/v1/metrics', plain, async (_req, reply) => {
     void reply.type('text/plain; version=0.0.4; charset=utf-8')
     return metricsText(mesh)
   })
-  app.post('/v1/shutdown', async () => {
+  app.post('/v1/shutdown', plain, async () => {
     if (options.allowShutdown === false) throw new ForbiddenError('this API does not take POST /v1/shutdown: it requires no bearer token, so anyone who can reach it could stop the daemon')
     setImmediate(() => {
       if (options.onShutdown !== undefined) options.onShutdown()

@@ -134,7 +134,8 @@ function encode (options: RequestOptions, surface: Surface): { body: Buffer | un
     return { body: Buffer.from(options.body), headers }
   }
   headers['content-type'] = 'application/json'
-  return { body: Buffer.from(JSON.stringify(options.body)), headers }
+  // JSON has no Infinity: the API takes "inf" where it allows one (a lock's or campaign's wait)
+  return { body: Buffer.from(JSON.stringify(options.body, (_k, v: unknown) => v === Infinity ? 'inf' : v)), headers }
 }
 
 function withQuery (path: string, query: RequestOptions['query']): string {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'meshkv.js')
 const dir = mkdtempSync(join(tmpdir(), 'meshkv-streams-'))
 const PORT = 20_000 + Math.floor(Math.random() * 20_000)
-const env: NodeJS.ProcessEnv = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_HTTP: `127.0.0.1:${PORT}` }
+const env: NodeJS.ProcessEnv = { ...process.env, MESHKV_RUNTIME_DIR: dir, MESHKV_STATE_DIR: join(dir, 'state'), MESHKV_MDNS: 'false', MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_HTTP: `127.0.0.1:${PORT}` }
 const api = `http://127.0.0.1:${PORT}`
 
 function meshkv (...args: string[]): { code: number, stdout: string, stderr: string } {

@@ -112,6 +112,11 @@ describe('meshkv CLI', () => {
     expect(json(meshkv(envA, 'leader', 'check', 'nightly').stdout)).toMatchObject({ leader: 'a1' })
     expect(meshkv(envA, 'leader', 'resign', 'nightly', '--id', 'a1').code).toBe(0)
     expect(meshkv(envA, 'leader', 'check', 'nightly').code).toBe(1)
+    // issue 10, finding 8: elected twice by one id, one resign must leave no leader behind
+    expect(meshkv(envA, 'leader', 'elect', 'weekly', '--once', '--ttl', '30s', '--id', 'a1').code).toBe(0)
+    expect(meshkv(envA, 'leader', 'elect', 'weekly', '--once', '--ttl', '30s', '--id', 'a1').code).toBe(0)
+    expect(meshkv(envA, 'leader', 'resign', 'weekly', '--id', 'a1').code).toBe(0)
+    expect(meshkv(envA, 'leader', 'check', 'weekly').code).toBe(1)
     expect(meshkv(envA, 'heartbeat', 'worker-1', '--once', '--ttl', '30s').code).toBe(0)
     expect(json(meshkv(envA, 'members', 'worker-').stdout)).toMatchObject({ members: [{ id: 'worker-1' }] })
   })

@@ -24,7 +24,7 @@ const c = await createMesh({ ...common, connectionGater: gates[2], bootstrap: [a
 const nodes: Array<[string, Mesh]> = [['A', a], ['B', b], ['C', c]]
 for (const [n, m] of nodes) log(`node ${n} is ${m.peerId.slice(-8)} at ${m.multiaddrs[0]}`)
 await b.dial(c.multiaddrs[0])
-await until(() => nodes.every(([, m]) => m.peers().length === 2))
+await Promise.all(nodes.map(async ([, m]) => m.waitForPeers(2, { timeout: 30_000 })))
 log('all three nodes joined mesh "demo"')
 
 console.log('\n1. A write on A replicates')

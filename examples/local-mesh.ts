@@ -3,18 +3,16 @@
  * In real use each agent is its own process and calls `createMesh({ name })`; mDNS finds the
  * others on the LAN, `bootstrap` beyond it.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
 import { createMesh, type Mesh } from '../src/index.js'
 
 export async function localMesh (name: string, n: number): Promise<Mesh[]> {
   const options = { name, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false }
   const first = await createMesh(options)
   const rest = await Promise.all(Array.from({ length: n - 1 }, async () => createMesh({ ...options, bootstrap: [first.multiaddrs[0]] })))
-  const all = [first, ...rest]
-  while (!rest.every(m => m.peers().length > 0) || first.peers().length < n - 1) {
-    await sleep(20)
-  }
-  return all
+  // connected: the first node sees every other, and each other one holds the mesh's state
+  await first.waitForPeers(n - 1, { timeout: 30_000 })
+  await Promise.all(rest.map(async m => m.ready({ timeout: 30_000 })))
+  return [first, ...rest]
 }
 
 export async function closeAll (meshes: Mesh[]): Promise<void> {

@@ -19,6 +19,7 @@ import { durableAcceptor, openDurable } from './durable.js'
 import { loadIdentity, type Identity } from './identity.js'
 import { checkAddrs, checkQuorum, DEFAULT_LISTEN, DEFAULT_MESH_NAME, type MeshOptions } from './options.js'
 import { statsOf, type MeshStats } from './stats.js'
+import { waitUntil, type ReadyOptions } from './readiness.js'
 import type { ClockStatus } from '../core/clock-offset.js'
 
 /** The `code` of the process warnings a node emits about its clock (see `stats().clock`). */
@@ -455,6 +456,43 @@ export class Mesh {
   }
 
   private _drops: Drops | undefined
+
+  /**
+   * Whether this node holds the mesh's state: it has completed an anti-entropy round with a peer
+   * since it started, or expects no peer (no `bootstrap` address, no mesh peer met or connected).
+   */
+  get caughtUp (): boolean {
+    return this.node.caughtUp || !this.node.expectsPeers()
+  }
+
+  /**
+   * Resolves once this node holds the mesh's state: its first anti-entropy round with a peer is
+   * done. At once when it expects no peer (no `bootstrap` address, no mesh peer met or connected
+   * yet: an mDNS-only node alone; `waitForPeers` waits for one). Rejects with WaitTimeoutError
+   * after `timeout` ms, AbortError when `signal` aborts, MeshClosedError on close.
+   */
+  async ready (options: ReadyOptions = {}): Promise<void> {
+    this.assertOpen()
+    await waitUntil({ what: 'first anti-entropy round', holds: () => this.caughtUp, watch: wake => this.node.onCaughtUp(wake), onClose: this.onClose }, options)
+  }
+
+  /**
+   * Resolves with the connected peers of this mesh once there are at least `count` of them (at
+   * once if there are). Rejects with WaitTimeoutError after `timeout` ms, AbortError when `signal`
+   * aborts, MeshClosedError on close.
+   */
+  async waitForPeers (count = 1, options: ReadyOptions = {}): Promise<string[]> {
+    this.assertOpen()
+    checkNumberOption('count', count, 1, 100_000)
+    await waitUntil({ what: `${count} connected mesh peer${count === 1 ? '' : 's'}`, holds: () => this.peers().length >= count, watch: wake => this.node.onPeersChange(wake), onClose: this.onClose }, options)
+    return this.peers()
+  }
+
+  /** Registers a rejecter of a pending wait, run on close; returns an unregister. */
+  private readonly onClose = (reject: () => void): () => void => {
+    this.waiters.add(reject)
+    return () => { this.waiters.delete(reject) }
+  }
 
   /** Peer ids of connected peers in this mesh. */
   peers (): string[] {

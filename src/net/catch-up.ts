@@ -24,6 +24,13 @@ export class CatchUp {
     this.waiters.clear()
   }
 
+  /** Calls `fn` once, when caught up (not at all if it already is); returns an unsubscribe. */
+  subscribe (fn: () => void): () => void {
+    if (this.reached) return () => {}
+    this.waiters.add(fn)
+    return () => { this.waiters.delete(fn) }
+  }
+
   /** Resolves once caught up, or after `limitMs` regardless. */
   async wait (limitMs: number): Promise<void> {
     if (this.reached) return

@@ -119,6 +119,34 @@ export class MeshNode {
    * Resolves once this node has completed an anti-entropy round since it started (so it holds the
    * mesh's state), at once when it has no mesh peers, or after `limitMs` regardless.
    */
+  /** Whether this node has completed an anti-entropy round since it started. */
+  get caughtUp (): boolean {
+    return this.catchUp.caughtUp
+  }
+
+  /** Calls `fn` once this node has caught up (never if it already has); returns an unsubscribe. */
+  onCaughtUp (fn: () => void): () => void {
+    return this.catchUp.subscribe(fn)
+  }
+
+  /** Whether this node has reason to expect mesh peers: bootstrap addresses, mesh peers met before or connected now. */
+  expectsPeers (): boolean {
+    return this.bootstrap.length > 0 || this.known.size > 0 || this.meshPeers().length > 0
+  }
+
+  /** Calls `fn` whenever the mesh peers may have changed (a peer joined the topic, or disconnected); returns an unsubscribe. */
+  onPeersChange (fn: () => void): () => void {
+    // gossipsub updates its subscribers before it tells, and drops a peer on its own disconnect
+    // listener: look again once the current event is done
+    const later = (): void => { queueMicrotask(fn) }
+    this.libp2p.services.pubsub.addEventListener('subscription-change', later)
+    this.libp2p.addEventListener('peer:disconnect', later)
+    return () => {
+      this.libp2p.services.pubsub.removeEventListener('subscription-change', later)
+      this.libp2p.removeEventListener('peer:disconnect', later)
+    }
+  }
+
   async caughtUpWith (limitMs: number): Promise<void> {
     if (this.catchUp.caughtUp || this.meshPeers().length === 0) return
     await this.catchUp.wait(limitMs)

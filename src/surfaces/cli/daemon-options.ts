@@ -25,6 +25,7 @@ export const DAEMON_OPTIONS: readonly DaemonOption[] = [
   { flags: '--max-ttl <duration>', description: 'longest finite TTL (default 7d for the daemon)' },
   { flags: '--tombstone-grace <duration>', description: 'least time tombstones are kept (default 10m)' },
   { flags: '--sync-interval <duration>', description: 'anti-entropy interval (default 5s)' },
+  { flags: '--catch-up <duration>', description: 'reads this soon after start wait for the first anti-entropy round when peers are expected (default 5s; 0: never)' },
   { flags: '--quorum-members <peerIds>', description: 'comma-separated acceptors: locks default to quorum mode' },
   { flags: '--quorum-size <n>', description: 'or: the mesh has n acceptors' },
   { flags: '--max-lease-ttl <duration>', description: 'longest quorum lease (default 60s)' },

@@ -29,6 +29,8 @@ export interface DaemonSettings {
   maxTtl?: string
   tombstoneGrace?: string
   syncInterval?: string
+  /** How long after start reads wait for the first anti-entropy round (a duration; 0: never). @default 5s */
+  catchUp?: string
   quorumMembers?: string
   quorumSize?: string
   maxLeaseTtl?: string
@@ -181,6 +183,7 @@ export async function runDaemon (flags: DaemonSettings): Promise<void> {
     if (isIP(tcp.host) === 0 && tcp.host !== 'localhost') throw new UsageError(`--http host must be an IP address, got ${tcp.host}`)
   }
 
+  const catchUpMs = settings.catchUp === '0' ? 0 : ms('--catch-up', settings.catchUp)
   const mesh = await createMesh(meshOptions({ ...settings, name }))
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
@@ -202,11 +205,11 @@ export async function runDaemon (flags: DaemonSettings): Promise<void> {
   }
   const exit = (): void => { void stop().then(() => process.exit(0)) }
   // the Unix socket is the user's own (its directory is 0700); over TCP a shutdown needs the token
-  const servers = [createHttpServer(mesh, { onShutdown: exit })]
+  const servers = [createHttpServer(mesh, { onShutdown: exit, catchUpMs })]
   try {
     await servers[0].listen({ path: paths.socket })
     if (tcp !== undefined) {
-      const server = createHttpServer(mesh, { token, onShutdown: exit, allowShutdown: token !== undefined && token !== '' })
+      const server = createHttpServer(mesh, { token, onShutdown: exit, allowShutdown: token !== undefined && token !== '', catchUpMs })
       servers.push(server)
       await server.listen({ host: tcp.host, port: tcp.port })
     }

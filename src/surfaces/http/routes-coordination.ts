@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { MeshClosedError, NotLockHolderError, type Lease, type Leadership, type Mesh } from '../../index.js'
 import { errorBody, UsageError } from '../shared/errors.js'
 import { msOrInf, parseJsonBody, SCHEMAS } from './schemas.js'
-import { eventStream, whileConnected, type OpenStreams } from './streams.js'
+import type { RouteContext } from './routes-data.js'
+import { eventStream, whileConnected } from './streams.js'
 
 /** A validated JSON body (schemas.ts): its fields have their schema's types, absent ones are undefined. */
 type Body = Record<string, string | number | boolean | undefined>
@@ -18,13 +19,13 @@ const ms = (b: Body, name: string): number | undefined => b[name] as number | un
 
 const param = (req: FastifyRequest, name: string): string => (req.params as Record<string, string>)[name]
 
-export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh, streams: OpenStreams): void {
+export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh, { streams, caughtUp }: RouteContext): void {
   const leases = new Map<string, Lease>()
   const leaderships = new Map<string, Leadership>()
 
   const leaseJson = (l: Lease): Record<string, unknown> => ({ name: l.name, owner: l.owner, token: l.token, mode: l.mode, expires_at: l.expiresAt })
 
-  app.get('/v1/locks/:name', { schema: SCHEMAS.lockStatus }, async (req) => {
+  app.get('/v1/locks/:name', { schema: SCHEMAS.lockStatus, preHandler: caughtUp }, async (req) => {
     const s = mesh.lockStatus(param(req, 'name'))
     return s.held ? { name: param(req, 'name'), held: true, owner: s.owner, token: s.token, expires_at: s.expiresAt, since: s.since } : { name: param(req, 'name'), held: false }
   })
@@ -70,7 +71,7 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh, st
     return { name, released: true }
   })
 
-  app.get('/v1/leaders/:group', { schema: SCHEMAS.leader }, async (req) => ({ group: param(req, 'group'), leader: mesh.leader(param(req, 'group')) ?? null }))
+  app.get('/v1/leaders/:group', { schema: SCHEMAS.leader, preHandler: caughtUp }, async (req) => ({ group: param(req, 'group'), leader: mesh.leader(param(req, 'group')) ?? null }))
 
   app.post('/v1/leaders/:group/elect', { schema: SCHEMAS.elect, preValidation: parseJsonBody }, async (req, reply) => {
     const body = bodyOf(req)
@@ -157,7 +158,7 @@ export function registerCoordinationRoutes (app: FastifyInstance, mesh: Mesh, st
     return { data: new TextDecoder().decode(await whileConnected(reply, streams, async signal => mesh.drops.open(token, { wait, signal }))) }
   })
 
-  app.get('/v1/members', { schema: SCHEMAS.members }, async (req) => {
+  app.get('/v1/members', { schema: SCHEMAS.members, preHandler: caughtUp }, async (req) => {
     const q = req.query as { prefix?: string }
     return { members: mesh.members(q.prefix ?? '').map(m => ({ id: m.id, expires_at: m.expiresAt, origin: m.origin, data: m.entry.text() })) }
   })

@@ -34,7 +34,14 @@ function entryJson (e: Entry): Record<string, unknown> {
   return { key: e.key, hlc: e.hlc, created_at: e.wall, expires_at: e.expiresAt ?? null, origin: e.origin }
 }
 
-export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, streams: OpenStreams): void {
+/** What the routes share: the server's open streams, and the hook that holds a read until the node caught up. */
+export interface RouteContext {
+  streams: OpenStreams
+  /** preHandler of a read: waits (bounded) for the node's first anti-entropy round after start. */
+  caughtUp: () => Promise<void>
+}
+
+export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, { streams, caughtUp }: RouteContext): void {
   const found = (req: FastifyRequest): Entry => {
     const key = keyOf(req)
     const e = mesh.get(key)
@@ -55,26 +62,26 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, streams: O
     return entryJson(e)
   })
 
-  app.get('/v1/data/*', { schema: SCHEMAS.readData }, async (req, reply) => {
+  app.get('/v1/data/*', { schema: SCHEMAS.readData, preHandler: caughtUp }, async (req, reply) => {
     const e = found(req)
     entryHeaders(reply, e, Date.now())
     void reply.type('application/octet-stream')
     return Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength)
   })
 
-  app.head('/v1/data/*', { schema: SCHEMAS.readData }, async (req, reply) => {
+  app.head('/v1/data/*', { schema: SCHEMAS.readData, preHandler: caughtUp }, async (req, reply) => {
     entryHeaders(reply, found(req), Date.now())
     return reply.code(200).send()
   })
 
-  app.delete('/v1/data/*', { schema: SCHEMAS.deleteData }, async (req, reply) => {
+  app.delete('/v1/data/*', { schema: SCHEMAS.deleteData, preHandler: caughtUp }, async (req, reply) => {
     const key = keyOf(req)
     const existed = mesh.has(key)
     await mesh.delete(key)
     return reply.code(existed ? 204 : 404).send(existed ? undefined : { error: `key ${JSON.stringify(key)} not found`, name: 'NotFoundError', hint: 'it was already absent; a tombstone was written anyway', exitCode: 1 })
   })
 
-  app.get('/v1/keys', { schema: SCHEMAS.keys }, async (req) => {
+  app.get('/v1/keys', { schema: SCHEMAS.keys, preHandler: caughtUp }, async (req) => {
     const q = req.query as { prefix?: string, limit?: string, cursor?: string }
     const page = mesh.list({ prefix: q.prefix, limit: q.limit === undefined ? undefined : Number(q.limit), cursor: q.cursor })
     return page.nextCursor === undefined ? { keys: page.keys } : { keys: page.keys, next_cursor: page.nextCursor }

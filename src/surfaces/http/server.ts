@@ -28,7 +28,18 @@ export interface HttpOptions {
    * API without a bearer token, which any local user could reach). @default true
    */
   allowShutdown?: boolean
+  /**
+   * Reads (`GET`/`HEAD /v1/data`, `/v1/keys`, `/v1/members`, lock and leader status, and the
+   * existence check of `DELETE`) made this soon after the server was created wait, until then at
+   * most, for the node's first anti-entropy round (`mesh.ready()`) when it expects peers, so a
+   * fresh daemon does not answer "absent" for a key its peers hold. 0: never wait.
+   * @default 5_000
+   */
+  catchUpMs?: number
 }
+
+/** @default 5_000 */
+export const DEFAULT_CATCH_UP_MS = 5_000
 
 export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): FastifyInstance {
   const app = Fastify({
@@ -72,12 +83,19 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
   // closing ends every event stream and long wait first (their clients are told why), so a
   // close (the daemon's stop) never waits on a client
   const streams = new OpenStreams()
+  const catchUpBy = Date.now() + (options.catchUpMs ?? DEFAULT_CATCH_UP_MS)
+  const caughtUp = async (): Promise<void> => {
+    const left = catchUpBy - Date.now()
+    if (left <= 0 || mesh.caughtUp) return
+    // past the bound the read answers from what this node holds
+    await mesh.ready({ timeout: left }).catch(() => {})
+  }
   app.addHook('preClose', (done) => { streams.closeAll(); done() })
   app.addHook('onSend', async (_req, reply) => { if (streams.closed) void reply.header('connection', 'close') })
 
   const plain = { schema: SCHEMAS.plain }
   app.get('/v1/health', plain, async () => ({ status: 'ok', mesh: mesh.name, peer_id: mesh.peerId }))
-  app.get('/v1/status', plain, async () => ({ ...statusOf(mesh), streams: streams.size }))
+  app.get('/v1/status', plain, async () => ({ ...statusOf(mesh), caught_up: mesh.caughtUp, streams: streams.size }))
   app.get('/v1/peers', plain, async () => ({ peers: mesh.peers() }))
   app.get('/v1/metrics', plain, async (_req, reply) => {
     void reply.type('text/plain; version=0.0.4; charset=utf-8')
@@ -91,8 +109,8 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
     })
     return { status: 'stopping' }
   })
-  registerDataRoutes(app, mesh, streams)
-  registerCoordinationRoutes(app, mesh, streams)
+  registerDataRoutes(app, mesh, { streams, caughtUp })
+  registerCoordinationRoutes(app, mesh, { streams, caughtUp })
   return app
 }
 

@@ -98,3 +98,34 @@ describe('meshkv daemon start', () => {
     expect(meshkv('--mesh', 'bad', 'daemon', 'status').code).toBe(1)
   })
 })
+
+describe('a fresh daemon', () => {
+  it('answers its first read once it has caught up: a key its peer holds is there', async () => {
+    const at = (name: string): NodeJS.ProcessEnv => ({ ...env, MESHKV_RUNTIME_DIR: join(dir, name), MESHKV_STATE_DIR: join(dir, `${name}-state`), MESHKV_LISTEN: '/ip4/127.0.0.1/tcp/0', MESHKV_MDNS: 'false' })
+    const run = (e: NodeJS.ProcessEnv, ...args: string[]): { code: number, stdout: string, stderr: string } => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { env: e, encoding: 'utf8', timeout: 60_000 })
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+    }
+    const envA = at('holder')
+    const httpA = port()
+    expect(run(envA, 'daemon', 'start', '--http', `127.0.0.1:${httpA}`).code).toBe(0)
+    try {
+      for (let i = 0; i < 50; i++) expect((await fetch(`http://127.0.0.1:${httpA}/v1/data/held-${i}?ttl=600`, { method: 'PUT', body: `v${i}` })).status).toBe(201)
+      const addr = (last(run(envA, 'status').stdout).addresses as string[])[0]
+      // the first command starts B's daemon (bootstrapped from A) and reads at once; the bound is
+      // generous for a loaded machine (the default is 5 s)
+      const envB = { ...at('fresh'), MESHKV_BOOTSTRAP: addr, MESHKV_CATCH_UP: '60s' }
+      try {
+        const got = run(envB, 'get', 'held-49', '--format', 'value')
+        expect(got.stderr).toContain('started a daemon')
+        expect({ code: got.code, stdout: got.stdout }).toEqual({ code: 0, stdout: 'v49\n' })
+        expect(last(run(envB, 'status').stdout)).toMatchObject({ caught_up: true })
+        expect(last(run(envB, 'list', 'held-').stdout).keys).toHaveLength(50)
+      } finally {
+        run(envB, 'daemon', 'stop')
+      }
+    } finally {
+      run(envA, 'daemon', 'stop')
+    }
+  })
+})

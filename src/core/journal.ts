@@ -79,7 +79,13 @@ export class Journal {
   reserve (): void {
     const wall = this.hlc.peek().wall
     if (wall + this.reserveMs / 2 < this.reserved) return
-    this.reserved = wall + this.reserveMs
+    // Reserved from the physical clock, and only just above the HLC's wall when that runs ahead
+    // (a node restarted above its last reservation stamps at that wall until the clock catches
+    // up): reserving from the wall pushed every quick restart another reserveMs ahead, so a crash
+    // loop ran the clock away until peers refused it (ClockSkewError after 20 restarts in 35 s).
+    const next = Math.max(this.hlc.physical() + this.reserveMs, wall + 1)
+    if (next <= this.reserved) return
+    this.reserved = next
     const bytes = new Uint8Array(8)
     new DataView(bytes.buffer).setFloat64(0, this.reserved)
     this.meta(HLC_META, bytes)

@@ -183,7 +183,8 @@ async function benchSurfacesRows (): Promise<void> {
     rows.push({ name: '  less the daemon\'s answer (in process), vs node -e 0', value: `${fmt(fig.p50 - st.daemon[name].p50)} ms`, ratio: `${fmt(st.startupRatios[name])}x`, target: settles ? '<= 1.5x' : undefined })
   }
   rows.push({ name: 'CLI start-up, worst hot command (less the daemon\'s answer)', value: st.worst.command, baseline: `node -e 0 ${fmt(st.node.p50)} ms`, ratio: `${fmt(st.worst.ratio)}x`, target: '<= 1.5x' })
-  rows.push({ name: 'HTTP PUT /v1/data (p50 / p99)', value: `${fmt(f.httpPut.p50)} / ${fmt(f.httpPut.p99)} ms`, baseline: f.redisSet !== undefined ? `Redis SET ${fmt(f.redisSet.p50)} / ${fmt(f.redisSet.p99)} ms` : undefined })
+  rows.push({ name: 'HTTP PUT /v1/data ?replicas=0, one peer connected (p50 / p99)', value: `${fmt(f.httpPut.p50)} / ${fmt(f.httpPut.p99)} ms`, baseline: f.redisSet !== undefined ? `Redis SET ${fmt(f.redisSet.p50)} / ${fmt(f.redisSet.p99)} ms` : undefined })
+  rows.push({ name: 'HTTP PUT /v1/data ?replicas=1 (the default: 201 once the peer holds it) (p50 / p99)', value: `${fmt(f.httpPutReplicas1.p50)} / ${fmt(f.httpPutReplicas1.p99)} ms`, baseline: `replicas 0 ${fmt(f.httpPut.p50)} / ${fmt(f.httpPut.p99)} ms`, ratio: `${fmt(f.httpPutReplicas1.p50 / f.httpPut.p50)}x` })
   rows.push({ name: 'HTTP GET /v1/data (p50 / p99)', value: `${fmt(f.httpGet.p50)} / ${fmt(f.httpGet.p99)} ms`, baseline: f.redisGet !== undefined ? `Redis GET ${fmt(f.redisGet.p50)} / ${fmt(f.redisGet.p99)} ms` : undefined })
 }
 

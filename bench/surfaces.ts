@@ -118,7 +118,10 @@ export interface SurfaceFigures {
   startup: StartupFigures
   cliGet: Figures
   redisCliGet?: Figures
+  /** PUT ?replicas=0: applied on the node (one peer connected) */
   httpPut: Figures
+  /** PUT ?replicas=1 (the default): confirmed by the connected peer */
+  httpPutReplicas1: Figures
   httpGet: Figures
   redisSet?: Figures
   redisGet?: Figures
@@ -142,28 +145,37 @@ export async function benchSurfaces (rounds: number): Promise<SurfaceFigures> {
     rmSync(dir, { recursive: true, force: true })
   }
 
+  // HTTP against a node with one connected peer: PUT at replicas 0 (applied here) and 1 (REPRAM's
+  // default: confirmed by the peer), interleaved so both see the same machine
   const mesh = await createMesh({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
+  const peer = await createMesh({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap: [mesh.multiaddrs[0]] })
+  await mesh.waitForPeers(1, { timeout: 30_000 })
   const app = createHttpServer(mesh)
   await app.listen({ host: '127.0.0.1', port: 0 })
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
   const put: number[] = []
+  const put1: number[] = []
   const get: number[] = []
   try {
     for (let i = 0; i < rounds * 10 + 20; i++) {
-      let t = performance.now()
-      const p = await fetch(`${base}/v1/data/k${i % 50}?ttl=3600`, { method: 'PUT', body: 'value-of-32-bytes-0123456789abcd' })
-      await p.arrayBuffer()
-      if (i >= 20) put.push(performance.now() - t)
-      t = performance.now()
+      for (const [replicas, samples] of [[0, put], [1, put1]] as const) {
+        const t = performance.now()
+        const p = await fetch(`${base}/v1/data/k${i % 50}?ttl=3600&replicas=${replicas}`, { method: 'PUT', body: 'value-of-32-bytes-0123456789abcd' })
+        await p.arrayBuffer()
+        if (p.status !== 201) throw new Error(`PUT with replicas ${replicas} answered ${p.status}`)
+        if (i >= 20) samples.push(performance.now() - t)
+      }
+      const t = performance.now()
       const g = await fetch(`${base}/v1/data/k${i % 50}`)
       await g.arrayBuffer()
       if (i >= 20) get.push(performance.now() - t)
     }
   } finally {
     await app.close()
-    await mesh.close()
+    await Promise.all([mesh.close(), peer.close()])
   }
   out.httpPut = summary(put)
+  out.httpPutReplicas1 = summary(put1)
   out.httpGet = summary(get)
 
   if (spawnSync('redis-server', ['--version']).status !== 0 || spawnSync('redis-cli', ['--version']).status !== 0) {

@@ -8,7 +8,7 @@
 import type { DaemonClient } from '../shared/client.js'
 import { remoteError } from '../shared/client.js'
 import { durationOption as ms } from '../shared/duration.js'
-import { UsageError } from '../shared/errors.js'
+import { RemoteError, UsageError } from '../shared/errors.js'
 import { out, printEntry } from '../shared/output.js'
 import { readStdin } from '../shared/stdin.js'
 import { defaultOwner } from './owner.js'
@@ -42,6 +42,19 @@ export function checkFormat (format: string, allowed: readonly string[]): void {
 }
 
 const ownerOption: HotOption = { flags: '--owner <id>', description: 'who holds it' }
+const replicasOption: HotOption = { flags: '--replicas <n>', description: 'connected peers that must confirm the write before it returns (default 1, or fewer when fewer are connected; 0: this node only)' }
+
+/** `--replicas` as the API's query parameter (digits, checked here so a mistake reads as the option's). */
+function replicas (o: HotOpts): string | undefined {
+  const n = text(o.replicas)
+  if (n !== undefined && !/^(?:0|[1-9][0-9]{0,5})$/.test(n)) throw new UsageError(`--replicas must be a whole number of peers, got ${JSON.stringify(n)}`)
+  return n
+}
+
+/** The write is applied on this node, but fewer peers than asked confirmed it in time (HTTP 202): exit 3. */
+function unconfirmed (confirmed: number, what: string): RemoteError {
+  return new RemoteError(504, { name: 'ReplicationTimeoutError', error: `${what} on this node, but only ${confirmed} peer${confirmed === 1 ? '' : 's'} confirmed it in time; it keeps replicating` })
+}
 
 export const HOT: Readonly<Record<'set' | 'get' | 'exists' | 'del' | 'lockAcquire' | 'lockRelease', HotCommand>> = {
   set: {
@@ -50,15 +63,20 @@ export const HOT: Readonly<Record<'set' | 'get' | 'exists' | 'del' | 'lockAcquir
     description: 'write a value (replicated to the mesh); VALUE "-" reads stdin',
     options: [
       { flags: '--ttl <duration>', description: 'time to live: 30s, 10m, 2h, seconds, or inf (default: the daemon\'s)' },
-      { flags: '--if-not-exists', description: 'refuse (exit 1) when the key already has a live value on this node' }
+      { flags: '--if-not-exists', description: 'refuse (exit 1) when the key already has a live value on this node' },
+      replicasOption
     ],
     help: '\nExamples:\n  meshkv set config:mode blue --ttl 1h\n  echo \'{"n":1}\' | meshkv set job:7 - --ttl 10m\n  meshkv set lockfile:x 1 --if-not-exists --ttl 30s',
     async run (c, [key, value], o) {
       const ttl = ms('--ttl', o.ttl, true)
       if (ttl !== undefined && ttl !== Infinity && ttl % 1000 !== 0) throw new UsageError(`--ttl must be a whole number of seconds over the API, got ${text(o.ttl)}`)
       const body = value === '-' ? await readStdin() : Buffer.from(value, 'utf8')
-      const query = { ttl: ttl === undefined ? undefined : ttl === Infinity ? 'inf' : String(ttl / 1000), if_absent: o.ifNotExists === true ? '1' : undefined }
-      out(await c.json('PUT', `/v1/data/${keyPath(key)}`, { body, query }))
+      const query = { ttl: ttl === undefined ? undefined : ttl === Infinity ? 'inf' : String(ttl / 1000), if_absent: o.ifNotExists === true ? '1' : undefined, replicas: replicas(o) }
+      const r = await c.request('PUT', `/v1/data/${keyPath(key)}`, { body, query })
+      if (r.status !== 201 && r.status !== 202) throw remoteError(r)
+      const written = JSON.parse(r.body.toString('utf8')) as { replicas: number }
+      out(written)
+      if (r.status === 202) throw unconfirmed(written.replicas, 'written')
     }
   },
   get: {
@@ -100,12 +118,13 @@ export const HOT: Readonly<Record<'set' | 'get' | 'exists' | 'del' | 'lockAcquir
     path: ['del'],
     args: ['key'],
     description: 'delete a key (a tombstone that replicates); exit 1 when it was already absent',
-    options: [],
-    async run (c, [key]) {
-      const r = await c.request('DELETE', `/v1/data/${keyPath(key)}`)
-      if (r.status !== 204 && r.status !== 404) throw remoteError(r)
-      out({ key, deleted: r.status === 204 })
+    options: [replicasOption],
+    async run (c, [key], o) {
+      const r = await c.request('DELETE', `/v1/data/${keyPath(key)}`, { query: { replicas: replicas(o) } })
+      if (r.status !== 204 && r.status !== 202 && r.status !== 404) throw remoteError(r)
+      out({ key, deleted: r.status !== 404 })
       if (r.status === 404) process.exitCode = 1
+      if (r.status === 202) throw unconfirmed((JSON.parse(r.body.toString('utf8')) as { replicas: number }).replicas, 'deleted')
     }
   },
   lockAcquire: {

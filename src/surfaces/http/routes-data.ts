@@ -3,7 +3,7 @@
  * (delete, set-if-absent, wait, watch).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { MeshClosedError, type Entry, type Mesh } from '../../index.js'
+import { MeshClosedError, ReplicationError, type Entry, type Mesh } from '../../index.js'
 import { ConflictError, errorBody, NotFoundError, UsageError } from '../shared/errors.js'
 import { SCHEMAS } from './schemas.js'
 import { eventStream, whileConnected, type OpenStreams } from './streams.js'
@@ -30,6 +30,15 @@ function entryHeaders (reply: FastifyReply, e: Entry, now: number): void {
   }
 }
 
+/** Peers that must confirm a write: `?replicas=` or `X-Replicas` (validated digits), default 1. */
+function replicasOf (req: FastifyRequest): number {
+  const text = (req.query as { replicas?: string }).replicas ?? req.headers['x-replicas'] as string | undefined
+  return text === undefined ? DEFAULT_HTTP_REPLICAS : Number(text)
+}
+
+/** REPRAM's default: a PUT is confirmed by one peer (when one is connected). */
+export const DEFAULT_HTTP_REPLICAS = 1
+
 function entryJson (e: Entry): Record<string, unknown> {
   return { key: e.key, hlc: e.hlc, created_at: e.wall, expires_at: e.expiresAt ?? null, origin: e.origin }
 }
@@ -49,7 +58,26 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, { streams,
     return e
   }
 
-  // PUT: raw body; TTL in seconds from ?ttl= or X-TTL; ?if_absent=1 refuses an existing key (409)
+  /**
+   * A write acknowledged as REPRAM does: confirmed by min(replicas, connected peers) peers (201),
+   * or stored here but not confirmed in time (202). The body says how many confirmed.
+   */
+  const acknowledged = async (reply: FastifyReply, wanted: number, write: (replicas: number) => Promise<Entry>): Promise<{ entry: Entry, replicas: number, confirmed: boolean }> => {
+    const replicas = Math.min(wanted, mesh.peers().length)
+    try {
+      const entry = await write(replicas)
+      void reply.code(201)
+      return { entry, replicas, confirmed: true }
+    } catch (err) {
+      // the write is applied either way: a timeout, or peers gone since they were counted
+      if (!(err instanceof ReplicationError)) throw err
+      void reply.code(202)
+      return { entry: err.entry as Entry, replicas: err.confirmed, confirmed: false }
+    }
+  }
+
+  // PUT: raw body; TTL in seconds from ?ttl= or X-TTL; ?if_absent=1 refuses an existing key (409);
+  // ?replicas= or X-Replicas: peers that must confirm it (default 1)
   app.put('/v1/data/*', { schema: SCHEMAS.putData }, async (req, reply) => {
     const key = keyOf(req)
     const q = req.query as { ttl?: string, if_absent?: string }
@@ -57,9 +85,9 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, { streams,
     const ttlSeconds = ttlText === undefined ? undefined : ttlText === 'inf' ? Infinity : Number(ttlText)
     if ((q.if_absent === '1' || q.if_absent === 'true') && mesh.has(key)) throw new ConflictError(`key ${JSON.stringify(key)} already exists`)
     const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0)
-    const e = await mesh.set(key, body, { ttl: ttlSeconds === undefined ? undefined : ttlSeconds * 1000 })
-    void reply.code(201)
-    return entryJson(e)
+    const ttl = ttlSeconds === undefined ? undefined : ttlSeconds * 1000
+    const ack = await acknowledged(reply, replicasOf(req), async replicas => mesh.set(key, body, { ttl, replicas }))
+    return { ...entryJson(ack.entry), replicas: ack.replicas, confirmed: ack.confirmed }
   })
 
   app.get('/v1/data/*', { schema: SCHEMAS.readData, preHandler: caughtUp }, async (req, reply) => {
@@ -74,11 +102,15 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, { streams,
     return reply.code(200).send()
   })
 
+  // 204 when it was there and min(replicas, peers) peers confirmed the tombstone, 202 when they did
+  // not in time; 404 when it was already absent (a tombstone is written anyway)
   app.delete('/v1/data/*', { schema: SCHEMAS.deleteData, preHandler: caughtUp }, async (req, reply) => {
     const key = keyOf(req)
     const existed = mesh.has(key)
-    await mesh.delete(key)
-    return reply.code(existed ? 204 : 404).send(existed ? undefined : { error: `key ${JSON.stringify(key)} not found`, name: 'NotFoundError', hint: 'it was already absent; a tombstone was written anyway', exitCode: 1 })
+    const ack = await acknowledged(reply, replicasOf(req), async replicas => mesh.delete(key, { replicas }))
+    if (!existed) return reply.code(404).send({ error: `key ${JSON.stringify(key)} not found`, name: 'NotFoundError', hint: 'it was already absent; a tombstone was written anyway', exitCode: 1 })
+    if (ack.confirmed) return reply.code(204).send()
+    return { key, deleted: true, replicas: ack.replicas, confirmed: false }
   })
 
   app.get('/v1/keys', { schema: SCHEMAS.keys, preHandler: caughtUp }, async (req) => {

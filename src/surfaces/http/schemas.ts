@@ -11,7 +11,7 @@ import { UsageError } from '../shared/errors.js'
 type Schema = Record<string, unknown>
 
 /** Options for fastify's Ajv: validate only, never coerce, fill in or drop anything. */
-export const AJV_OPTIONS = { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true } as const
+export const AJV_OPTIONS = { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true, allowUnionTypes: true } as const
 
 // ---- query string and header values (strings) ------------------------------------------------
 
@@ -45,9 +45,9 @@ const params = (...names: string[]): Schema => ({
 
 /** The schema of each route, by `METHOD path` as registered. */
 export const SCHEMAS = {
-  putData: { querystring: query({ ttl: SECONDS, if_absent: FLAG }), headers: { type: 'object', properties: { 'x-ttl': SECONDS } } },
+  putData: { querystring: query({ ttl: SECONDS, if_absent: FLAG, replicas: COUNT }), headers: { type: 'object', properties: { 'x-ttl': SECONDS, 'x-replicas': COUNT } } },
   readData: { querystring: NO_QUERY },
-  deleteData: { querystring: NO_QUERY },
+  deleteData: { querystring: query({ replicas: COUNT }), headers: { type: 'object', properties: { 'x-replicas': COUNT } } },
   keys: { querystring: query({ prefix: TEXT, limit: COUNT, cursor: TEXT }) },
   wait: { querystring: query({ timeout: MILLIS }) },
   watch: { querystring: query({ prefix: TEXT }) },

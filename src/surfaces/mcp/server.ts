@@ -35,14 +35,15 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
     }) as never)
   }
 
-  tool('meshkv_store', 'Store data in the shared mesh memory under a key, forgotten after ttl_seconds on every node. Omit the key to get a fresh random one (a dead drop). Overwrites silently. Returns the key and expires_at (epoch ms).', {
+  tool('meshkv_store', 'Store data in the shared mesh memory under a key, forgotten after ttl_seconds on every node. Omit the key to get a fresh random one (a dead drop). Overwrites silently. Returns the key, expires_at (epoch ms), and how many connected peers confirmed holding it (replicas; confirmed is false when fewer than asked did in time: it is stored here and keeps replicating).', {
     data: z.string().describe('The text to store (JSON is fine; the mesh never parses it)'),
     ttl_seconds: z.number().int().positive().optional().describe('Seconds until the data is forgotten everywhere (default: the daemon\'s, 1 hour)'),
-    key: z.string().min(1).optional().describe('Key to store under; default a new UUID')
-  }, async ({ data, ttl_seconds: ttl, key }, c) => {
+    key: z.string().min(1).optional().describe('Key to store under; default a new UUID'),
+    replicas: z.number().int().min(0).max(100).optional().describe('Connected peers that must confirm holding it before this returns (default 1, or fewer when fewer are connected; 0: this node only, fastest)')
+  }, async ({ data, ttl_seconds: ttl, key, replicas }, c) => {
     const k = key ?? randomUUID()
-    const r = await c.json<{ expires_at: number | null }>('PUT', `/v1/data/${enc(k)}`, { body: Buffer.from(data, 'utf8'), query: { ttl } })
-    return { key: k, expires_at: r.expires_at }
+    const r = await c.json<{ expires_at: number | null, replicas: number, confirmed: boolean }>('PUT', `/v1/data/${enc(k)}`, { body: Buffer.from(data, 'utf8'), query: { ttl, replicas } })
+    return { key: k, expires_at: r.expires_at, replicas: r.replicas, confirmed: r.confirmed }
   })
 
   tool('meshkv_retrieve', 'Read the data stored under a key. Fails with NotFoundError when the key is absent, deleted or expired.', {

@@ -127,13 +127,14 @@ describe('meshkv daemon stop with streams open', () => {
     // the watch is open once a change it watches reaches it
     expect(meshkv('set', 'x:1', 'one').code).toBe(0)
     await watch.line(o => o.key === 'x:1')
-    const started = Date.now()
     const stop = meshkv('daemon', 'stop')
-    const took = Date.now() - started
+    // (before: it gave up after 10 s and exited 3)
     expect(stop.code).toBe(0)
     expect(JSON.parse(stop.stdout)).toMatchObject({ stopped: true })
-    // a CLI start included (well under the old 10 s give-up, which also exited 3)
-    expect(took).toBeLessThan(8_000)
+    // the daemon's own stop, from its log's timestamps (a CLI start on a loaded machine varies too much to time)
+    const log = readFileSync(join(dir, 'default.log'), 'utf8').split('\n')
+    const at = (word: string): number => Date.parse(log.filter(l => l.includes(`meshkv daemon: ${word}`)).pop()!.split(' ')[0])
+    expect(at('stopped') - at('stopping')).toBeLessThan(3_000)
     const [w, h, e] = await Promise.all([watch.exited, hb.exited, elect.exited])
     expect(w.code).toBe(3)
     expect(JSON.parse(w.stderr.trim().split('\n').pop()!)).toMatchObject({ name: 'MeshClosedError' })

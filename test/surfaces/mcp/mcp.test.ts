@@ -39,7 +39,7 @@ describe('meshkv mcp', () => {
     ])
     const store = tools.find(t => t.name === 'meshkv_store')!
     expect(store.description).toMatch(/ttl_seconds/)
-    expect(Object.keys(store.inputSchema.properties ?? {}).sort()).toEqual(['data', 'key', 'ttl_seconds'])
+    expect(Object.keys(store.inputSchema.properties ?? {}).sort()).toEqual(['data', 'key', 'replicas', 'ttl_seconds'])
   })
 
   it('stores (with a generated key), retrieves, checks, lists and deletes', async () => {
@@ -48,6 +48,8 @@ describe('meshkv mcp', () => {
     const key = stored.value.key as string
     expect(key).toMatch(/^[0-9a-f-]{36}$/)
     expect(stored.value.expires_at).toBeGreaterThan(Date.now())
+    // a lone daemon: confirmed by min(1, 0 connected peers) = 0 peers
+    expect(stored.value).toMatchObject({ replicas: 0, confirmed: true })
     const retrieved = await call('meshkv_retrieve', { key })
     expect(retrieved.value).toMatchObject({ key, data: 'the answer is 42' })
     // epoch ms, like expires_at

@@ -59,6 +59,9 @@ describe('secure-relay drops across 3 nodes', () => {
     const bob = Drops.generateKeyPair()
     const eve = Drops.generateKeyPair()
     await a.mesh.drops.sealTo(bob.publicKey, 'first', { ttl: 60_000 })
+    // "oldest first" is HLC order: c seals after it has seen a's drop, so its clock is later (two
+    // unrelated writes in the same millisecond on two nodes have no real-time order to keep)
+    await eventually(() => c.mesh.list({ prefix: '@meshkv/inbox/' }).keys.length === 1, 'the first drop reaches c')
     await c.mesh.drops.sealTo(bob.publicKey, 'second', { ttl: 60_000, burnAfterRead: true })
     await eventually(() => b.mesh.list({ prefix: '@meshkv/inbox/' }).keys.length === 2, 'both drops reach b')
     expect((await b.mesh.drops.openWith(bob.privateKey)).map(x => new TextDecoder().decode(x))).toEqual(['first', 'second'])

@@ -5,8 +5,8 @@
  * Truth is the simulator's: the mesh's time is the median of the nodes' clocks (crashed ones
  * too: their machines' clocks still tick), leaving out the one node a schedule makes lie or lag; a node is `honest` when its physical clock is within
  * maxDriftMs (less a margin) of it, `faulty` when beyond (plus a margin); its estimate is
- * `established` once it has heard two peers' clocks (within the sample TTL), `corrected` while two
- * of them are connected.
+ * `established` (and `corrected`) while it has an estimate: two connected peers heard within the
+ * sample TTL, now or within the last sample TTL.
  */
 import type { Entry } from '../src/core/entry.js'
 import type { RejectReason } from '../src/core/errors.js'
@@ -17,9 +17,13 @@ import { label, type History } from './history.js'
 export interface ClockView {
   /** Its physical clock minus the median of the live nodes' (true, known to the simulator). */
   trueOffset: number
-  /** It heard at least two peers' clocks within the sample TTL (so it can tell it is skewed). */
+  /**
+   * It has an estimate of the mesh's clock: two connected peers heard within the sample TTL, now
+   * or within the last sample TTL (the product keeps its last estimate that long). It can then tell
+   * it is skewed.
+   */
   established: boolean
-  /** It is connected to at least two peers it heard (so it runs on corrected time). */
+  /** It runs on corrected time (the same condition as `established`: one estimate serves both). */
   corrected: boolean
   /** It is the node whose clock the schedule makes jump beyond maxDriftMs (at some point of the run). */
   liar: boolean

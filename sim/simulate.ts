@@ -135,6 +135,8 @@ interface Replica {
    * their clocks, whatever it made of it. The checks call a node `established` from this.
    */
   heard: Map<string, { at: number, connected: boolean }>
+  /** When it last had two connected peers heard within the sample TTL (its estimate then stands that long). */
+  establishedAt: number
 }
 
 /**
@@ -199,7 +201,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const boot = (index: number, incarnation: number, storage: MemoryStorage | undefined): Replica => {
     // a restarted node keeps its machine's clock: the odd one comes back as odd as it went
     const skew = index === odd && oddFaulty ? oddSkew : rng.range(-baseSkew, baseSkew)
-    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew, queue: [], flushAt: undefined, tickAt: undefined, synced: incarnation === 0, storage, unacked: [], heard: new Map() }
+    const r: Replica = { id: `n${index}.${incarnation}`, index, store: undefined as unknown as Store, acceptor: undefined as unknown as Acceptor, alive: true, skew, queue: [], flushAt: undefined, tickAt: undefined, synced: incarnation === 0, storage, unacked: [], heard: new Map(), establishedAt: -Infinity }
     maxAbsSkew = Math.max(maxAbsSkew, Math.abs(skew))
     meshSkew = undefined
     r.store = new Store(storage !== undefined ? `n${index}` : r.id, { ...SIM_STORE, clock: () => q.now + r.skew, monotonic: () => q.now, mergeOrder: options.mergeOrder, storage: storage?.reopen() })
@@ -242,14 +244,11 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
       const others = clockMode === 'jumpy' ? replicas : replicas.filter(o => o.index !== odd)
       meshSkew = median(others.map(o => o.skew))
     }
-    let heard = 0
     let connected = 0
-    for (const h of r.heard.values()) {
-      if (h.at + SIM_STORE.clockSampleTtlMs <= q.now) continue
-      heard++
-      if (h.connected) connected++
-    }
-    return { trueOffset: r.skew - meshSkew, established: heard >= 2, corrected: connected >= 2, liar: clockMode === 'skewed' && r.index === odd }
+    for (const h of r.heard.values()) if (h.connected && h.at + SIM_STORE.clockSampleTtlMs > q.now) connected++
+    if (connected >= 2) r.establishedAt = q.now
+    const established = q.now - r.establishedAt < SIM_STORE.clockSampleTtlMs
+    return { trueOffset: r.skew - meshSkew, established, corrected: established, liar: clockMode === 'skewed' && r.index === odd }
   }
   const armTick = (r: Replica): void => {
     const at = r.store.nextDeadline()
@@ -518,6 +517,17 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     size: n
   }, duration)
   for (const r of replicas) periodicSync(r)
+  // how far apart the clocks the nodes run on (corrected once they have an estimate) are, sampled
+  // every 50 virtual ms: leases end by these clocks, so this bounds how long two holders can overlap
+  let runSpread = 0
+  const sampleSpread = (): void => {
+    const live = replicas.filter(r => r.alive)
+    const eff = live.map(r => r.store.now() - q.now)
+    const mid = median(eff)
+    for (const e of eff) runSpread = Math.max(runSpread, Math.abs(e - mid))
+    if (q.now < duration) q.at(q.now + 50, sampleSpread)
+  }
+  q.at(0, sampleSpread)
   const opGap = rng.pick([5, 20, 60])
   for (let t = rng.float() * opGap; t < duration; t += rng.float() * 2 * opGap) q.at(t, workload)
   const fault = (t: number, fn: () => void): void => { q.at(t, () => { if (faultsOn) fn() }) }
@@ -597,7 +607,9 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   say(convergeMs === undefined ? `did not converge within ${CONVERGE_LIMIT_MS} ms of the heal` : `converged ${convergeMs} ms after the heal`)
   // check at an instant no expiry or purge falls near, so skewed clocks agree on what is live
   const deadlines = replicas.flatMap(r => [...r.store.versions()].flatMap(v => [v.wall + r.store.retentionMs, v.expiresAt ?? -Infinity]))
-  const skewBoundMs = 2 * maxAbsSkew // how far apart two clocks (corrected or not) may be
+  const skewBoundMs = 2 * maxAbsSkew // how far apart two physical clocks may be
+  // two holders overlap by at most the disagreement of the clocks leases run on (plus a tick)
+  const leaseBoundMs = Math.min(skewBoundMs, 2 * runSpread + 50)
   let checkAt = q.now + 100
   while (deadlines.some(d => Math.abs(d - checkAt) <= skewBoundMs + 50)) checkAt += 50
   q.runUntil(checkAt)
@@ -614,12 +626,12 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     exactApplies: true
   }
   const holds = leases.holds
-  const violations = check(history, options.checks ?? { ...CHECKS, ...leaseChecks(() => holds, skewBoundMs), ...clockChecks(() => clock) })
+  const violations = check(history, options.checks ?? { ...CHECKS, ...leaseChecks(() => holds, leaseBoundMs), ...clockChecks(() => clock) })
   violations.push(...durability)
   if (convergeMs === undefined) violations.unshift({ check: 'convergence', message: `replicas did not converge within ${CONVERGE_LIMIT_MS} ms of the final heal` })
   const gossipOverlapList = overlaps(holds.filter(h => h.mode === 'gossip'))
   const gossipOverlaps = gossipOverlapList.length
-  const beyondSkew = gossipOverlapList.filter(o => o.ms > skewBoundMs)
+  const beyondSkew = gossipOverlapList.filter(o => o.ms > leaseBoundMs)
   // gossip mode promises one holder when every claim arrives within the settle window: no
   // partition, no loss, no node catching up after a restart (clock skew aside)
   if (stats.partitions === 0 && dropRate === 0 && stats.crashes === 0) {

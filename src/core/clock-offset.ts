@@ -2,35 +2,40 @@
  * How far this node's physical clock is from the mesh's, estimated from the times peers put on
  * their messages (every exchange carries the sender's physical clock reading).
  *
- * - A request and its reply give a round-trip sample: `peerTime − (sent + received) / 2`, off by
- *   at most half the round trip. A one-way message gives `peerTime − received`, short by its delay.
- * - Per peer, the estimate is the median of its latest samples: a delayed message is outvoted, a
- *   step of the peer's clock wins after three samples.
- * - The mesh's time is the median of this node's clock and its peers'. This node's offset is its
- *   clock minus that median (signed); with an even count the median is the mean of the middle two.
- * - The node runs on mesh time (its clock less the offset, the correction bounded by ±maxDriftMs)
- *   once it knows two peers' clocks: with a single peer nobody can tell which of two clocks is
- *   wrong (and an honest node that first hears of a faulty one would be dragged halfway to it).
- * - A node is `skewed` (it refuses local writes) only when a strict majority of the mesh, this
- *   node included, puts it more than `maxDriftMs` away; never with fewer than two peers.
- * - The mesh's time is taken over the connected peers; whether this node is skewed, over every
- *   peer heard within the sample TTL, connected or not: a skewed node cut off with a single peer
- *   still knows what the others said, while a peer that left no longer moves its clock.
+ * - Each sample bounds the peer's offset (its clock minus this one): a request and its reply put it
+ *   between `peerTime − received` and `peerTime − sent` (the midpoint errs by at most half the
+ *   round trip); a one-way message only bounds it from below, by `peerTime − received`.
+ * - Per peer, the estimate is the median of its latest samples' points (a round trip's midpoint, a
+ *   one-way sample's bound; the lower middle of an even count), kept within the intersection of
+ *   their bounds: a delayed message is outvoted and cannot pull the estimate where another sample
+ *   rules it out. When the bounds disagree (the peer's clock stepped), the latest sample stands. A
+ *   peer that disconnects is forgotten.
+ * - The mesh's time is the median of this node's clock and its connected peers' clocks, once it
+ *   knows two of them: with a single peer nobody can tell which of two clocks is wrong (and an
+ *   honest node that first hears of a faulty one would be dragged halfway to it). This node's
+ *   offset is its clock minus that median (signed; with an even count, the mean of the middle two).
+ * - The node runs on mesh time: its clock less the offset, the correction bounded by ±maxDriftMs.
+ * - It is `skewed` (it refuses local writes) when a strict majority (this node included) puts it
+ *   more than `maxDriftMs` away: with an even count, the middle value nearer its own clock decides.
+ * - When fewer than two peers are connected, the last estimate made with two or more stands for
+ *   the sample TTL: a skewed node cut off with one peer still knows it is skewed, an honest node
+ *   left alone with a faulty one still knows it is not, and a lagging writer stays corrected.
  *
- * Samples are held against a monotonic clock, so a step of this node's own physical clock (an NTP
- * fix) moves its offset at once, without waiting for fresh samples. Pure: no timers, no I/O.
+ * Samples and estimates are held against a monotonic clock, so a step of this node's own physical
+ * clock (an NTP fix) moves its offset at once, without waiting for fresh samples. Pure: no timers,
+ * no I/O.
  */
 import { DEFAULT_MAX_DRIFT_MS, type PhysicalClock } from './hlc.js'
 import { InvalidOptionError } from './errors.js'
 
-/** Samples older than this no longer count (the peer left, or went quiet). @default 300_000 */
+/** Samples (and an estimate made without fresh ones) older than this no longer count. @default 300_000 */
 export const DEFAULT_SAMPLE_TTL_MS = 5 * 60_000
 /** Most peers tracked; the least recently heard of is forgotten first. @default 1_024 */
 export const DEFAULT_MAX_CLOCK_PEERS = 1_024
 /** Samples kept per peer (their median is the peer's estimate). */
 const SAMPLES_PER_PEER = 5
-/** Peers whose clocks must be known before the node corrects its own. */
-const MIN_PEERS_TO_CORRECT = 2
+/** Connected peers whose clocks must be known for an estimate of the mesh's time. */
+const MIN_PEERS = 2
 
 /** How this node's clock stands against the mesh's. */
 export type ClockLevel = 'ok' | 'warn' | 'skewed'
@@ -52,27 +57,34 @@ export interface ClockOffsetOptions {
 
 /** What `stats().clock` reports. */
 export interface ClockStatus {
-  /** This clock minus the mesh's median clock, ms, signed (positive: this clock is ahead). 0 without peers. */
+  /** This clock minus the mesh's median clock, ms, signed (positive: this clock is ahead). 0 without peers; with one peer, half the difference. */
   offsetMs: number
-  /** Peers whose clock is known (sampled within the sample TTL). */
+  /** Connected peers whose clock is known (sampled within the sample TTL). */
   peers: number
-  /** What this node subtracts from its physical clock to run on mesh time: `offsetMs` bounded by ±`maxDriftMs`, or 0 while fewer than two peers are known. */
+  /** What this node subtracts from its physical clock to run on mesh time: `offsetMs` bounded by ±`maxDriftMs`; 0 without an estimate (fewer than two peers known, recently). */
   correctionMs: number
   /** `skewed`: a majority of the mesh puts this clock beyond `maxDriftMs` (local writes refused); `warn`: |offsetMs| > the warning threshold. */
   level: ClockLevel
 }
 
 interface Peer {
-  /** Latest samples (a ring of SAMPLES_PER_PEER): peer's clock minus this node's monotonic clock, ms. */
-  values: number[]
-  /** Where the next sample goes in `values`. */
+  /** Latest samples' bounds (rings of SAMPLES_PER_PEER): peer's clock minus this node's monotonic clock, ms. */
+  lo: number[]
+  hi: number[]
+  /** Where the next sample goes in the rings. */
   next: number
   /** Monotonic time of the latest sample. */
   last: number
-  /** Median of `values`. */
+  /** The peer's offset from the samples (see estimateOf). */
   estimate: number
-  /** Connected now (its samples set the mesh's time; a disconnected peer's only vote on `skew`). */
-  connected: boolean
+}
+
+/** The mesh's median clock minus the monotonic clock: the mean of the middle two, and the one nearer this node. */
+interface Mesh {
+  mean: number
+  towardSelf: number
+  /** Monotonic time it was made. */
+  at: number
 }
 
 export class ClockOffsets {
@@ -83,13 +95,13 @@ export class ClockOffsets {
   private readonly monotonic: () => number
   private readonly maxPeers: number
   private readonly peers = new Map<string, Peer>()
-  /** Per-peer estimates of the connected peers, sorted. */
+  /** Per-peer estimates, sorted. */
   private sorted: number[] = []
-  /** Per-peer estimates of every peer heard within the sample TTL, sorted. */
-  private sortedAll: number[] = []
   /** Monotonic time at which the least recently heard peer's samples expire (or earlier). */
   private staleAt = Infinity
-  /** Scratch space for a peer's median. */
+  /** The last estimate made with MIN_PEERS or more peers: it stands for the sample TTL. */
+  private remembered: Mesh | undefined
+  /** Scratch space for a peer's estimate. */
   private readonly scratch: number[] = []
   private level: ClockLevel = 'ok'
   /** Called when the level changes (after a sample or an expiry), with the new status. */
@@ -121,55 +133,54 @@ export class ClockOffsets {
   roundTrip (peer: string, sentMark: number, peerTime: number): void {
     const received = this.monotonic()
     if (!(received >= sentMark) || !Number.isFinite(peerTime)) return
-    this.add(peer, peerTime - (sentMark + received) / 2, received)
+    this.add(peer, peerTime - received, peerTime - sentMark, received)
   }
 
   /** A message from `peer` carried `peerTime` (its delay unknown, so this underestimates by it). */
   oneWay (peer: string, peerTime: number): void {
     if (!Number.isFinite(peerTime)) return
     const received = this.monotonic()
-    this.add(peer, peerTime - received, received)
+    this.add(peer, peerTime - received, Infinity, received)
   }
 
-  /**
-   * A peer disconnected: its clock no longer sets the mesh's time, but still counts (until the
-   * sample TTL) towards whether this node is skewed.
-   */
+  /** A peer disconnected: its clock no longer counts (the estimate made with it stands a while). */
   forget (peer: string): void {
-    const p = this.peers.get(peer)
-    if (p === undefined || !p.connected) return
-    p.connected = false
+    if (!this.peers.delete(peer)) return
     this.recompute(this.monotonic())
   }
 
-  /** This clock minus the mesh's median (this node and its connected peers), ms; 0 without peers. */
+  /** This clock minus the mesh's median, ms: 0 without peers, half the difference with one. */
   offsetMs (): number {
     const mono = this.monotonic()
     const base = this.clock() - mono
-    return base - this.meshBase(base, mono, false, false)
+    const mesh = this.mesh(base, mono)
+    if (mesh !== undefined) return base - mesh.mean
+    return this.sorted.length === 1 ? (base - this.sorted[0]) / 2 : 0
   }
 
-  /** The mesh's time now: this physical clock less its offset, bounded by ±maxDriftMs (once two peers are known). */
+  /** The mesh's time now: this physical clock less its offset, bounded by ±maxDriftMs (the raw clock without an estimate). */
   now (): number {
     const raw = this.clock()
-    if (this.sorted.length < MIN_PEERS_TO_CORRECT && this.staleAt === Infinity) return raw
+    if (this.remembered === undefined && this.sorted.length < MIN_PEERS) return raw
     return raw - this.correction(raw, this.monotonic())
   }
 
   private correction (raw: number, mono: number): number {
     const base = raw - mono
-    const mesh = this.meshBase(base, mono, false, false) // may drop expired peers
-    return this.sorted.length < MIN_PEERS_TO_CORRECT ? 0 : clamp(base - mesh, this.maxDriftMs)
+    const mesh = this.mesh(base, mono)
+    return mesh === undefined ? 0 : clamp(base - mesh.mean, this.maxDriftMs)
   }
 
   /**
-   * When a strict majority of the mesh (this node and every peer heard within the sample TTL)
-   * puts this clock more than `maxDriftMs` away, by how much (signed); otherwise undefined.
+   * When a strict majority of the mesh (this node and its connected peers, or the last such
+   * estimate) puts this clock more than `maxDriftMs` away, by how much (signed); otherwise undefined.
    */
   skew (): number | undefined {
     const mono = this.monotonic()
     const base = this.clock() - mono
-    const off = base - this.meshBase(base, mono, true, true)
+    const mesh = this.mesh(base, mono)
+    if (mesh === undefined) return undefined
+    const off = base - mesh.towardSelf
     return Math.abs(off) > this.maxDriftMs ? off : undefined
   }
 
@@ -181,51 +192,40 @@ export class ClockOffsets {
   }
 
   status (): ClockStatus {
-    const offsetMs = this.offsetMs()
-    const correctionMs = this.sorted.length < MIN_PEERS_TO_CORRECT ? 0 : clamp(offsetMs, this.maxDriftMs)
-    return { offsetMs, peers: this.sorted.length, correctionMs, level: this.levelNow(offsetMs) }
+    const mono = this.monotonic()
+    const base = this.clock() - mono
+    const mesh = this.mesh(base, mono)
+    const offsetMs = mesh !== undefined ? base - mesh.mean : this.sorted.length === 1 ? (base - this.sorted[0]) / 2 : 0
+    const skewed = mesh !== undefined && Math.abs(base - mesh.towardSelf) > this.maxDriftMs
+    return {
+      offsetMs,
+      peers: this.sorted.length,
+      correctionMs: mesh === undefined ? 0 : clamp(offsetMs, this.maxDriftMs),
+      level: skewed ? 'skewed' : Math.abs(offsetMs) > this.warnMs ? 'warn' : 'ok'
+    }
   }
 
-  private levelNow (offsetMs: number): ClockLevel {
-    if (this.skew() !== undefined) return 'skewed'
-    return Math.abs(offsetMs) > this.warnMs ? 'warn' : 'ok'
-  }
-
-  private add (peer: string, value: number, mono: number): void {
+  /** A sample: the peer's offset (in monotonic terms) lies in [lo, hi]. */
+  private add (peer: string, lo: number, hi: number, mono: number): void {
     const p = this.peers.get(peer)
     if (p === undefined) {
-      this.peers.set(peer, { values: [value], next: 1 % SAMPLES_PER_PEER, last: mono, estimate: value, connected: true })
+      this.peers.set(peer, { lo: [lo], hi: [hi], next: 1 % SAMPLES_PER_PEER, last: mono, estimate: point(lo, hi) })
       if (this.peers.size > this.maxPeers) this.evictOldest()
       this.recompute(mono)
       return
     }
-    p.values[p.next] = value
+    const latest = p.next
+    p.lo[latest] = lo
+    p.hi[latest] = hi
     p.next = (p.next + 1) % SAMPLES_PER_PEER
     p.last = mono
     const before = p.estimate
-    p.estimate = this.medianOf(p.values)
-    if (!p.connected) {
-      p.connected = true
-      this.recompute(mono)
-    } else if (p.estimate !== before) {
-      // move the one estimate in both sorted lists: no re-sort, no allocation
+    p.estimate = estimateOf(p, latest, this.scratch)
+    if (p.estimate !== before) {
+      // move the one estimate in the sorted list: no re-sort, no allocation
       replace(this.sorted, before, p.estimate)
-      replace(this.sortedAll, before, p.estimate)
       this.report()
     }
-  }
-
-  /** The median of a peer's samples (at most SAMPLES_PER_PEER), sorted in scratch space. */
-  private medianOf (values: number[]): number {
-    const s = this.scratch
-    s.length = 0
-    for (const v of values) {
-      let i = s.length
-      s.push(v)
-      while (i > 0 && s[i - 1] > v) { s[i] = s[i - 1]; i-- }
-      s[i] = v
-    }
-    return median(s)
   }
 
   /** Forgets the peer heard of least recently (beyond maxPeers). */
@@ -244,13 +244,8 @@ export class ClockOffsets {
       else if (p.last + this.sampleTtlMs < staleAt) staleAt = p.last + this.sampleTtlMs
     }
     const sorted: number[] = []
-    const all: number[] = []
-    for (const p of this.peers.values()) {
-      all.push(p.estimate)
-      if (p.connected) sorted.push(p.estimate)
-    }
+    for (const p of this.peers.values()) sorted.push(p.estimate)
     this.sorted = sorted.sort(byValue)
-    this.sortedAll = all.sort(byValue)
     this.staleAt = staleAt
     this.report()
   }
@@ -266,16 +261,20 @@ export class ClockOffsets {
   }
 
   /**
-   * The mesh's median clock minus the monotonic clock: the median of the peers' estimates (the
-   * connected ones, or `all`) and this node's own (`base`). `towardSelf`: with an even count take
-   * the middle value nearer this node's (a tie never says this node is off) instead of the mean.
+   * The mesh's median clock (minus the monotonic clock) over this node's (`base`) and its
+   * connected peers' clocks, remembered; with fewer than MIN_PEERS peers, the remembered one while
+   * it is younger than the sample TTL; otherwise undefined.
    */
-  private meshBase (base: number, mono: number, towardSelf: boolean, all: boolean): number {
+  private mesh (base: number, mono: number): Mesh | undefined {
     if (mono >= this.staleAt) this.recompute(mono)
-    const s = all ? this.sortedAll : this.sorted
+    const s = this.sorted
     const n = s.length
-    if (n === 0) return base
-    // the combined list is s with `base` inserted at index i
+    if (n < MIN_PEERS) {
+      const r = this.remembered
+      if (r !== undefined && mono - r.at >= this.sampleTtlMs) this.remembered = undefined
+      return this.remembered
+    }
+    // the combined list is s with `base` inserted at index lo
     let lo = 0
     let hi = n
     while (lo < hi) {
@@ -284,12 +283,49 @@ export class ClockOffsets {
       else hi = mid
     }
     const total = n + 1
-    if (total % 2 === 1) return combined(s, lo, base, total >> 1)
-    const a = combined(s, lo, base, total / 2 - 1)
-    const b = combined(s, lo, base, total / 2)
-    if (!towardSelf) return (a + b) / 2
-    return Math.abs(a - base) <= Math.abs(b - base) ? a : b
+    let mean: number
+    let towardSelf: number
+    if (total % 2 === 1) {
+      mean = towardSelf = combined(s, lo, base, total >> 1)
+    } else {
+      const a = combined(s, lo, base, total / 2 - 1)
+      const b = combined(s, lo, base, total / 2)
+      mean = (a + b) / 2
+      towardSelf = Math.abs(a - base) <= Math.abs(b - base) ? a : b
+    }
+    const r = this.remembered
+    if (r === undefined) this.remembered = { mean, towardSelf, at: mono }
+    else { r.mean = mean; r.towardSelf = towardSelf; r.at = mono }
+    return this.remembered
   }
+}
+
+/** A sample's best point: the midpoint of a round trip's bounds, a one-way sample's lower bound. */
+function point (lo: number, hi: number): number {
+  return hi === Infinity ? lo : (lo + hi) / 2
+}
+
+/**
+ * A peer's offset from its samples: the median of their points (the lower middle of an even
+ * count), kept within the intersection of their bounds; when the bounds do not intersect (the
+ * peer's clock stepped), the latest sample's point.
+ */
+function estimateOf (p: Peer, latest: number, scratch: number[]): number {
+  let lo = -Infinity
+  let hi = Infinity
+  scratch.length = 0
+  for (let i = 0; i < p.lo.length; i++) {
+    if (p.lo[i] > lo) lo = p.lo[i]
+    if (p.hi[i] < hi) hi = p.hi[i]
+    const v = point(p.lo[i], p.hi[i])
+    let k = scratch.length
+    scratch.push(v)
+    while (k > 0 && scratch[k - 1] > v) { scratch[k] = scratch[k - 1]; k-- }
+    scratch[k] = v
+  }
+  if (lo > hi) return point(p.lo[latest], p.hi[latest])
+  const m = scratch[(scratch.length - 1) >> 1]
+  return m < lo ? lo : m > hi ? hi : m
 }
 
 /** The k-th value of `sorted` with `x` inserted at index `at`. */
@@ -311,11 +347,6 @@ function replace (sorted: number[], from: number, to: number): void {
 
 function byValue (a: number, b: number): number {
   return a - b
-}
-
-function median (sorted: number[]): number {
-  const n = sorted.length
-  return n % 2 === 1 ? sorted[n >> 1] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
 }
 
 function clamp (x: number, bound: number): number {

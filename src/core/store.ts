@@ -136,6 +136,9 @@ export interface StoreCounters {
   forgedClaims: number
 }
 
+/** A node stamps at most this share of maxDriftMs ahead of the mesh's time (see Store.checkClock). */
+const AHEAD_LIMIT = 0.9
+
 const EXPIRE = 0
 const PURGE = 1
 
@@ -301,28 +304,31 @@ export class Store {
   /**
    * Throws ClockSkewError when what this node would stamp now is something its peers refuse: a
    * majority of them put its clock more than maxDriftMs away, or its HLC already runs more than
-   * maxDriftMs ahead of the mesh's time (it stamped while its clock ran ahead; writes resume once
-   * the mesh's time has caught up to within maxDriftMs).
+   * 90 % of maxDriftMs ahead of the mesh's time (it stamped while its clock ran ahead; writes
+   * resume once the mesh's time has caught up; the 10 % spare keeps its stamps acceptable to peers
+   * whose clocks run a little behind its own).
    */
   checkClock (): void {
     const refusal = this.clockRefusal()
     if (refusal === undefined) return
     const max = this.hlc.maxDriftMs
+    const limit = max * AHEAD_LIMIT
     const ahead = this.hlc.peek().wall - this.now()
     const skew = this.offsets.skew()
     if (refusal === 'skewed' && skew !== undefined) {
-      throw new ClockSkewError(`this node's clock is ${Math.round(Math.abs(skew))} ms ${skew > 0 ? 'ahead of' : 'behind'} the mesh's (a majority of the nodes it has heard from, itself included, agree); writes are refused beyond maxDriftMs = ${max} ms: fix this clock (NTP)`, { offsetMs: skew, aheadMs: Math.max(0, ahead) })
+      throw new ClockSkewError(`this node's clock is ${Math.round(Math.abs(skew))} ms ${skew > 0 ? 'ahead of' : 'behind'} the mesh's (a majority of itself and its peers agree); writes are refused beyond maxDriftMs = ${max} ms: fix this clock (NTP)`, { offsetMs: skew, aheadMs: Math.max(0, ahead) })
     }
-    throw new ClockSkewError(`this node has issued timestamps up to ${new Date(this.hlc.peek().wall).toISOString()}, ${Math.round(ahead)} ms ahead of the mesh's time (its clock ran ahead and was set back); peers refuse timestamps more than maxDriftMs = ${max} ms ahead, so writes resume in ${Math.ceil(ahead - max)} ms`, { offsetMs: this.offsets.offsetMs(), aheadMs: ahead })
+    throw new ClockSkewError(`this node has issued timestamps up to ${new Date(this.hlc.peek().wall).toISOString()}, ${Math.round(ahead)} ms ahead of the mesh's time (its clock ran ahead and was set back); peers refuse timestamps more than maxDriftMs = ${max} ms ahead, so writes resume in ${Math.ceil(ahead - limit)} ms (when it is within ${limit} ms)`, { offsetMs: this.offsets.offsetMs(), aheadMs: ahead })
   }
 
   /**
    * Why local writes are refused now, without throwing: `skewed` (a majority puts this clock
-   * beyond maxDriftMs), `ahead` (its HLC already stamped beyond it), or undefined (they are not).
+   * beyond maxDriftMs), `ahead` (its HLC already stamped more than 90 % of it ahead of the mesh's
+   * time), or undefined (they are not).
    */
   clockRefusal (): 'skewed' | 'ahead' | undefined {
     if (this.offsets.skew() !== undefined) return 'skewed'
-    return this.hlc.peek().wall - this.now() > this.hlc.maxDriftMs ? 'ahead' : undefined
+    return this.hlc.peek().wall - this.now() > this.hlc.maxDriftMs * AHEAD_LIMIT ? 'ahead' : undefined
   }
 
   /** Keys under `@<peer>/` may only be written by that peer, and only with a signer. */

@@ -64,11 +64,11 @@ describe('Store: a clock far from the mesh\'s', () => {
       ahead.set('k', 'v')
     } catch (err) {
       expect((err as ClockSkewError).aheadMs).toBeCloseTo(300_000, -1)
-      expect((err as Error).message).toMatch(/writes resume in 2400\d\d ms/)
+      expect((err as Error).message).toMatch(/writes resume in 2460\d\d ms/)
     }
-    w.t += 240_000 // the mesh's time catches up to within maxDriftMs of the high-water mark
+    w.t += 246_000 // the mesh's time catches up to within 90 % of maxDriftMs of the high-water mark
     const later = ahead.set('k', 'v')
-    expect(later.wall - w.t).toBeLessThanOrEqual(60_000)
+    expect(later.wall - w.t).toBeLessThanOrEqual(54_000)
     expect(nodes[0].store.merge([later])).toEqual(['applied']) // accepted again
   })
 

@@ -16,7 +16,7 @@ export const DAEMON_OPTIONS: readonly DaemonOption[] = [
   { flags: '--listen <multiaddrs>', description: 'comma-separated multiaddrs to listen on (MESHKV_LISTEN)' },
   { flags: '--bootstrap <multiaddrs>', description: 'comma-separated multiaddrs of peers to dial (MESHKV_BOOTSTRAP)' },
   { flags: '--no-mdns', description: 'do not discover peers on the LAN (MESHKV_MDNS=false)' },
-  { flags: '--max-drift <duration>', description: 'reject remote timestamps further ahead (default 60s)' },
+  { flags: '--max-drift <duration>', description: 'tolerated clock skew: remote timestamps further ahead are refused, and this node refuses writes while its clock is further from the mesh\'s (default 60s)' },
   { flags: '--max-key-bytes <n>', description: 'largest key (default 1024)' },
   { flags: '--max-value-bytes <n>', description: 'largest value (default 1048576)' },
   { flags: '--max-entries <n>', description: 'most versions this node holds, tombstones included (default 1000000)' },

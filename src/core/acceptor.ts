@@ -184,7 +184,9 @@ export class Acceptor {
       }
       case 'renew':
         if (!live || !mine) return { granted: false, reason: 'not-holder' }
-        s.expiresAt = now + req.ttlMs
+        // never shortens: the holder's view (the lease fold) keeps the latest end it was granted,
+        // so a shorter renewal must not free the lock for a rival before that end
+        s.expiresAt = Math.max(s.expiresAt, now + req.ttlMs)
         return { granted: true }
       case 'release':
         if (!mine) return { granted: false, reason: 'not-holder' }

@@ -49,6 +49,18 @@ describe('quorum acceptor', () => {
     expect(t.acceptor.handle(req('acquire', 'b', 't3')).granted).toBe(false)
   })
 
+  it('a renewal never shortens a grant: the holder\'s lease view (the fold) keeps the longest end, so must the acceptor (sim seed 6381)', () => {
+    const t = setup()
+    t.advance(1_000)
+    expect(t.acceptor.handle(req('acquire', 'a', 't1', 900)).granted).toBe(true)
+    t.advance(100)
+    expect(t.acceptor.handle(req('renew', 'a', 't1', 200)).granted).toBe(true)
+    t.advance(400) // past the renewal's own end, before the first grant's
+    expect(t.acceptor.handle(req('acquire', 'b', 't2'))).toMatchObject({ granted: false, reason: 'held' })
+    t.advance(400)
+    expect(t.acceptor.handle(req('acquire', 'b', 't2')).granted).toBe(true)
+  })
+
   it('renews and releases for the holder only; refuses TTLs over the maximum', () => {
     const t = setup()
     t.advance(1_000)

@@ -76,6 +76,10 @@ describe('layers', () => {
     expect(violations('surfaces', ok)).toEqual([])
   })
 
+  it('src/agent-stores (the meshkv/agent-stores subpath) imports only the public API (src/index.ts) and itself', () => {
+    expect(violations('agent-stores', t => t === 'index.ts' || layerOf(t) === 'agent-stores')).toEqual([])
+  })
+
   it('surfaces/shared imports nothing but itself', () => {
     expect(violations('surfaces/shared', t => roomOf(t) === 'surfaces/shared')).toEqual([])
   })

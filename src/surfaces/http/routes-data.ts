@@ -98,7 +98,11 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, { streams,
   })
 
   app.head('/v1/data/*', { schema: SCHEMAS.readData, preHandler: caughtUp }, async (req, reply) => {
-    entryHeaders(reply, found(req), Date.now())
+    const e = found(req)
+    entryHeaders(reply, e, Date.now())
+    // the GET's length and type, without the body (RFC 9110 §9.3.2)
+    void reply.header('content-length', String(e.value.byteLength))
+    void reply.type('application/octet-stream')
     return reply.code(200).send()
   })
 

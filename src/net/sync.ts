@@ -20,6 +20,7 @@
  */
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { raceSignal } from 'race-signal'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { Entry } from '../core/entry.js'
 import { InvalidMessageError } from '../core/errors.js'
@@ -80,6 +81,9 @@ export interface SyncResult {
 
 type Frames = LengthPrefixedStream<Stream>
 
+/** A call of `syncWith` under way with one peer: whether to run one more round, and its outcome. */
+interface Running { again: boolean, done: Promise<SyncResult> }
+
 export class SyncService {
   readonly protocol: string
   private readonly libp2p: Libp2p
@@ -97,7 +101,7 @@ export class SyncService {
   /** Called after every round that completed (either side). */
   onRound: (() => void) | undefined
   /** Peers with a round under way that this node started, and whether another was asked for meanwhile. */
-  private readonly active = new Map<string, { again: boolean }>()
+  private readonly active = new Map<string, Running>()
 
   constructor (init: SyncInit) {
     this.protocol = syncProtocolFor(init.mesh)
@@ -121,27 +125,33 @@ export class SyncService {
   /**
    * Runs one round with `peer` as initiator, and more at once while phases left versions for the
    * next (a bounded number). Resolves undefined without a round when the pair is backing off (one
-   * side is full; counted in `syncs.backedOff`), or when a round is already under way (that round
-   * is then followed by one more: state may have changed since it began).
+   * side is full; counted in `syncs.backedOff`). When a round with `peer` is already under way, it
+   * is followed by one more (state may have changed since it began) and this call resolves with
+   * that one's outcome (`signal` then stops this call's wait, not the rounds).
    */
   async syncWith (peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<SyncResult | undefined> {
     const id = peer.toString()
     const running = this.active.get(id)
     if (running !== undefined) {
       running.again = true
-      return undefined
+      return raceSignal(running.done, options.signal)
     }
     if (this.backingOff(id)) {
       this.counters.syncs.backedOff++
       return undefined
     }
-    const state = { again: false }
-    this.active.set(id, state)
+    const state: { again: boolean, done?: Promise<SyncResult> } = { again: false }
+    state.done = this.rounds(peer, id, state, options.signal)
+    this.active.set(id, state as Running)
+    return state.done
+  }
+
+  private async rounds (peer: PeerId, id: string, state: { again: boolean }, signal: AbortSignal | undefined): Promise<SyncResult> {
     try {
-      let { result, more } = await this.round(peer, options.signal)
-      for (let n = 1; (state.again || more) && n < MAX_ROUNDS_PER_CALL && options.signal?.aborted !== true && !this.backingOff(id); n++) {
+      let { result, more } = await this.round(peer, signal)
+      for (let n = 1; (state.again || more) && n < MAX_ROUNDS_PER_CALL && signal?.aborted !== true && !this.backingOff(id); n++) {
         state.again = false
-        ;({ result, more } = await this.round(peer, options.signal))
+        ;({ result, more } = await this.round(peer, signal))
       }
       return result
     } finally {

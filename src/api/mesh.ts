@@ -28,6 +28,8 @@ export const CLOCK_WARNING_CODE = 'MESHKV_CLOCK_SKEW'
 /** Longest a gossip-mode lock waits for a newly started node's first anti-entropy round. */
 const CATCH_UP_LIMIT_MS = 5_000
 import { Drops } from '../features/drops/drops.js'
+import { Logs } from '../features/logs/logs.js'
+import { logHost, type MeshParts } from './data-hosts.js'
 import { Acceptor } from '../core/acceptor.js'
 import type { LockStatus } from '../core/lease.js'
 import { peerIdVerifier, signerFor } from '../net/trust.js'
@@ -456,6 +458,25 @@ export class Mesh {
   }
 
   private _drops: Drops | undefined
+
+  /** Append-only logs: records in HLC order, ranged from a position, watched (gossip mode). */
+  get logs (): Logs {
+    this._logs ??= new Logs(logHost(this.parts()))
+    return this._logs
+  }
+
+  private _logs: Logs | undefined
+
+  /** What the data-type hosts (api/data-hosts.ts) may use. */
+  private parts (): MeshParts {
+    return {
+      store: this.store,
+      publish: e => { this.publish(e) },
+      settle: async (e, replicas, options) => { await this.settle(e, replicas, options) },
+      assertOpen: () => { this.assertOpen() },
+      watch: options => this.watch(options)
+    }
+  }
 
   /**
    * Whether this node holds the mesh's state: it has completed an anti-entropy round with a peer

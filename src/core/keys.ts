@@ -3,7 +3,8 @@
  * `watch` leave out unless asked. Every module that looks at a key's shape asks here.
  *
  *  - `@meshkv/…` is reserved: lease claims (`@meshkv/lease/`), lock waiters' places in line
- *    (`@meshkv/wait/`), drops (`@meshkv/drop/`) and public-key inboxes (`@meshkv/inbox/`);
+ *    (`@meshkv/wait/`), drops (`@meshkv/drop/`), public-key inboxes (`@meshkv/inbox/`), log
+ *    records (`@meshkv/log/`, `@meshkv/log-clear/`) and gossip-mode queues (`@meshkv/queue/`);
  *  - `@<peer id>/…` is that peer's owned namespace: only its signed writes are accepted there
  *    (presence lives under `@<peer id>/presence/`);
  *  - every other key is an ordinary user key.
@@ -25,6 +26,13 @@ export const WAIT_PREFIX = `${RESERVED_PREFIX}wait/`
 export const DROP_PREFIX = `${RESERVED_PREFIX}drop/`
 /** Public-key drops: `@meshkv/inbox/<hash of the recipient's public key>/<storage id>`. */
 export const INBOX_PREFIX = `${RESERVED_PREFIX}inbox/`
+
+/** Log records: `@meshkv/log/<encoded log key>/<position>`, the position being the record's own HLC. */
+export const LOG_PREFIX = `${RESERVED_PREFIX}log/`
+/** A log's clear marker: `@meshkv/log-clear/<encoded log key>`; its HLC is the position cleared up to. */
+export const LOG_CLEAR_PREFIX = `${RESERVED_PREFIX}log-clear/`
+/** Gossip-mode queues: items `@meshkv/queue/<encoded name>/i/<id>` (id: the push's HLC), claims `…/c/<id>`. */
+export const QUEUE_PREFIX = `${RESERVED_PREFIX}queue/`
 
 /** Whether a key (or prefix) starts with `@`: meshkv's own or a peer's namespace. */
 export function isNamespaced (key: string): boolean {

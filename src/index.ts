@@ -39,8 +39,10 @@ export {
   MeshClosedError, WaitTimeoutError, AbortError, ClockDriftError, ClockSkewError, InvalidMessageError, type RejectReason,
   LockUnavailableError, type LockUnavailableReason, ElectionLostError, StoreFullError, StorageError, WatchOverflowError, NotLockHolderError, NotLeaderError, LeaseLostError, type LeaseLossReason,
   ReplicationError, ReplicationTimeoutError, NotEnoughPeersError, type WriteRef,
-  InvalidTokenError, DropNotFoundError, DropTamperedError, UnsupportedRuntimeError
+  InvalidTokenError, DropNotFoundError, DropTamperedError, UnsupportedRuntimeError,
+  QuorumUnavailableError, QuorumNotConfiguredError
 } from './core/errors.js'
+export { UNCHANGED, type QuorumHost, type Change, type RegisterState } from './core/quorum.js'
 export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './features/locks/locks.js'
 export type { LockStatus, LeaseMode } from './core/lease.js'
 export { Leadership, DEFAULT_ELECTION_TTL_MS, electionLock, type ElectOptions } from './features/election/election.js'

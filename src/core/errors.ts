@@ -235,3 +235,28 @@ export type RejectReason = 'malformed' | 'oversized' | 'version' | 'drift' | 'in
 export class StorageError extends MeshError {
   static override name = 'StorageError'
 }
+
+/**
+ * A quorum-mode operation found no majority of the quorum members: `answered` of `members`
+ * replied in time (refusals included), or the register stayed contended past the operation's
+ * time limit. When `inDoubt`, a proposal of the change reached some member and may still take
+ * effect (a later quorum operation on the register settles it either way), as after any timeout
+ * of a consensus system. The CLI exits 4; HTTP answers 503.
+ */
+export class QuorumUnavailableError extends MeshError {
+  static override name = 'QuorumUnavailableError'
+  readonly answered: number
+  readonly members: number
+  readonly inDoubt: boolean
+  constructor (message: string, fields: { answered: number, members: number, inDoubt?: boolean }, options?: ErrorOptions) {
+    super(message, options)
+    this.answered = fields.answered
+    this.members = fields.members
+    this.inDoubt = fields.inDoubt ?? false
+  }
+}
+
+/** `mode: 'quorum'` on a mesh created without `quorum: { members }`. */
+export class QuorumNotConfiguredError extends MeshError {
+  static override name = 'QuorumNotConfiguredError'
+}

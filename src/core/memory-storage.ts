@@ -10,6 +10,7 @@ export class MemoryStorage implements Storage {
   readonly durable = false
   private readonly entries = new Map<string, Entry>()
   private readonly meta = new Map<string, Uint8Array>()
+  private readonly slots = new Map<string, Uint8Array>()
   private sorted: string[] | undefined
   private closed = false
 
@@ -26,8 +27,12 @@ export class MemoryStorage implements Storage {
         this.entries.set(op.entry.key, op.entry)
       } else if (op.type === 'remove') {
         if (this.entries.delete(op.key)) this.sorted = undefined
-      } else {
+      } else if (op.type === 'meta') {
         this.meta.set(op.name, op.value.slice())
+      } else if (op.slot === undefined) {
+        this.slots.delete(op.key)
+      } else {
+        this.slots.set(op.key, op.slot.slice())
       }
     }
   }
@@ -62,6 +67,10 @@ export class MemoryStorage implements Storage {
 
   getMeta (name: string): Uint8Array | undefined {
     return this.meta.get(name)?.slice()
+  }
+
+  * registers (): IterableIterator<[string, Uint8Array]> {
+    for (const [key, slot] of this.slots) yield [key, slot.slice()]
   }
 
   async flushed (): Promise<void> {}

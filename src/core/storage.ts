@@ -1,7 +1,7 @@
 /**
- * The storage under the store: where versions (live entries and tombstones) and a few meta
- * records (the HLC high-water mark, the lease acceptor's grants) are kept so that a node
- * survives a restart. The store keeps its working state in memory and writes every change
+ * The storage under the store: where versions (live entries and tombstones), a few meta
+ * records (the HLC high-water mark, the lease acceptor's grants) and the quorum registers'
+ * acceptor slots (core/cas-acceptor.ts) are kept so that a node survives a restart. The store keeps its working state in memory and writes every change
  * through; on open it loads everything back with `scan()`.
  *
  * Two implementations pass one conformance suite (test/core/storage.conformance.ts):
@@ -15,6 +15,8 @@ export type StorageOp =
   | { type: 'put', entry: Entry }
   | { type: 'remove', key: string }
   | { type: 'meta', name: string, value: Uint8Array }
+  /** A quorum register's acceptor slot (core/caspaxos.ts `encodeSlot`); undefined removes it. */
+  | { type: 'register', key: string, slot: Uint8Array | undefined }
 
 export interface ScanOptions {
   /** Only keys starting with this. @default '' */
@@ -40,6 +42,8 @@ export interface Storage {
   scan (options?: ScanOptions): IterableIterator<Entry>
   /** A meta record, or undefined. */
   getMeta (name: string): Uint8Array | undefined
+  /** Every quorum register slot kept, as `[key, slot]` (any order): loaded once at start. */
+  registers (): IterableIterator<[string, Uint8Array]>
   /** Resolves when every write started before has committed. */
   flushed (): Promise<void>
   /** Waits for pending writes, then releases the storage. Idempotent. */

@@ -3,8 +3,8 @@
  * transactions, memory-mapped reads, and commits on a worker thread). Why LMDB and not SQLite:
  * docs/benchmarks.md, "Storage engine".
  *
- * Two named databases in one environment: `entries` (UTF-8 key → record, src/core/record.ts)
- * and `meta` (name → bytes). A `write` is one transaction; writes begun in the same event-loop
+ * Three named databases in one environment: `entries` (UTF-8 key → record, src/core/record.ts),
+ * `meta` (name → bytes) and `registers` (quorum register key → acceptor slot, core/caspaxos.ts). A `write` is one transaction; writes begun in the same event-loop
  * turn share one commit, and each resolves after its commit is flushed to disk (`fsync`), so an
  * acknowledged write survives `kill -9` and a power cut, and a torn one is never seen: LMDB
  * keeps the previous root until the new one is complete.
@@ -26,6 +26,7 @@ export class LmdbStorage implements Storage {
   private readonly root: RootDatabase
   private readonly entries: Database<Buffer, string>
   private readonly meta: Database<Buffer, string>
+  private readonly slots: Database<Buffer, string>
   private last: Promise<unknown> = Promise.resolve()
   private closing: Promise<void> | undefined
 
@@ -38,6 +39,7 @@ export class LmdbStorage implements Storage {
       this.root = open({ path, compression: false, encoding: 'binary' })
       this.entries = this.root.openDB<Buffer, string>({ name: 'entries', encoding: 'binary', keyEncoding: 'ordered-binary' })
       this.meta = this.root.openDB<Buffer, string>({ name: 'meta', encoding: 'binary', keyEncoding: 'ordered-binary' })
+      this.slots = this.root.openDB<Buffer, string>({ name: 'registers', encoding: 'binary', keyEncoding: 'ordered-binary' })
     } catch (err) {
       throw new StorageError(`cannot open the data directory ${path}: ${(err as Error).message}`, { cause: err })
     }
@@ -51,7 +53,9 @@ export class LmdbStorage implements Storage {
     for (const op of ops) {
       if (op.type === 'put') committed = this.entries.put(op.entry.key, encodeRecord(op.entry) as Buffer)
       else if (op.type === 'remove') committed = this.entries.remove(op.key)
-      else committed = this.meta.put(op.name, op.value as Buffer)
+      else if (op.type === 'meta') committed = this.meta.put(op.name, op.value as Buffer)
+      else if (op.slot === undefined) committed = this.slots.remove(op.key)
+      else committed = this.slots.put(op.key, op.slot as Buffer)
     }
     const durable = committed.then(async () => { await this.root.flushed })
     this.last = durable.catch(() => {})
@@ -78,6 +82,10 @@ export class LmdbStorage implements Storage {
   getMeta (name: string): Uint8Array | undefined {
     const v = this.meta.getBinary(name)
     return v === undefined ? undefined : new Uint8Array(v)
+  }
+
+  * registers (): IterableIterator<[string, Uint8Array]> {
+    for (const { key, value } of this.slots.getRange()) yield [key, new Uint8Array(value)]
   }
 
   async flushed (): Promise<void> {

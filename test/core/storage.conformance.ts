@@ -133,6 +133,23 @@ export function runStorageTests (name: string, setup: () => Promise<StorageSetup
       expect(new TextDecoder().decode(s2.getMeta('acceptor'))).toBe('{"grants":[]}')
     })
 
+    it('keeps quorum register slots apart from versions and meta, across a reopen', async () => {
+      await storage.write([
+        { type: 'register', key: 'counter/a', slot: Uint8Array.of(1, 2) },
+        { type: 'register', key: 'counter/b', slot: Uint8Array.of(3) },
+        { type: 'register', key: 'counter/a', slot: Uint8Array.of(4, 5) },
+        { type: 'register', key: 'gone', slot: Uint8Array.of(6) },
+        { type: 'register', key: 'gone', slot: undefined },
+        { type: 'put', entry: entry('counter/a', 'v') }
+      ])
+      const slots = (s: Storage): Array<[string, number[]]> => [...s.registers()].map(([k, v]): [string, number[]] => [k, [...v]]).sort((x, y) => compareKeys(x[0], y[0]))
+      expect(slots(storage)).toEqual([['counter/a', [4, 5]], ['counter/b', [3]]])
+      expect(storage.get('counter/a')?.text()).toBe('v')
+      const s2 = await reopen()
+      expect(slots(s2)).toEqual([['counter/a', [4, 5]], ['counter/b', [3]]])
+      expect([...s2.scan()].map(e => e.key)).toEqual(['counter/a'])
+    })
+
     it('close waits for writes not yet awaited', async () => {
       const pending = storage.write([{ type: 'put', entry: entry('late', 'x') }])
       await storage.flushed()

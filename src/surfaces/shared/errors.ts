@@ -27,7 +27,7 @@ export function surfaceOf (header: string | string[] | undefined): Surface {
   return header === 'cli' || header === 'mcp' ? header : 'http'
 }
 
-/** Exit codes: 0 ok, 1 not found or false, 2 invalid arguments, 3 other error, 4 lock unavailable or election lost. */
+/** Exit codes: 0 ok, 1 not found or false, 2 invalid arguments, 3 other error, 4 lock unavailable, election lost or no quorum. */
 export const EXIT = { ok: 0, notFound: 1, usage: 2, error: 3, lockUnavailable: 4 } as const
 
 const SHAPES: Record<string, ErrorShape> = {
@@ -82,6 +82,8 @@ const SHAPES: Record<string, ErrorShape> = {
   ClientGoneError: { status: 499, exitCode: EXIT.error, hint: 'the client closed its connection before the answer' },
   AbortError: { status: 499, exitCode: EXIT.error, hint: 'the operation was cancelled' },
   DaemonUnavailableError: { status: 503, exitCode: EXIT.error, hint: 'start one with `meshkv daemon`, or check MESHKV_RUNTIME_DIR' },
+  QuorumUnavailableError: { status: 503, exitCode: EXIT.lockUnavailable, hint: 'no majority of the quorum members answered (or the register stayed contended): check that most members run and are connected (`meshkv peers`); when the error says in doubt, the change may still have taken effect' },
+  QuorumNotConfiguredError: { status: 400, exitCode: EXIT.usage, hint: 'quorum mode needs the daemon started with --quorum-members PEERIDS', http: 'quorum mode needs the node created with `quorum: { members }` (the daemon\'s --quorum-members)' },
   UnsupportedRuntimeError: { status: 500, exitCode: EXIT.error, hint: 'install Node.js 22 or later (the repository brings one: npm scripts and npx run it)' }
 }
 

@@ -1,0 +1,24 @@
+/**
+ * What the features get injected to use quorum mode: linearizable read-modify-write of registers
+ * agreed on by a majority of the mesh's quorum members (CASPaxos, see caspaxos.ts). Register
+ * keys are the features' own (`counter/<key>`, `set/<key>`, `queue/<name>…`, `kv/<key>`), apart
+ * from the gossip store's keys.
+ */
+import type { Change } from './caspaxos.js'
+
+export type { Change, RegisterState } from './caspaxos.js'
+export { UNCHANGED } from './caspaxos.js'
+
+export interface QuorumHost {
+  /**
+   * Linearizable read-modify-write of register `key`: `change` is applied to the register's
+   * current state (undefined when empty or expired) and its `next` committed by a majority of the
+   * quorum members, exactly once; resolves with its `result`. `change` must be pure: it may run
+   * more than once. Rejects with QuorumUnavailableError when no majority answers (or contention
+   * outlasts the operation's time limit), with AbortError on `signal`, and with
+   * QuorumNotConfiguredError when the mesh has no `quorum: { members }`.
+   */
+  change: <R>(key: string, change: Change<R>, options?: { signal?: AbortSignal }) => Promise<R>
+  /** Whether quorum mode is configured on this mesh (else features throw QuorumNotConfiguredError for mode: 'quorum'). */
+  readonly configured: boolean
+}

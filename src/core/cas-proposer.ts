@@ -117,7 +117,7 @@ export class CasProposer {
   }
 }
 
-type Phase = 'prepare' | 'accept' | 'done'
+type Phase = 'prepare' | 'accept' | 'backoff' | 'done'
 
 export class CasOperation<R> {
   readonly key: string
@@ -168,7 +168,7 @@ export class CasOperation<R> {
 
   /** A new round, above every ballot the last one was refused with: call after the driver's backoff. */
   retry (): CasStep<R> {
-    if (this.phase === 'done') return { type: 'wait' }
+    if (this.phase !== 'backoff') return { type: 'wait' }
     this.attempts++
     this.oneRoundTrip = false
     return this.prepare()
@@ -176,7 +176,7 @@ export class CasOperation<R> {
 
   /** One member's reply to the request of step `seq` (undefined: it failed or timed out). */
   receive (seq: number, from: string, reply: CasReply | undefined, now: number): CasStep<R> {
-    if (this.phase === 'done' || seq !== this.seq || !this.members.includes(from) || this.replied.has(from)) return { type: 'wait' }
+    if ((this.phase !== 'prepare' && this.phase !== 'accept') || seq !== this.seq || !this.members.includes(from) || this.replied.has(from)) return { type: 'wait' }
     this.replied.set(from, reply)
     const good = this.phase === 'prepare' ? 'promised' : 'accepted'
     const replies = [...this.replied.values()]
@@ -196,6 +196,7 @@ export class CasOperation<R> {
     }
     if (conflict !== undefined || refusals.conflict !== undefined) {
       this.above = conflict
+      this.phase = 'backoff' // later replies of this round change nothing
       return { type: 'retry', attempt: this.attempts }
     }
     this.phase = 'done'

@@ -122,6 +122,19 @@ describe('CASPaxos proposer', () => {
     void amnesic
   })
 
+  it('asks for one retry per lost round: replies after the round was lost change nothing', () => {
+    const p = new CasProposer({ id: 'p' })
+    const { op, step } = p.start(KEY, increment, ['a', 'b', 'c'], 0)
+    if (step.type !== 'send') throw new Error('expected a prepare')
+    const conflict = { type: 'refused' as const, reason: 'conflict' as const, ballot: { n: 5, id: 'q' } }
+    expect(op.receive(step.seq, 'a', conflict, 0)).toEqual({ type: 'wait' })
+    expect(op.receive(step.seq, 'b', conflict, 0)).toEqual({ type: 'retry', attempt: 1 })
+    expect(op.receive(step.seq, 'c', conflict, 0)).toEqual({ type: 'wait' })
+    const again = op.retry()
+    expect(again).toMatchObject({ type: 'send', request: { type: 'prepare', ballot: { n: 6, id: 'p' } } })
+    expect(op.retry()).toEqual({ type: 'wait' })
+  })
+
   it('ignores replies of another step, of non-members, and repeated ones', () => {
     const p = new CasProposer({ id: 'p' })
     const { op, step } = p.start(KEY, increment, ['a', 'b', 'c'], 0)

@@ -25,7 +25,7 @@ export async function createMesh (options: MeshOptions = {}): Promise<Mesh> {
 }
 
 export { Mesh }
-export type { SetOptions, ReplicationOptions, DeliveryReport, WatchOptions, WaitOptions, MeshEvent, ListPage } from './api/mesh.js'
+export type { SetOptions, DeleteOptions, ReplicationOptions, DeliveryReport, WatchOptions, WaitOptions, MeshEvent, ListPage } from './api/mesh.js'
 export type { ReadyOptions } from './api/readiness.js'
 export { DEFAULT_MESH_NAME, DEFAULT_LISTEN, type MeshOptions } from './api/options.js'
 export { STATS_FIELDS, REJECTED_FIELD, CLOCK_SKEWED_FIELD, statAt, type MeshStats, type StatPath, type StatField } from './api/stats.js'
@@ -43,6 +43,11 @@ export {
   QuorumUnavailableError, QuorumNotConfiguredError
 } from './core/errors.js'
 export { UNCHANGED, type QuorumHost, type Change, type RegisterState } from './core/quorum.js'
+export { CounterBoundError, ConditionFailedError } from './core/errors.js'
+export { Counters, type CounterOptions, type IncOptions, type DecOptions } from './features/counters/counters.js'
+export { Sets, MAX_MEMBERS_PER_CALL, type SetReadOptions, type SetAddOptions } from './features/sets/sets.js'
+export type { Condition } from './features/conditional/conditional.js'
+export type { Mode } from './features/data-host.js'
 export { Lease, DEFAULT_LOCK_TTL_MS, DEFAULT_MAX_LEASE_TTL_MS, MIN_SETTLE_MS, MAX_SETTLE_MS, type LockOptions, type QuorumOptions } from './features/locks/locks.js'
 export type { LockStatus, LeaseMode } from './core/lease.js'
 export { Leadership, DEFAULT_ELECTION_TTL_MS, electionLock, type ElectOptions } from './features/election/election.js'

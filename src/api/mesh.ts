@@ -8,7 +8,7 @@ import type { Libp2p } from 'libp2p'
 import type { Entry } from '../core/entry.js'
 import { AbortError, InvalidOptionError, MeshClosedError, ReservedKeyError, StorageError, WaitTimeoutError, WatchOverflowError } from '../core/errors.js'
 import { hiddenUnder, isReserved, RESERVED_PREFIX } from '../core/keys.js'
-import { checkKey, checkNumberOption } from '../core/limits.js'
+import { checkKey, checkNumberOption, resolveTtl } from '../core/limits.js'
 import { Store, type ListOptions, type StoreEvent } from '../core/store.js'
 import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_REPLICA_TIMEOUT_MS } from '../net/delivery.js'
 import { DEFAULT_SYNC_INTERVAL_MS, MeshNode } from '../net/node.js'
@@ -36,6 +36,12 @@ import { peerIdVerifier, signerFor } from '../net/trust.js'
 import { elect, leaderOf, resign, type ElectOptions, type Leadership } from '../features/election/election.js'
 import { DEFAULT_MAX_LEASE_TTL_MS, Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions, type QuorumOptions } from '../features/locks/locks.js'
 import { heartbeat, members, type Heartbeat, type HeartbeatOptions, type Member } from '../features/presence/presence.js'
+import { Counters } from '../features/counters/counters.js'
+import { Sets } from '../features/sets/sets.js'
+import { conditionalDelete, conditionalSet, isConditional, type Condition } from '../features/conditional/conditional.js'
+import type { DataHost } from '../features/data-host.js'
+import type { QuorumHost } from '../core/quorum.js'
+import { NO_QUORUM } from './no-quorum.js'
 
 /** How far a write must get before its promise resolves (`set`, `delete`). */
 export interface ReplicationOptions {
@@ -52,10 +58,13 @@ export interface ReplicationOptions {
   signal?: AbortSignal
 }
 
-export interface SetOptions extends ReplicationOptions {
+export interface SetOptions extends ReplicationOptions, Condition {
   /** Time to live in ms; `Infinity` never expires. @default the mesh's `defaultTtlMs` */
   ttl?: number
 }
+
+/** `delete`'s options: replication, and a condition (`ifValue`, `mode`). */
+export interface DeleteOptions extends ReplicationOptions, Omit<Condition, 'ifNotExists'> {}
 
 /** What `flush()` and `close()` could not hand to a peer. */
 export interface DeliveryReport {
@@ -252,7 +261,13 @@ export class Mesh {
     this.assertOpen()
     assertPublic(key, 'set')
     const replicas = checkReplication(options)
-    const entry = this.write(key, value, options)
+    let entry: Entry
+    if (isConditional(options)) {
+      checkKey(key, this.store.maxKeyBytes)
+      entry = await conditionalSet(this.dataHost, key, value, options, resolveTtl(options.ttl, this.store.defaultTtlMs, this.store.maxTtlMs))
+    } else {
+      entry = this.write(key, value, options)
+    }
     await this.settle(entry, replicas, options)
     return entry
   }
@@ -321,11 +336,17 @@ export class Mesh {
    * Deletes a key: a tombstone write that loses to any later write. Resolves with the tombstone;
    * with `replicas: k`, once k connected peers have applied it. Reserved keys: ReservedKeyError.
    */
-  async delete (key: string, options: ReplicationOptions = {}): Promise<Entry> {
+  async delete (key: string, options: DeleteOptions = {}): Promise<Entry> {
     this.assertOpen()
     assertPublic(key, 'delete')
     const replicas = checkReplication(options)
-    const tombstone = this.erase(key)
+    let tombstone: Entry
+    if (isConditional(options)) {
+      checkKey(key, this.store.maxKeyBytes)
+      tombstone = await conditionalDelete(this.dataHost, key, options)
+    } else {
+      tombstone = this.erase(key)
+    }
     await this.settle(tombstone, replicas, options)
     return tombstone
   }
@@ -477,6 +498,41 @@ export class Mesh {
       watch: options => this.watch(options)
     }
   }
+
+  /**
+   * Integer counters (`inc`, `dec`, `get`): a PN-counter in gossip mode (this node's view, never
+   * loses an increment), exact in quorum mode (unique values, bounded `dec`).
+   */
+  get counters (): Counters {
+    this._counters ??= new Counters(this.dataHost)
+    return this._counters
+  }
+
+  private _counters: Counters | undefined
+
+  /** Sets of strings with a TTL per member (`add`, `remove`, `members`, `has`, `size`): add-wins in gossip mode, exact in quorum mode. */
+  get sets (): Sets {
+    this._sets ??= new Sets(this.dataHost)
+    return this._sets
+  }
+
+  private _sets: Sets | undefined
+
+  /** What the data types get: the store, publishing, the durable commit and the quorum engine. */
+  private get dataHost (): DataHost {
+    this._dataHost ??= {
+      store: this.store,
+      publish: e => { this.publish(e) },
+      durable: async () => { await this.durable() },
+      quorum: this.quorumHost,
+      assertOpen: () => { this.assertOpen() }
+    }
+    return this._dataHost
+  }
+
+  private _dataHost: DataHost | undefined
+  /** The quorum engine the data types use. */
+  private readonly quorumHost: QuorumHost = NO_QUORUM
 
   /**
    * Whether this node holds the mesh's state: it has completed an anti-entropy round with a peer

@@ -22,7 +22,7 @@ export function admitBatch (entries: readonly Entry[], author: string, hlc: Hlc,
     }
     const claim = forgedReserved(e)
     if (claim !== undefined) {
-      throw new InvalidMessageError('forged-claim', `entry ${JSON.stringify(e.key.slice(0, 200))} is no genuine lock state (claim or waiting marker): ${claim}`)
+      throw new InvalidMessageError('forged-claim', `entry ${JSON.stringify(e.key.slice(0, 200))} is no genuine meshkv state (lock claim, waiting marker, counter or set): ${claim}`)
     }
     if (e.origin !== author) {
       throw new InvalidMessageError('origin-mismatch', `entry ${JSON.stringify(e.key)} names origin ${e.origin} but was published by ${author}`)

@@ -260,3 +260,27 @@ export class QuorumUnavailableError extends MeshError {
 export class QuorumNotConfiguredError extends MeshError {
   static override name = 'QuorumNotConfiguredError'
 }
+
+/**
+ * A bounded decrement (`dec` with `min`, quorum mode) would take the counter below its bound: the
+ * counter is left as it was. `value` is the counter's value when it was refused.
+ */
+export class CounterBoundError extends MeshError {
+  static override name = 'CounterBoundError'
+  readonly value: number
+  readonly min: number
+  constructor (message: string, fields: { value: number, min: number }) {
+    super(message)
+    this.value = fields.value
+    this.min = fields.min
+  }
+}
+
+/**
+ * A conditional write's condition did not hold (`ifNotExists` on a key with a live value,
+ * `ifValue` on a key holding another value or none): nothing was written. In gossip mode the
+ * condition was checked on this node's replica; in quorum mode, linearizably.
+ */
+export class ConditionFailedError extends MeshError {
+  static override name = 'ConditionFailedError'
+}

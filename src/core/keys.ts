@@ -4,7 +4,8 @@
  *
  *  - `@meshkv/…` is reserved: lease claims (`@meshkv/lease/`), lock waiters' places in line
  *    (`@meshkv/wait/`), drops (`@meshkv/drop/`), public-key inboxes (`@meshkv/inbox/`), log
- *    records (`@meshkv/log/`, `@meshkv/log-clear/`) and gossip-mode queues (`@meshkv/queue/`);
+ *    records (`@meshkv/log/`, `@meshkv/log-clear/`), gossip-mode queues (`@meshkv/queue/`), and
+ *    gossip-mode counters and sets (`@meshkv/counter/`, `@meshkv/set/`);
  *  - `@<peer id>/…` is that peer's owned namespace: only its signed writes are accepted there
  *    (presence lives under `@<peer id>/presence/`);
  *  - every other key is an ordinary user key.
@@ -26,6 +27,10 @@ export const WAIT_PREFIX = `${RESERVED_PREFIX}wait/`
 export const DROP_PREFIX = `${RESERVED_PREFIX}drop/`
 /** Public-key drops: `@meshkv/inbox/<hash of the recipient's public key>/<storage id>`. */
 export const INBOX_PREFIX = `${RESERVED_PREFIX}inbox/`
+/** Gossip-mode counters, one key per writing node: `@meshkv/counter/<key>/<peer id>` (core/pn-counter.ts). */
+export const COUNTER_PREFIX = `${RESERVED_PREFIX}counter/`
+/** Gossip-mode sets, one key per member and writing node: `@meshkv/set/<key>/<member>/<peer id>` (core/or-set.ts). */
+export const SET_PREFIX = `${RESERVED_PREFIX}set/`
 
 /** Log records: `@meshkv/log/<encoded log key>/<position>`, the position being the record's own HLC. */
 export const LOG_PREFIX = `${RESERVED_PREFIX}log/`

@@ -5,14 +5,17 @@
  */
 import type { Entry } from './entry.js'
 import { compareTimestamps, parseTimestamp } from './hlc.js'
-import { LEASE_PREFIX, LOG_PREFIX, QUEUE_PREFIX, WAIT_PREFIX } from './keys.js'
+import { COUNTER_PREFIX, LEASE_PREFIX, LOG_PREFIX, QUEUE_PREFIX, SET_PREFIX, WAIT_PREFIX } from './keys.js'
 import { forgedClaim } from './lease.js'
 import { forgedWaiter } from './lock-view.js'
+import { forgedMember } from './or-set.js'
+import { forgedCounter } from './pn-counter.js'
 
 /**
  * Why a version under `@meshkv/` could not have been written by meshkv: a lock claim or a waiting
  * marker whose token is not its own clock (or that breaks its shape), a log record or queue item
- * whose position is not its own clock; undefined when it could.
+ * whose position is not its own clock, a counter or set key written by another node than the one
+ * it names or whose value is not one meshkv writes; undefined when it could.
  * Drops and inboxes hold opaque ciphertext and are not checked here (their readers authenticate it).
  */
 export function forgedReserved (e: Entry): string | undefined {
@@ -20,6 +23,8 @@ export function forgedReserved (e: Entry): string | undefined {
   if (e.key.startsWith(WAIT_PREFIX)) return forgedWaiter(e)
   if (e.key.startsWith(LOG_PREFIX)) return forgedStamped(e, 2)
   if (e.key.startsWith(QUEUE_PREFIX)) return queueItem(e.key) ? forgedStamped(e, 3) : undefined
+  if (e.key.startsWith(COUNTER_PREFIX)) return forgedCounter(e)
+  if (e.key.startsWith(SET_PREFIX)) return forgedMember(e)
   return undefined
 }
 

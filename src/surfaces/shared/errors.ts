@@ -84,7 +84,9 @@ const SHAPES: Record<string, ErrorShape> = {
   DaemonUnavailableError: { status: 503, exitCode: EXIT.error, hint: 'start one with `meshkv daemon`, or check MESHKV_RUNTIME_DIR' },
   QuorumUnavailableError: { status: 503, exitCode: EXIT.lockUnavailable, hint: 'no majority of the quorum members answered (or the register stayed contended): check that most members run and are connected (`meshkv peers`); when the error says in doubt, the change may still have taken effect' },
   QuorumNotConfiguredError: { status: 400, exitCode: EXIT.usage, hint: 'quorum mode needs the daemon started with --quorum-members PEERIDS', http: 'quorum mode needs the node created with `quorum: { members }` (the daemon\'s --quorum-members)' },
-  UnsupportedRuntimeError: { status: 500, exitCode: EXIT.error, hint: 'install Node.js 22 or later (the repository brings one: npm scripts and npx run it)' }
+  UnsupportedRuntimeError: { status: 500, exitCode: EXIT.error, hint: 'install Node.js 22 or later (the repository brings one: npm scripts and npx run it)' },
+  CounterBoundError: { status: 409, exitCode: EXIT.notFound, hint: 'the decrement would take the counter below --min: it was left unchanged (retry later, or raise it with inc)', http: 'the decrement would take the counter below `min`: it was left unchanged', mcp: 'the decrement would take the counter below min: it was left unchanged' },
+  ConditionFailedError: { status: 409, exitCode: EXIT.notFound, hint: 'the condition (--if-not-exists, --if-value) did not hold: nothing was written', http: 'the condition (if_absent, if_value) did not hold: nothing was written', mcp: 'the condition (if_not_exists, if_value) did not hold: nothing was written' }
 }
 
 const INTERNAL: ErrorShape = { status: 500, exitCode: EXIT.error, hint: 'an unexpected error; see the daemon log' }

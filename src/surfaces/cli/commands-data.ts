@@ -1,5 +1,5 @@
 /**
- * Data commands: set, get, exists, del, list, watch, wait, status, peers.
+ * Data commands: set, get, exists, del, list, watch, wait, status, peers; counters and sets (hot-types.ts).
  */
 import type { Command } from 'commander'
 import { UsageError } from '../shared/errors.js'
@@ -7,6 +7,7 @@ import { daemonClient, remoteError, type DaemonClient } from '../shared/client.j
 import { durationOption } from '../shared/duration.js'
 import { out, printEntry } from '../shared/output.js'
 import { checkFormat, HOT, type HotCommand, type HotOpts } from './hot.js'
+import { HOT_TYPES } from './hot-types.js'
 
 /** The client for the command's mesh (the global --mesh option); it starts a daemon if none answers. */
 export function clientFor (cmd: Command): DaemonClient {
@@ -18,12 +19,13 @@ export const keyPath = (key: string): string => encodeURIComponent(key)
 /** Registers a hot command (hot.ts) under `parent`: the same action the fast path runs. */
 export function addHot (parent: Command, spec: HotCommand): Command {
   const cmd = parent.command(spec.path[spec.path.length - 1]).description(spec.description)
-  for (const a of spec.args) cmd.argument(`<${a}>`)
+  spec.args.forEach((a, i) => cmd.argument(spec.variadic === true && i === spec.args.length - 1 ? `<${a}...>` : `<${a}>`))
   for (const o of spec.options) cmd.option(o.flags, o.description, o.default)
   if (spec.help !== undefined) cmd.addHelpText('after', spec.help)
   return cmd.action(async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command
-    await spec.run(clientFor(command), params.slice(0, spec.args.length) as string[], command.opts<HotOpts>())
+    // a variadic last argument comes as an array: its words follow the others
+    await spec.run(clientFor(command), (params.slice(0, spec.args.length) as Array<string | string[]>).flat(), command.opts<HotOpts>())
   })
 }
 
@@ -32,6 +34,7 @@ const formatOption = (cmd: Command, formats: string[]): Command =>
 
 export function registerDataCommands (p: Command): void {
   for (const spec of [HOT.set, HOT.get, HOT.exists, HOT.del]) addHot(p, spec)
+  for (const spec of Object.values(HOT_TYPES)) addHot(p, spec)
 
   formatOption(p.command('list'), ['json', 'keys'])
     .description('list live keys in key order')

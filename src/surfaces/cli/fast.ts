@@ -8,6 +8,7 @@
 import { daemonClient } from '../shared/client.js'
 import { fail } from '../shared/output.js'
 import { attributeName, HOT, longName, takesValue, type HotCommand } from './hot.js'
+import { HOT_TYPES } from './hot-types.js'
 
 export interface FastCall {
   command: HotCommand
@@ -20,7 +21,7 @@ const GLOBAL_MESH = 'mesh'
 
 /** The hot command `argv` (without node and the script) calls, or undefined to leave it to the full program. */
 export function parseFast (argv: readonly string[]): FastCall | undefined {
-  for (const command of Object.values(HOT)) {
+  for (const command of [...Object.values(HOT), ...Object.values(HOT_TYPES)]) {
     const call = resolve(command, argv)
     if (call !== undefined) return call
   }
@@ -52,7 +53,8 @@ function resolve (command: HotCommand, argv: readonly string[]): FastCall | unde
       return undefined
     }
   }
-  if (words.length !== command.path.length + command.args.length) return undefined
+  const arity = command.path.length + command.args.length
+  if (command.variadic === true ? words.length < arity : words.length !== arity) return undefined
   if (!command.path.every((w, i) => words[i] === w)) return undefined
   const opts: Record<string, string | true | undefined> = {}
   for (const o of command.options) {

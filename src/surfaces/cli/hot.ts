@@ -28,6 +28,8 @@ export interface HotCommand {
   path: readonly string[]
   /** names of its required arguments, in order */
   args: readonly string[]
+  /** the last argument takes one or more words (`sadd KEY MEMBER…`) */
+  variadic?: true
   description: string
   options: readonly HotOption[]
   help?: string
@@ -42,6 +44,15 @@ export function checkFormat (format: string, allowed: readonly string[]): void {
 }
 
 const ownerOption: HotOption = { flags: '--owner <id>', description: 'who holds it' }
+const modeOption: HotOption = { flags: '--mode <mode>', description: 'gossip (checked on this node, the default) or quorum (linearizable, through the quorum members)' }
+
+/** `--mode` as given (gossip or quorum), checked here so a mistake reads as the option's. */
+export function mode (o: HotOpts): string | undefined {
+  const m = text(o.mode)
+  if (m !== undefined && m !== 'gossip' && m !== 'quorum') throw new UsageError(`--mode must be gossip or quorum, got ${JSON.stringify(m)}`)
+  return m
+}
+
 const replicasOption: HotOption = { flags: '--replicas <n>', description: 'connected peers that must confirm the write before it returns (default 1, or fewer when fewer are connected; 0: this node only)' }
 
 /** `--replicas` as the API's query parameter (digits, checked here so a mistake reads as the option's). */
@@ -63,15 +74,17 @@ export const HOT: Readonly<Record<'set' | 'get' | 'exists' | 'del' | 'lockAcquir
     description: 'write a value (replicated to the mesh); VALUE "-" reads stdin',
     options: [
       { flags: '--ttl <duration>', description: 'time to live: 30s, 10m, 2h, seconds, or inf (default: the daemon\'s)' },
-      { flags: '--if-not-exists', description: 'refuse (exit 1) when the key already has a live value on this node' },
+      { flags: '--if-not-exists', description: 'refuse (exit 1, ConditionFailedError) when the key already has a live value (on this node; with --mode quorum, atomically)' },
+      { flags: '--if-value <value>', description: 'write only when the key holds exactly this value (exit 1 otherwise; --mode quorum: a compare-and-set)' },
+      modeOption,
       replicasOption
     ],
-    help: '\nExamples:\n  meshkv set config:mode blue --ttl 1h\n  echo \'{"n":1}\' | meshkv set job:7 - --ttl 10m\n  meshkv set lockfile:x 1 --if-not-exists --ttl 30s',
+    help: '\nExamples:\n  meshkv set config:mode blue --ttl 1h\n  echo \'{"n":1}\' | meshkv set job:7 - --ttl 10m\n  meshkv set lockfile:x 1 --if-not-exists --ttl 30s\n  meshkv set deploy:state running --if-value idle --mode quorum',
     async run (c, [key, value], o) {
       const ttl = ms('--ttl', o.ttl, true)
       if (ttl !== undefined && ttl !== Infinity && ttl % 1000 !== 0) throw new UsageError(`--ttl must be a whole number of seconds over the API, got ${text(o.ttl)}`)
       const body = value === '-' ? await readStdin() : Buffer.from(value, 'utf8')
-      const query = { ttl: ttl === undefined ? undefined : ttl === Infinity ? 'inf' : String(ttl / 1000), if_absent: o.ifNotExists === true ? '1' : undefined, replicas: replicas(o) }
+      const query = { ttl: ttl === undefined ? undefined : ttl === Infinity ? 'inf' : String(ttl / 1000), if_absent: o.ifNotExists === true ? '1' : undefined, if_value: text(o.ifValue), mode: mode(o), replicas: replicas(o) }
       const r = await c.request('PUT', `/v1/data/${keyPath(key)}`, { body, query })
       if (r.status !== 201 && r.status !== 202) throw remoteError(r)
       const written = JSON.parse(r.body.toString('utf8')) as { replicas: number }
@@ -117,10 +130,10 @@ export const HOT: Readonly<Record<'set' | 'get' | 'exists' | 'del' | 'lockAcquir
   del: {
     path: ['del'],
     args: ['key'],
-    description: 'delete a key (a tombstone that replicates); exit 1 when it was already absent',
-    options: [replicasOption],
+    description: 'delete a key (a tombstone that replicates); exit 1 when it was already absent, or did not hold --if-value',
+    options: [{ flags: '--if-value <value>', description: 'delete only when the key holds exactly this value (exit 1 otherwise; --mode quorum: a compare-and-set)' }, modeOption, replicasOption],
     async run (c, [key], o) {
-      const r = await c.request('DELETE', `/v1/data/${keyPath(key)}`, { query: { replicas: replicas(o) } })
+      const r = await c.request('DELETE', `/v1/data/${keyPath(key)}`, { query: { replicas: replicas(o), if_value: text(o.ifValue), mode: mode(o) } })
       if (r.status !== 204 && r.status !== 202 && r.status !== 404) throw remoteError(r)
       out({ key, deleted: r.status !== 404 })
       if (r.status === 404) process.exitCode = 1

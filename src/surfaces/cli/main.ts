@@ -24,6 +24,7 @@ Examples:
   meshkv set task:42 '{"state":"running"}' --ttl 10m
   meshkv get task:42 --format value
   meshkv lock acquire deploy:prod --ttl 30s --wait 1m || echo "busy"
+  meshkv inc ci:passed; meshkv sadd webhooks:seen "$ID" --ttl 1d || echo "duplicate"
   meshkv watch task: | jq .
 
 Exit codes: 0 ok, 1 not found or false, 2 invalid arguments, 3 other error, 4 lock unavailable or election lost.

@@ -3,8 +3,8 @@
  * (delete, set-if-absent, wait, watch).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { MeshClosedError, ReplicationError, type Entry, type Mesh } from '../../index.js'
-import { ConflictError, errorBody, NotFoundError, UsageError } from '../shared/errors.js'
+import { MeshClosedError, ReplicationError, type Entry, type Mesh, type Mode } from '../../index.js'
+import { errorBody, NotFoundError, UsageError } from '../shared/errors.js'
 import { SCHEMAS } from './schemas.js'
 import { eventStream, whileConnected, type OpenStreams } from './streams.js'
 
@@ -76,17 +76,18 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, { streams,
     }
   }
 
-  // PUT: raw body; TTL in seconds from ?ttl= or X-TTL; ?if_absent=1 refuses an existing key (409);
-  // ?replicas= or X-Replicas: peers that must confirm it (default 1)
+  // PUT: raw body; TTL in seconds from ?ttl= or X-TTL; ?if_absent=1 refuses an existing key and
+  // ?if_value=V a key not holding V (409 ConditionFailedError; this node's replica, or a
+  // compare-and-set with ?mode=quorum); ?replicas= or X-Replicas: peers that must confirm it (default 1)
   app.put('/v1/data/*', { schema: SCHEMAS.putData }, async (req, reply) => {
     const key = keyOf(req)
-    const q = req.query as { ttl?: string, if_absent?: string }
+    const q = req.query as { ttl?: string, if_absent?: string, if_value?: string, mode?: Mode }
     const ttlText = q.ttl ?? req.headers['x-ttl'] as string | undefined
     const ttlSeconds = ttlText === undefined ? undefined : ttlText === 'inf' ? Infinity : Number(ttlText)
-    if ((q.if_absent === '1' || q.if_absent === 'true') && mesh.has(key)) throw new ConflictError(`key ${JSON.stringify(key)} already exists`)
+    const ifNotExists = q.if_absent === '1' || q.if_absent === 'true' ? true : undefined
     const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0)
     const ttl = ttlSeconds === undefined ? undefined : ttlSeconds * 1000
-    const ack = await acknowledged(reply, replicasOf(req), async replicas => mesh.set(key, body, { ttl, replicas }))
+    const ack = await acknowledged(reply, replicasOf(req), async replicas => mesh.set(key, body, { ttl, replicas, ifNotExists, ifValue: q.if_value, mode: q.mode }))
     return { ...entryJson(ack.entry), replicas: ack.replicas, confirmed: ack.confirmed }
   })
 
@@ -108,10 +109,12 @@ export function registerDataRoutes (app: FastifyInstance, mesh: Mesh, { streams,
 
   // 204 when it was there and min(replicas, peers) peers confirmed the tombstone, 202 when they did
   // not in time; 404 when it was already absent (a tombstone is written anyway)
+  // ?if_value=V: only while the key holds V (409 ConditionFailedError), as for PUT
   app.delete('/v1/data/*', { schema: SCHEMAS.deleteData, preHandler: caughtUp }, async (req, reply) => {
     const key = keyOf(req)
-    const existed = mesh.has(key)
-    const ack = await acknowledged(reply, replicasOf(req), async replicas => mesh.delete(key, { replicas }))
+    const q = req.query as { if_value?: string, mode?: Mode }
+    const existed = q.if_value !== undefined || mesh.has(key)
+    const ack = await acknowledged(reply, replicasOf(req), async replicas => mesh.delete(key, { replicas, ifValue: q.if_value, mode: q.mode }))
     if (!existed) return reply.code(404).send({ error: `key ${JSON.stringify(key)} not found`, name: 'NotFoundError', hint: 'it was already absent; a tombstone was written anyway', exitCode: 1 })
     if (ack.confirmed) return reply.code(204).send()
     return { key, deleted: true, replicas: ack.replicas, confirmed: false }

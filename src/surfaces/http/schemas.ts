@@ -32,6 +32,12 @@ const MS = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, description: 'a 
 const MS_OR_INF = { type: ['integer', 'string'], minimum: 0, maximum: 2 ** 31 - 1, pattern: '^inf$', description: 'a whole number of milliseconds, or "inf"' }
 const STRING = { type: 'string', description: 'a string' }
 const BOOLEAN = { type: 'boolean', description: 'true or false' }
+/** A counter amount: a safe integer (a JSON number). */
+const INTEGER = { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description: 'a whole number (a safe integer)' }
+/** How an operation is decided (a query value or a JSON field). */
+const MODE = { type: 'string', enum: ['gossip', 'quorum'], description: 'gossip or quorum' }
+/** Set members: 1 to 10,000 strings. */
+const MEMBERS = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 10_000, description: 'an array of 1 to 10,000 non-empty strings' }
 
 /** A JSON object body of these fields only (`null` counts as absent). */
 const body = (properties: Record<string, Schema>, required: string[] = []): Schema => ({ type: 'object', properties, required, additionalProperties: false })
@@ -45,9 +51,9 @@ const params = (...names: string[]): Schema => ({
 
 /** The schema of each route, by `METHOD path` as registered. */
 export const SCHEMAS = {
-  putData: { querystring: query({ ttl: SECONDS, if_absent: FLAG, replicas: COUNT }), headers: { type: 'object', properties: { 'x-ttl': SECONDS, 'x-replicas': COUNT } } },
+  putData: { querystring: query({ ttl: SECONDS, if_absent: FLAG, if_value: TEXT, mode: MODE, replicas: COUNT }), headers: { type: 'object', properties: { 'x-ttl': SECONDS, 'x-replicas': COUNT } } },
   readData: { querystring: NO_QUERY },
-  deleteData: { querystring: query({ replicas: COUNT }), headers: { type: 'object', properties: { 'x-replicas': COUNT } } },
+  deleteData: { querystring: query({ replicas: COUNT, if_value: TEXT, mode: MODE }), headers: { type: 'object', properties: { 'x-replicas': COUNT } } },
   keys: { querystring: query({ prefix: TEXT, limit: COUNT, cursor: TEXT }) },
   wait: { querystring: query({ timeout: MILLIS }) },
   watch: { querystring: query({ prefix: TEXT }) },
@@ -62,7 +68,14 @@ export const SCHEMAS = {
   resign: { querystring: NO_QUERY, params: params('group'), body: body({ id: STRING }) },
   heartbeat: { querystring: NO_QUERY, params: params('id'), body: body({ interval: MS, ttl: MS, data: STRING, once: BOOLEAN }) },
   seal: { querystring: NO_QUERY, body: body({ data: STRING, ttl: MS, burn_after_read: BOOLEAN, to: STRING }, ['data']) },
-  open: { querystring: NO_QUERY, body: body({ token: STRING, private_key: STRING, wait: MS }) }
+  open: { querystring: NO_QUERY, body: body({ token: STRING, private_key: STRING, wait: MS }) },
+  counter: { querystring: query({ mode: MODE }), params: params('key') },
+  inc: { querystring: NO_QUERY, params: params('key'), body: body({ by: INTEGER, ttl: MS_OR_INF, mode: MODE }) },
+  dec: { querystring: NO_QUERY, params: params('key'), body: body({ by: INTEGER, min: INTEGER, ttl: MS_OR_INF, mode: MODE }) },
+  setRead: { querystring: query({ mode: MODE }), params: params('key') },
+  setHas: { querystring: query({ mode: MODE }), params: params('key', 'member') },
+  setAdd: { querystring: NO_QUERY, params: params('key'), body: body({ members: MEMBERS, ttl: MS_OR_INF, mode: MODE }, ['members']) },
+  setRemove: { querystring: NO_QUERY, params: params('key'), body: body({ members: MEMBERS, mode: MODE }, ['members']) }
 } satisfies Record<string, FastifySchema>
 
 /** Milliseconds from a validated MS_OR_INF field. */

@@ -11,6 +11,8 @@ import type { Mesh } from '../../index.js'
 import { errorBody, ForbiddenError, SURFACE_HEADER, surfaceOf, UnauthorizedError } from '../shared/errors.js'
 import { registerCoordinationRoutes } from './routes-coordination.js'
 import { registerDataRoutes } from './routes-data.js'
+import { registerCounterRoutes } from './routes-counters.js'
+import { registerSetRoutes } from './routes-sets.js'
 import { metricsText } from './metrics.js'
 import { AJV_OPTIONS, SCHEMAS, schemaError } from './schemas.js'
 import { OpenStreams } from './streams.js'
@@ -111,6 +113,8 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
   })
   registerDataRoutes(app, mesh, { streams, caughtUp })
   registerCoordinationRoutes(app, mesh, { streams, caughtUp })
+  registerCounterRoutes(app, mesh, { streams, caughtUp })
+  registerSetRoutes(app, mesh, { streams, caughtUp })
   return app
 }
 

@@ -23,9 +23,14 @@ function toolError (err: unknown): Result {
 
 const enc = encodeURIComponent
 
+const MODE = z.enum(['gossip', 'quorum']).optional().describe('gossip (default: this node\'s view, always available) or quorum (exact, through a majority of the mesh\'s quorum members)')
+
+/** Registers one tool: its input schema, and a run that calls the daemon. */
+type Tool = <S extends z.ZodRawShape>(name: string, description: string, schema: S, run: (args: z.infer<z.ZodObject<S>>, c: DaemonClient) => Promise<unknown>) => void
+
 /** Registers the meshkv tools on an MCP server, each a thin call to the daemon. */
 export function registerTools (server: McpServer, client: () => Promise<DaemonClient>, owner: string): void {
-  const tool = <S extends z.ZodRawShape>(name: string, description: string, schema: S, run: (args: z.infer<z.ZodObject<S>>, c: DaemonClient) => Promise<unknown>): void => {
+  const tool: Tool = <S extends z.ZodRawShape>(name: string, description: string, schema: S, run: (args: z.infer<z.ZodObject<S>>, c: DaemonClient) => Promise<unknown>): void => {
     server.registerTool(name, { description, inputSchema: schema }, (async (args: z.infer<z.ZodObject<S>>) => {
       try {
         return ok(await run(args, await client()))
@@ -39,10 +44,13 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
     data: z.string().describe('The text to store (JSON is fine; the mesh never parses it)'),
     ttl_seconds: z.number().int().positive().optional().describe('Seconds until the data is forgotten everywhere (default: the daemon\'s, 1 hour)'),
     key: z.string().min(1).optional().describe('Key to store under; default a new UUID'),
-    replicas: z.number().int().min(0).max(100).optional().describe('Connected peers that must confirm holding it before this returns (default 1, or fewer when fewer are connected; 0: this node only, fastest)')
-  }, async ({ data, ttl_seconds: ttl, key, replicas }, c) => {
+    replicas: z.number().int().min(0).max(100).optional().describe('Connected peers that must confirm holding it before this returns (default 1, or fewer when fewer are connected; 0: this node only, fastest)'),
+    if_not_exists: z.boolean().optional().describe('Store only when the key holds no data (else ConditionFailedError)'),
+    if_value: z.string().optional().describe('Store only when the key holds exactly this (a compare-and-set with mode quorum; else ConditionFailedError)'),
+    mode: MODE
+  }, async ({ data, ttl_seconds: ttl, key, replicas, if_not_exists: ifNotExists, if_value: ifValue, mode }, c) => {
     const k = key ?? randomUUID()
-    const r = await c.json<{ expires_at: number | null, replicas: number, confirmed: boolean }>('PUT', `/v1/data/${enc(k)}`, { body: Buffer.from(data, 'utf8'), query: { ttl, replicas } })
+    const r = await c.json<{ expires_at: number | null, replicas: number, confirmed: boolean }>('PUT', `/v1/data/${enc(k)}`, { body: Buffer.from(data, 'utf8'), query: { ttl, replicas, if_absent: ifNotExists === true ? '1' : undefined, if_value: ifValue, mode } })
     return { key: k, expires_at: r.expires_at, replicas: r.replicas, confirmed: r.confirmed }
   })
 
@@ -68,11 +76,13 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
   }, async ({ prefix, limit }, c) => c.json('GET', '/v1/keys', { query: { prefix, limit: limit ?? 1000 } }))
 
   tool('meshkv_delete', 'Delete a key everywhere (a tombstone that replicates). deleted is false when it was already absent.', {
-    key: z.string().min(1).describe('The key to delete')
-  }, async ({ key }, c) => {
-    const r = await c.request('DELETE', `/v1/data/${enc(key)}`)
-    if (r.status !== 204 && r.status !== 404) throw remoteError(r)
-    return { key, deleted: r.status === 204 }
+    key: z.string().min(1).describe('The key to delete'),
+    if_value: z.string().optional().describe('Delete only when the key holds exactly this (else ConditionFailedError)'),
+    mode: MODE
+  }, async ({ key, if_value: ifValue, mode }, c) => {
+    const r = await c.request('DELETE', `/v1/data/${enc(key)}`, { query: { if_value: ifValue, mode } })
+    if (r.status !== 204 && r.status !== 202 && r.status !== 404) throw remoteError(r)
+    return { key, deleted: r.status !== 404 }
   })
 
   tool('meshkv_wait', 'Wait until a key holds data (another agent\'s dead drop, a job result), then return it. Fails with WaitTimeoutError after timeout_seconds.', {
@@ -115,6 +125,60 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
   tool('meshkv_lock_status', 'Who holds a lock: held, owner, token, expires_at (epoch ms).', {
     name: z.string().min(1).describe('Lock name')
   }, async ({ name }, c) => c.json('GET', `/v1/locks/${enc(name)}`))
+
+  registerTypeTools(tool)
+}
+
+/** Counters and sets: kvstore's inc/dec/get-counter and sadd/srem/smembers/sismember/scard. */
+function registerTypeTools (tool: Tool): void {
+  tool('meshkv_inc', 'Add to a shared counter (default 1) and return its value after. mode gossip (default): never loses an increment, the value is this node\'s view; mode quorum: exact, so values are unique (request ids). The counter is forgotten ttl_seconds after its last update.', {
+    key: z.string().min(1).describe('Counter name'),
+    by: z.number().int().optional().describe('How much to add (default 1; negative subtracts)'),
+    ttl_seconds: z.number().int().positive().optional().describe('Seconds the counter lives after its last update (default: the daemon\'s)'),
+    mode: MODE
+  }, async ({ key, by, ttl_seconds: ttl, mode }, c) => c.json('POST', `/v1/counters/${enc(key)}/inc`, { body: { by, ttl: secondsToMs(ttl), mode } }))
+
+  tool('meshkv_dec', 'Subtract from a shared counter (default 1) and return its value after. With min (mode quorum only) it fails with CounterBoundError instead of going below min, leaving the counter unchanged (semaphores, rate limits).', {
+    key: z.string().min(1).describe('Counter name'),
+    by: z.number().int().optional().describe('How much to subtract (default 1)'),
+    min: z.number().int().optional().describe('Refuse to go below this (needs mode quorum)'),
+    ttl_seconds: z.number().int().positive().optional().describe('Seconds the counter lives after its last update'),
+    mode: MODE
+  }, async ({ key, by, min, ttl_seconds: ttl, mode }, c) => c.json('POST', `/v1/counters/${enc(key)}/dec`, { body: { by, min, ttl: secondsToMs(ttl), mode } }))
+
+  tool('meshkv_get_counter', 'Read a shared counter (0 when absent or expired).', {
+    key: z.string().min(1).describe('Counter name'),
+    mode: MODE
+  }, async ({ key, mode }, c) => c.json('GET', `/v1/counters/${enc(key)}`, { query: { mode } }))
+
+  tool('meshkv_sadd', 'Add members to a shared set (each forgotten ttl_seconds after it was last added). added: how many were new (this node\'s view; exact with mode quorum: dedup of webhooks, votes).', {
+    key: z.string().min(1).describe('Set name'),
+    members: z.array(z.string().min(1)).min(1).max(10_000).describe('Members to add'),
+    ttl_seconds: z.number().int().positive().optional().describe('Seconds each member lives (default: the daemon\'s)'),
+    mode: MODE
+  }, async ({ key, members, ttl_seconds: ttl, mode }, c) => c.json('POST', `/v1/sets/${enc(key)}/add`, { body: { members, ttl: secondsToMs(ttl), mode } }))
+
+  tool('meshkv_srem', 'Remove members from a shared set. removed: how many were there.', {
+    key: z.string().min(1).describe('Set name'),
+    members: z.array(z.string().min(1)).min(1).max(10_000).describe('Members to remove'),
+    mode: MODE
+  }, async ({ key, members, mode }, c) => c.json('POST', `/v1/sets/${enc(key)}/remove`, { body: { members, mode } }))
+
+  tool('meshkv_smembers', 'List the members of a shared set, sorted.', {
+    key: z.string().min(1).describe('Set name'),
+    mode: MODE
+  }, async ({ key, mode }, c) => c.json('GET', `/v1/sets/${enc(key)}`, { query: { mode } }))
+
+  tool('meshkv_sismember', 'Whether a member is in a shared set (is_member).', {
+    key: z.string().min(1).describe('Set name'),
+    member: z.string().min(1).describe('The member'),
+    mode: MODE
+  }, async ({ key, member, mode }, c) => c.json('GET', `/v1/sets/${enc(key)}/members/${enc(member)}`, { query: { mode } }))
+
+  tool('meshkv_scard', 'How many members a shared set has (size).', {
+    key: z.string().min(1).describe('Set name'),
+    mode: MODE
+  }, async ({ key, mode }, c) => c.json('GET', `/v1/sets/${enc(key)}/size`, { query: { mode } }))
 }
 
 export async function serveMcp (options: { mesh: string }): Promise<void> {

@@ -34,12 +34,12 @@ describe('meshkv mcp', () => {
   it('lists every tool with a described input schema', async () => {
     const { tools } = await client.listTools()
     expect(tools.map(t => t.name).sort()).toEqual([
-      'meshkv_delete', 'meshkv_drop_open', 'meshkv_drop_seal', 'meshkv_exists', 'meshkv_list_keys', 'meshkv_lock_acquire', 'meshkv_lock_release',
-      'meshkv_lock_status', 'meshkv_retrieve', 'meshkv_store', 'meshkv_wait'
+      'meshkv_dec', 'meshkv_delete', 'meshkv_drop_open', 'meshkv_drop_seal', 'meshkv_exists', 'meshkv_get_counter', 'meshkv_inc', 'meshkv_list_keys', 'meshkv_lock_acquire', 'meshkv_lock_release',
+      'meshkv_lock_status', 'meshkv_retrieve', 'meshkv_sadd', 'meshkv_scard', 'meshkv_sismember', 'meshkv_smembers', 'meshkv_srem', 'meshkv_store', 'meshkv_wait'
     ])
     const store = tools.find(t => t.name === 'meshkv_store')!
     expect(store.description).toMatch(/ttl_seconds/)
-    expect(Object.keys(store.inputSchema.properties ?? {}).sort()).toEqual(['data', 'key', 'replicas', 'ttl_seconds'])
+    expect(Object.keys(store.inputSchema.properties ?? {}).sort()).toEqual(['data', 'if_not_exists', 'if_value', 'key', 'mode', 'replicas', 'ttl_seconds'])
   })
 
   it('stores (with a generated key), retrieves, checks, lists and deletes', async () => {
@@ -99,6 +99,29 @@ describe('meshkv mcp', () => {
     const key = '@meshkv/lease/deploy/ffffffffffff0000-evil/mallory/q'
     expect(await call('meshkv_store', { key, data: '' })).toMatchObject({ isError: true, value: { name: 'ReservedKeyError' } })
     expect(await call('meshkv_delete', { key })).toMatchObject({ isError: true, value: { name: 'ReservedKeyError' } })
+  })
+
+  it('counters and sets: inc, dec, get_counter, sadd, srem, smembers, sismember, scard', async () => {
+    expect((await call('meshkv_inc', { key: 'hits' })).value).toEqual({ key: 'hits', value: 1 })
+    expect((await call('meshkv_inc', { key: 'hits', by: 4, ttl_seconds: 60 })).value).toEqual({ key: 'hits', value: 5 })
+    expect((await call('meshkv_dec', { key: 'hits' })).value).toEqual({ key: 'hits', value: 4 })
+    expect((await call('meshkv_get_counter', { key: 'hits' })).value).toEqual({ key: 'hits', value: 4 })
+    expect(await call('meshkv_dec', { key: 'hits', min: 0 })).toMatchObject({ isError: true, value: { name: 'InvalidOptionError' } })
+    expect(await call('meshkv_inc', { key: 'hits', mode: 'quorum' })).toMatchObject({ isError: true, value: { name: 'QuorumNotConfiguredError' } })
+    expect((await call('meshkv_sadd', { key: 'seen', members: ['a', 'b'] })).value).toEqual({ key: 'seen', added: 2 })
+    expect((await call('meshkv_sadd', { key: 'seen', members: ['a'] })).value).toEqual({ key: 'seen', added: 0 })
+    expect((await call('meshkv_sismember', { key: 'seen', member: 'a' })).value).toMatchObject({ is_member: true })
+    expect((await call('meshkv_srem', { key: 'seen', members: ['a'] })).value).toEqual({ key: 'seen', removed: 1 })
+    expect((await call('meshkv_smembers', { key: 'seen' })).value).toEqual({ key: 'seen', members: ['b'] })
+    expect((await call('meshkv_scard', { key: 'seen' })).value).toEqual({ key: 'seen', size: 1 })
+  })
+
+  it('conditional store and delete: ConditionFailedError when the condition fails', async () => {
+    expect((await call('meshkv_store', { key: 'cfg', data: 'v1', if_not_exists: true })).isError).toBe(false)
+    expect(await call('meshkv_store', { key: 'cfg', data: 'v2', if_not_exists: true })).toMatchObject({ isError: true, value: { name: 'ConditionFailedError' } })
+    expect((await call('meshkv_store', { key: 'cfg', data: 'v2', if_value: 'v1' })).isError).toBe(false)
+    expect(await call('meshkv_delete', { key: 'cfg', if_value: 'v1' })).toMatchObject({ isError: true, value: { name: 'ConditionFailedError' } })
+    expect((await call('meshkv_delete', { key: 'cfg', if_value: 'v2' })).value).toMatchObject({ deleted: true })
   })
 
   it('rejects bad arguments as tool errors', async () => {

@@ -21,6 +21,7 @@ import { benchSurfaces } from './surfaces.js'
 import { benchReplicas } from './replication.js'
 import { summary } from './stats.js'
 import { benchDurable } from './durable.js'
+import { benchCounters } from './counters.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const QUICK = process.env.MESHKV_BENCH_QUICK === '1'
@@ -164,6 +165,19 @@ async function benchLocks (): Promise<void> {
   }
 }
 
+// ---- 6b. counters ------------------------------------------------------------------------------
+async function benchCountersRows (): Promise<void> {
+  const c = await benchCounters(QUICK ? 1_000 : 5_000, QUICK ? 30 : 200)
+  results.counters = c
+  const redis = typeof c.redis === 'string' ? undefined : c.redis
+  rows.push({ name: 'counter inc, gossip mode, one node of 3, each awaited (inc/s)', value: fmt(c.gossipIncPerSecond, 0), baseline: `mesh.set ${fmt(c.setPerSecond, 0)}/s`, ratio: `${fmt(c.gossipIncPerSecond / c.setPerSecond)}x` })
+  rows.push({ name: '  Redis INCR, one client on loopback, each awaited (/s)', value: redis === undefined ? 'not run' : fmt(redis.perSecond, 0), baseline: typeof c.redis === 'string' ? c.redis : `gossip inc ${fmt(c.gossipIncPerSecond, 0)}/s`, ratio: redis === undefined ? undefined : `${fmt(c.gossipIncPerSecond / redis.perSecond)}x` })
+  rows.push({ name: '  from the first gossip inc until all 3 nodes count them all', value: `${fmt(c.gossipConvergeMs, 0)} ms` })
+  for (const [size, q] of Object.entries(c.quorum)) {
+    rows.push({ name: `counter inc, quorum mode, ${size} members (p50 / p99)`, value: typeof q === 'string' ? 'not run' : `${fmt(q.p50)} / ${fmt(q.p99)} ms`, baseline: typeof q === 'string' ? q : redis === undefined ? undefined : `Redis INCR ${fmt(redis.latency.p50)} / ${fmt(redis.latency.p99)} ms` })
+  }
+}
+
 // ---- 7. the surfaces --------------------------------------------------------------------------
 async function benchSurfacesRows (): Promise<void> {
   const f = await benchSurfaces(QUICK ? 10 : 30)
@@ -232,6 +246,7 @@ await benchReplicasRows()
 await benchConverge(10_000)
 await benchConverge(QUICK ? 20_000 : 100_000)
 await benchLocks()
+await benchCountersRows()
 await benchSurfacesRows()
 benchDurableRows()
 

@@ -41,13 +41,14 @@ const ROUTES = [
   '/v1/data/{k}', '/v1/data/{k}', '/v1/data/{k}', '/v1/keys', '/v1/wait/{k}', '/v1/watch', '/v1/locks/{k}', '/v1/locks/{k}/acquire',
   '/v1/locks/{k}/extend', '/v1/locks/{k}/release', '/v1/leaders/{k}', '/v1/leaders/{k}/elect', '/v1/leaders/{k}/resign', '/v1/heartbeat/{k}',
   '/v1/members', '/v1/peers', '/v1/drops/seal', '/v1/drops/open', '/v1/health', '/v1/status', '/v1/metrics', '/v1/shutdown', '/v1/', '/', '/v2/data/k',
-  '/v1/data/', '/v1/locks//acquire', '//v1/keys', '/v1/data/{k}/../../keys', '*'
+  '/v1/data/', '/v1/locks//acquire', '//v1/keys', '/v1/data/{k}/../../keys', '*',
+  '/v1/counters/{k}', '/v1/counters/{k}/inc', '/v1/counters/{k}/dec', '/v1/sets/{k}', '/v1/sets/{k}/add', '/v1/sets/{k}/remove', '/v1/sets/{k}/size', '/v1/sets/{k}/members/{k}'
 ]
 const METHODS = ['GET', 'GET', 'PUT', 'PUT', 'POST', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'TRACE', 'get', 'FOO', 'CONNECT']
-const PARAMS = ['ttl', 'if_absent', 'prefix', 'limit', 'cursor', 'timeout', 'replicas', 'x', 'ttl[]', '__proto__', 'constructor']
+const PARAMS = ['ttl', 'if_absent', 'if_value', 'mode', 'prefix', 'limit', 'cursor', 'timeout', 'replicas', 'x', 'ttl[]', '__proto__', 'constructor']
 const VALUES = ['1', '60', 'inf', '0', '-1', '0x10', '1e3', '%205', '+5', '5.0', '', 'true', 'abc', '99999999999999999999', '2147483648', '%00', '%E0', 'a'.repeat(500), '[]', '{}']
 const CONTENT_TYPES = ['application/json', 'application/octet-stream', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', ';;;', 'application/json; charset=utf-16', '']
-const FIELDS = ['ttl', 'owner', 'wait', 'id', 'once', 'interval', 'data', 'burn_after_read', 'to', 'token', 'private_key', 'bogus', '__proto__']
+const FIELDS = ['ttl', 'owner', 'wait', 'id', 'once', 'interval', 'data', 'burn_after_read', 'to', 'token', 'private_key', 'by', 'min', 'mode', 'members', 'bogus', '__proto__']
 const JSON_VALUES: unknown[] = [1, 0, -1, 1.5, 2 ** 31, 50, 'inf', 'x', '', null, true, false, [], {}, { a: 1 }, 'mkd1.' + 'A'.repeat(43), 1e308]
 
 function key (): string {
@@ -56,10 +57,18 @@ function key (): string {
 
 /** Routes as their clients call them: method, path, the query parameters and body fields each takes. */
 const PLAUSIBLE: ReadonlyArray<{ method: string, path: string, query: string[], fields: string[] }> = [
-  { method: 'PUT', path: '/v1/data/{k}', query: ['ttl', 'if_absent', 'replicas'], fields: [] },
+  { method: 'PUT', path: '/v1/data/{k}', query: ['ttl', 'if_absent', 'if_value', 'mode', 'replicas'], fields: [] },
   { method: 'GET', path: '/v1/data/{k}', query: [], fields: [] },
   { method: 'HEAD', path: '/v1/data/{k}', query: [], fields: [] },
-  { method: 'DELETE', path: '/v1/data/{k}', query: ['replicas'], fields: [] },
+  { method: 'DELETE', path: '/v1/data/{k}', query: ['replicas', 'if_value', 'mode'], fields: [] },
+  { method: 'GET', path: '/v1/counters/{k}', query: ['mode'], fields: [] },
+  { method: 'POST', path: '/v1/counters/{k}/inc', query: [], fields: ['by', 'ttl', 'mode'] },
+  { method: 'POST', path: '/v1/counters/{k}/dec', query: [], fields: ['by', 'min', 'ttl', 'mode'] },
+  { method: 'GET', path: '/v1/sets/{k}', query: ['mode'], fields: [] },
+  { method: 'GET', path: '/v1/sets/{k}/size', query: ['mode'], fields: [] },
+  { method: 'GET', path: '/v1/sets/{k}/members/{k}', query: ['mode'], fields: [] },
+  { method: 'POST', path: '/v1/sets/{k}/add', query: [], fields: ['members', 'ttl', 'mode'] },
+  { method: 'POST', path: '/v1/sets/{k}/remove', query: [], fields: ['members', 'mode'] },
   { method: 'GET', path: '/v1/keys', query: ['prefix', 'limit', 'cursor'], fields: [] },
   { method: 'GET', path: '/v1/wait/{k}', query: ['timeout'], fields: [] },
   { method: 'GET', path: '/v1/members', query: ['prefix'], fields: [] },
@@ -81,7 +90,9 @@ const GOOD_VALUES: Record<string, () => string> = {
   prefix: () => pick(['', 'a', 'k', '@', '%40meshkv%2F']),
   limit: () => String(1 + int(100)),
   cursor: () => pick(['k', 'a']),
-  timeout: () => String(int(40))
+  timeout: () => String(int(40)),
+  if_value: () => pick(['v', 'x', '']),
+  mode: () => pick(['gossip', 'gossip', 'quorum'])
 }
 const GOOD_FIELDS: Record<string, () => unknown> = {
   ttl: () => 100 + int(60_000),
@@ -94,7 +105,11 @@ const GOOD_FIELDS: Record<string, () => unknown> = {
   burn_after_read: () => chance(0.5),
   to: () => bytes(32).toString('base64url'),
   token: () => 'mkd1.' + bytes(32).toString('base64url'),
-  private_key: () => bytes(32).toString('base64url')
+  private_key: () => bytes(32).toString('base64url'),
+  by: () => int(10) - 3,
+  min: () => int(3),
+  mode: () => pick(['gossip', 'gossip', 'quorum']),
+  members: () => Array.from({ length: 1 + int(3) }, () => pick(['a', 'b', 'c/d', '%']))
 }
 
 /** A request as a client would send it (now and then one thing wrong): the deeper paths get exercised. */

@@ -5,7 +5,8 @@
  * child process of its own (`node --expose-gc --import tsx bench/durable.ts <phase> …`) so that
  * RSS is that of one node. bench/index.ts calls `benchDurable`.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -81,6 +82,37 @@ function memory (n: number): Record<string, number> {
   return { buildSecs, entries: store.size, ...rss(), baseRssMiB: before.rssMiB }
 }
 
+/**
+ * The same keys and values (7-day TTLs) in a redis-server started here, loaded through
+ * `redis-cli --pipe`: its RSS (VmRSS) in MiB, or why it was not measured.
+ */
+async function redisMemory (n: number): Promise<{ rssMiB: number } | { skipped: string }> {
+  if (spawnSync('redis-server', ['--version']).status !== 0 || spawnSync('redis-cli', ['--version']).status !== 0) {
+    return { skipped: 'redis-server / redis-cli are not installed (apt-get install redis-server)' }
+  }
+  const port = String(20_000 + Math.floor(Math.random() * 20_000))
+  const server = spawn('redis-server', ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  try {
+    for (let i = 0; spawnSync('redis-cli', ['-p', port, 'PING']).stdout?.toString().trim() !== 'PONG'; i++) {
+      if (i > 100) throw new Error('redis-server did not start')
+      await sleep(50)
+    }
+    const v = 'x'.repeat(100)
+    const ttl = String(7 * DAY)
+    const chunks: string[] = []
+    for (let i = 0; i < n; i++) {
+      const k = key(i)
+      chunks.push(`*5\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$100\r\n${v}\r\n$2\r\nPX\r\n$${ttl.length}\r\n${ttl}\r\n`)
+    }
+    const load = spawnSync('redis-cli', ['-p', port, '--pipe'], { input: chunks.join(''), maxBuffer: 1 << 24 })
+    if (load.status !== 0) throw new Error(`redis-cli --pipe failed: ${load.stderr?.toString()}`)
+    const status = readFileSync(`/proc/${server.pid}/status`, 'utf8')
+    return { rssMiB: Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]) / 1024 }
+  } finally {
+    server.kill()
+  }
+}
+
 export interface DurableFigures {
   entries: number
   writes: number
@@ -89,6 +121,7 @@ export interface DurableFigures {
   fillSecs: number
   load: Record<string, number>
   memory: Record<string, number>
+  redis: { rssMiB: number } | { skipped: string }
 }
 
 function child (...args: string[]): Record<string, number> {
@@ -97,7 +130,7 @@ function child (...args: string[]): Record<string, number> {
 }
 
 /** Runs every phase in its own child process. */
-export function benchDurable (entries: number, writeCount: number): DurableFigures {
+export async function benchDurable (entries: number, writeCount: number): Promise<DurableFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'meshkv-bench-durable-'))
   try {
     const memoryWritesPerSec = child('writes', String(writeCount)).writesPerSec
@@ -105,7 +138,8 @@ export function benchDurable (entries: number, writeCount: number): DurableFigur
     const { fillSecs } = child('fill', String(entries), join(dir, 'big'))
     const load = child('load', join(dir, 'big'))
     const mem = child('memory', String(entries))
-    return { entries, writes: writeCount, memoryWritesPerSec, durableWritesPerSec, fillSecs, load, memory: mem }
+    const redis = await redisMemory(entries)
+    return { entries, writes: writeCount, memoryWritesPerSec, durableWritesPerSec, fillSecs, load, memory: mem, redis }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -121,7 +155,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         ? await load(a)
         : phase === 'memory'
           ? memory(Number(a))
-          : JSON.parse(JSON.stringify(benchDurable(Number(a ?? 1_000_000), Number(b ?? 100_000))))
+          : phase === 'redis'
+            ? await redisMemory(Number(a))
+          : JSON.parse(JSON.stringify(await benchDurable(Number(a ?? 1_000_000), Number(b ?? 100_000))))
   console.log(JSON.stringify(result))
   process.exit(0)
 }

@@ -139,9 +139,10 @@ async function benchConverge (keys: number): Promise<void> {
 // ---- 5. memory per entry (child process with --expose-gc) -------------------------------------
 function benchMemory (): void {
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'memory.ts')], { encoding: 'utf8' })
-  const m = JSON.parse(out.trim().split('\n').pop() as string) as { entries: number, overheadPerEntry: number, baselinePerEntry: number, payloadPerEntry: number }
+  const m = JSON.parse(out.trim().split('\n').pop() as string) as { entries: number, overheadPerEntry: number, baselinePerEntry: number, payloadPerEntry: number, parts: Record<string, number> }
   results.memory = m
   rows.push({ name: `memory overhead per entry beyond key+value (${fmt(m.entries, 0)} entries)`, value: `${fmt(m.overheadPerEntry, 0)} B`, baseline: `Map<string,Uint8Array> ${fmt(m.baselinePerEntry, 0)} B`, ratio: `${fmt(m.overheadPerEntry / m.baselinePerEntry)}x`, target: '<= 150 B' })
+  rows.push({ name: '  of which: entry object / Map slot / expiry heap / key string header', value: [m.parts.entryObject, m.parts.mapSlot, m.parts.heapSlot, m.parts.keyString].map(x => fmt(x, 0)).join(' / ') + ' B' })
 }
 
 // ---- 6. lock acquire latency ------------------------------------------------------------------
@@ -218,13 +219,15 @@ async function benchReplicasRows (): Promise<void> {
 }
 
 // ---- 10. durable nodes (issue 12) --------------------------------------------------------------
-function benchDurableRows (): void {
-  const d = benchDurable(QUICK ? 100_000 : 1_000_000, QUICK ? 20_000 : 100_000)
+async function benchDurableRows (): Promise<void> {
+  const d = await benchDurable(QUICK ? 100_000 : 1_000_000, QUICK ? 20_000 : 100_000)
   results.durable = d
   const mib = (x: number): string => `${fmt(x, 0)} MiB`
   rows.push({ name: `set throughput, durable node (${fmt(d.writes, 0)} writes, 1,000 in flight)`, value: `${fmt(d.durableWritesPerSec, 0)}/s`, baseline: `in memory ${fmt(d.memoryWritesPerSec, 0)}/s`, ratio: `${fmt(d.durableWritesPerSec / d.memoryWritesPerSec)}x` })
   rows.push({ name: `restart: load ${fmt(d.entries, 0)} entries (100 B values) from disk`, value: `${fmt(d.load.loadSecs)} s`, baseline: `in-memory build ${fmt(d.memory.buildSecs)} s`, ratio: `${fmt(d.load.loadSecs / d.memory.buildSecs)}x` })
-  rows.push({ name: `RSS with ${fmt(d.entries, 0)} x 100 B entries (anonymous + file-mapped)`, value: `${mib(d.load.rssMiB)} (${mib(d.load.anonMiB)} + ${mib(d.load.fileMiB)})`, baseline: `in memory ${mib(d.memory.rssMiB)}`, ratio: `${fmt(d.load.rssMiB / d.memory.rssMiB)}x` })
+  const redis = 'rssMiB' in d.redis ? d.redis.rssMiB : undefined
+  rows.push({ name: `RSS with ${fmt(d.entries, 0)} x 100 B entries, in memory`, value: mib(d.memory.rssMiB), baseline: redis !== undefined ? `Redis ${mib(redis)}` : (d.redis as { skipped: string }).skipped, ratio: redis !== undefined ? `${fmt(d.memory.rssMiB / redis)}x` : undefined, target: '<= 2x Redis' })
+  rows.push({ name: `RSS with ${fmt(d.entries, 0)} x 100 B entries, durable (anonymous + file-mapped)`, value: `${mib(d.load.rssMiB)} (${mib(d.load.anonMiB)} + ${mib(d.load.fileMiB)})`, baseline: `in memory ${mib(d.memory.rssMiB)}`, ratio: `${fmt(d.load.rssMiB / d.memory.rssMiB)}x` })
 }
 
 // ---- 8. trust ---------------------------------------------------------------------------------
@@ -236,19 +239,22 @@ async function benchTrust (): Promise<void> {
   rows.push({ name: `mesh.drops.seal (encrypt + write), ${d.payloadBytes} B`, value: `${fmt(d.meshSealPerSecond, 0)}/s`, baseline: `mesh.set ${fmt(d.meshSetPerSecond, 0)}/s`, ratio: `${fmt(d.meshSealPerSecond / d.meshSetPerSecond)}x` })
 }
 
-benchGet()
-benchMemory()
-await benchVisible(3)
-await benchVisible(5)
-await benchTrust()
-await benchThroughput()
-await benchReplicasRows()
-await benchConverge(10_000)
-await benchConverge(QUICK ? 20_000 : 100_000)
-await benchLocks()
-await benchCountersRows()
-await benchSurfacesRows()
-benchDurableRows()
+// MESHKV_BENCH_ONLY=get,memory,... runs only the sections named (the names below)
+const only = process.env.MESHKV_BENCH_ONLY?.split(',')
+const sections: Array<[string, () => unknown]> = [
+  ['get', benchGet],
+  ['memory', benchMemory],
+  ['visible', async () => { await benchVisible(3); await benchVisible(5) }],
+  ['trust', benchTrust],
+  ['throughput', benchThroughput],
+  ['replicas', benchReplicasRows],
+  ['converge', async () => { await benchConverge(10_000); await benchConverge(QUICK ? 20_000 : 100_000) }],
+  ['locks', benchLocks],
+  ['counters', benchCountersRows],
+  ['surfaces', benchSurfacesRows],
+  ['durable', benchDurableRows]
+]
+for (const [name, run] of sections) if (only === undefined || only.includes(name)) await run()
 
 const widths = [62, 20, 34, 8, 18]
 const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' ')

@@ -10,6 +10,7 @@ import { ClockSkewError, InvalidKeyError, MeshClosedError, StorageError, StoreFu
 import { hashValue, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
 import { hiddenUnder, ownedPrefix, ownerOf } from './keys.js'
 import { DeadlineHeap } from './heap.js'
+import { ValuePool } from './value-pool.js'
 import { forgedReserved } from './reserved.js'
 import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
 import { decodeCursor, encodeCursor, KeyIndex } from './key-index.js'
@@ -168,6 +169,8 @@ export class Store {
   private readonly heap = new DeadlineHeap<Entry>()
   private readonly listeners = new Set<(event: StoreEvent) => void>()
   private readonly index = new KeyIndex(() => this.map.keys())
+  /** Where the small values held in memory are kept (value-pool.ts). */
+  private readonly values = new ValuePool()
   /** Called when the earliest deadline moves earlier, so the owner can re-arm its timer. */
   onDeadline: ((at: number) => void) | undefined
   /** Called for every version that replaces the held one (local or remote), in order. */
@@ -621,6 +624,7 @@ export class Store {
   /** Holds `e` (the held version of its key already forgotten); `write` false for what was loaded. */
   private remember (e: Entry, write = true): void {
     if (write) this.journal?.put(e)
+    if (this.evict === undefined) e.pool(this.values)
     this.map.set(e.key, e)
     this.digest.add(e)
     if (e.tombstone) this.tombstones++

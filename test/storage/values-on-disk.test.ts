@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Store } from '../../src/core/store.js'
 import { LmdbStorage } from '../../src/storage/lmdb.js'
 
-const held = (e: unknown): unknown => (e as { bytes: unknown }).bytes
+/** The value an entry keeps in memory (a view, or the slab holding it), undefined once evicted. */
+const held = (e: unknown): unknown => { const data = (e as { data: unknown }).data; return data instanceof Uint8Array ? data : undefined }
 
 describe('values on disk', () => {
   let dir: string

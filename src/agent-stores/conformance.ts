@@ -11,7 +11,8 @@
  * The base interfaces are always tested; paging, watch, per-turn records, versions and TTL
  * whenever the stores have them (the method exists, or the fixture can move the clock).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as vitest from 'vitest'
+import { expect } from 'vitest'
 import type { PagedSessionStore, SessionStore, StateStore, StatisticsStore, TurnStatisticsStore, VersionedStateStore } from './types.js'
 
 /** The message and state types the suite stores. */
@@ -43,6 +44,23 @@ export interface FixtureOptions {
 export interface SuiteOptions {
   /** How long a replica may take to show a write, in ms. @default 10_000 */
   convergeTimeout?: number
+  /**
+   * Whether conditional writes (`setState` with `ifVersion`, a repeated `turnId`) are decided
+   * atomically across views (meshkv's quorum mode, a database). When false (meshkv's gossip mode:
+   * checked on each node's replica), the tests of those guarantees run on the first view only.
+   * @default true
+   */
+  atomicAcrossViews?: boolean
+  /** The test functions to register with. @default vitest's */
+  runner?: Runner
+}
+
+/** What the suite registers its tests with (vitest's functions by default). */
+export interface Runner {
+  describe: (name: string, body: () => void) => void
+  it: (name: string, fn: () => Promise<void>) => void
+  beforeEach: (fn: () => Promise<void>) => void
+  afterEach: (fn: () => Promise<void>) => void
 }
 
 const sleep = async (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
@@ -76,6 +94,8 @@ const isVersioned = (s: AgentStores['state']): s is VersionedStateStore<TestStat
 
 export function runAgentStoreTests (name: string, setup: (options: FixtureOptions) => Promise<AgentStoresFixture>, suite: SuiteOptions = {}): void {
   const converge = suite.convergeTimeout ?? 10_000
+  const atomic = suite.atomicAcrossViews ?? true
+  const { describe, it, beforeEach, afterEach } = suite.runner ?? (vitest as unknown as Runner)
 
   describe(`agent stores conformance: ${name}`, () => {
     let f: AgentStoresFixture
@@ -303,7 +323,7 @@ export function runAgentStoreTests (name: string, setup: (options: FixtureOption
         const turn = { turnId: 't-1', cost: 0.25, tokens: { input: 10, output: 5 }, durationMs: 100 }
         await f.statistics.addTurn(a, turn)
         await f.statistics.addTurn(a, turn)
-        await (f.replicas?.[0] ?? f).statistics.addTurn(a, turn)
+        await ((atomic ? f.replicas?.[0] : undefined) ?? f).statistics.addTurn(a, turn)
         await f.statistics.addTurn(a, { ...turn, turnId: 't-2' })
         for (const v of views) {
           await eventually(async () => {
@@ -373,7 +393,7 @@ export function runAgentStoreTests (name: string, setup: (options: FixtureOption
         const v1 = await s.putState(a, { step: 1, notes: [] }, { ifVersion: null })
         await rejectsNamed(s.putState(a, { step: 9, notes: [] }, { ifVersion: null }), 'VersionConflictError')
         expect(await s.getVersioned(a)).toEqual({ state: { step: 1, notes: [] }, version: v1 })
-        const other = (f.replicas?.[0]?.state ?? s) as VersionedStateStore<TestState>
+        const other = ((atomic ? f.replicas?.[0]?.state : undefined) ?? s) as VersionedStateStore<TestState>
         let seen: string | undefined
         await eventually(async () => { seen = (await other.getVersioned(a))?.version; expect(seen).toBe(v1) }, converge)
         const v2 = await other.putState(a, { step: 2, notes: ['other'] }, { ifVersion: v1 })
@@ -400,7 +420,7 @@ export function runAgentStoreTests (name: string, setup: (options: FixtureOption
       it('concurrent updateState from every view loses no update', async () => {
         if (!isVersioned(f.state)) return
         const a = agent()
-        const stores = views.map(v => v.state).filter(isVersioned)
+        const stores = (atomic ? views : [f]).map(v => v.state).filter(isVersioned)
         const per = 4
         await Promise.all(stores.map(async (s, w) => {
           for (let i = 0; i < per; i++) await s.updateState(a, cur => ({ step: (cur?.step ?? 0) + 1, notes: [...(cur?.notes ?? []), `${w}.${i}`] }), { attempts: 100 })

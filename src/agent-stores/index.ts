@@ -20,3 +20,7 @@ export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, DEFAULT_UPDATE_ATTEMPTS } from './t
 export { VersionConflictError } from './errors.js'
 export { MAX_AGENT_ID_LENGTH } from './values.js'
 export { createMemorySessionStore, createMemoryStatisticsStore, createMemoryStateStore, type MemoryStoreOptions } from './memory.js'
+export { createSessionStore } from './mesh-session.js'
+export { createStatisticsStore } from './mesh-statistics.js'
+export { createStateStore } from './mesh-state.js'
+export { DEFAULT_AGENT_PREFIX, DEFAULT_AGENT_REPLICAS, type MeshStoreOptions } from './mesh-keys.js'

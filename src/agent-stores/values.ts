@@ -130,3 +130,14 @@ export async function updateLoop<S> (
     }
   }
 }
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true })
+
+/** Parses a value the stores wrote; InvalidValueError for one they could not have (another writer's key). */
+export function parseStored (bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(textDecoder.decode(bytes))
+  } catch (err) {
+    throw new InvalidValueError(`${what} is not JSON written by the agent stores (another writer used its key?): ${(err as Error).message}`, { cause: err })
+  }
+}

@@ -22,6 +22,7 @@ import { benchReplicas } from './replication.js'
 import { summary } from './stats.js'
 import { benchDurable } from './durable.js'
 import { benchCounters } from './counters.js'
+import { benchAgentStores } from './agent-stores.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const QUICK = process.env.MESHKV_BENCH_QUICK === '1'
@@ -230,6 +231,18 @@ async function benchDurableRows (): Promise<void> {
   rows.push({ name: `RSS with ${fmt(d.entries, 0)} x 100 B entries, durable (anonymous + file-mapped)`, value: `${mib(d.load.rssMiB)} (${mib(d.load.anonMiB)} + ${mib(d.load.fileMiB)})`, baseline: `in memory ${mib(d.memory.rssMiB)}`, ratio: `${fmt(d.load.rssMiB / d.memory.rssMiB)}x` })
 }
 
+// ---- 11. agent stores (issue 14) -------------------------------------------------------------
+async function benchAgentStoresRows (): Promise<void> {
+  const f = await benchAgentStores(1_000, QUICK ? 20 : 100)
+  results.agentStores = f
+  const ms = (s: { p50: number, p99: number }): string => `${fmt(s.p50, 3)} / ${fmt(s.p99, 3)} ms`
+  const mem = f.addMessage.memory
+  rows.push({ name: 'agent stores: addMessage, 1 node (p50 / p99)', value: ms(f.addMessage.meshOneNode), baseline: `in memory ${ms(mem)}`, ratio: `${fmt(f.addMessage.meshOneNode.p50 / mem.p50)}x` })
+  rows.push({ name: 'agent stores: addMessage, 3 nodes, replicas: 1 (p50 / p99)', value: ms(f.addMessage.meshThreeNodes), baseline: `in memory ${ms(mem)}`, ratio: `${fmt(f.addMessage.meshThreeNodes.p50 / mem.p50)}x` })
+  const get = f.getMessages.memory
+  rows.push({ name: `agent stores: getMessages, ${fmt(f.history, 0)} messages, 3 nodes (p50 / p99)`, value: ms(f.getMessages.meshThreeNodes), baseline: `in memory ${ms(get)}`, ratio: `${fmt(f.getMessages.meshThreeNodes.p50 / get.p50)}x` })
+}
+
 // ---- 8. trust ---------------------------------------------------------------------------------
 async function benchTrust (): Promise<void> {
   await benchVisible(3, generateSwarmKey())
@@ -252,7 +265,8 @@ const sections: Array<[string, () => unknown]> = [
   ['locks', benchLocks],
   ['counters', benchCountersRows],
   ['surfaces', benchSurfacesRows],
-  ['durable', benchDurableRows]
+  ['durable', benchDurableRows],
+  ['agent-stores', benchAgentStoresRows]
 ]
 for (const [name, run] of sections) if (only === undefined || only.includes(name)) await run()
 

@@ -35,7 +35,8 @@ const HOT_COMMANDS: Record<string, string[]> = {
   exists: ['exists', 'bench:hot'],
   del: ['del', 'bench:hot'],
   'lock acquire': ['lock', 'acquire', 'bench:lock', '--owner', 'bench', '--ttl', '30s'],
-  'lock release': ['lock', 'release', 'bench:lock', '--owner', 'bench']
+  'lock release': ['lock', 'release', 'bench:lock', '--owner', 'bench'],
+  inc: ['inc', 'bench:count', '--format', 'value']
 }
 
 /** The request each hot command sends, timed in process: the daemon's share of a command. */
@@ -45,7 +46,8 @@ const HOT_REQUESTS: Record<string, [string, string, RequestOptions]> = {
   exists: ['HEAD', '/v1/data/bench%3Ahot', {}],
   del: ['DELETE', '/v1/data/bench%3Ahot', {}],
   'lock acquire': ['POST', '/v1/locks/bench%3Alock/acquire', { body: { owner: 'bench', ttl: 30_000 } }],
-  'lock release': ['POST', '/v1/locks/bench%3Alock/release', { body: { owner: 'bench' } }]
+  'lock release': ['POST', '/v1/locks/bench%3Alock/release', { body: { owner: 'bench' } }],
+  inc: ['POST', '/v1/counters/bench%3Acount/inc', { body: {} }]
 }
 
 export interface StartupFigures {

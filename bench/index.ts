@@ -176,7 +176,7 @@ async function benchCountersRows (): Promise<void> {
   rows.push({ name: '  Redis INCR, one client on loopback, each awaited (/s)', value: redis === undefined ? 'not run' : fmt(redis.perSecond, 0), baseline: typeof c.redis === 'string' ? c.redis : `gossip inc ${fmt(c.gossipIncPerSecond, 0)}/s`, ratio: redis === undefined ? undefined : `${fmt(c.gossipIncPerSecond / redis.perSecond)}x` })
   rows.push({ name: '  from the first gossip inc until all 3 nodes count them all', value: `${fmt(c.gossipConvergeMs, 0)} ms` })
   for (const [size, q] of Object.entries(c.quorum)) {
-    rows.push({ name: `counter inc, quorum mode, ${size} members (p50 / p99)`, value: typeof q === 'string' ? 'not run' : `${fmt(q.p50)} / ${fmt(q.p99)} ms`, baseline: typeof q === 'string' ? q : redis === undefined ? undefined : `Redis INCR ${fmt(redis.latency.p50)} / ${fmt(redis.latency.p99)} ms` })
+    rows.push({ name: `counter inc, quorum mode, ${size.replace(' rotating', '')} members${size.endsWith('rotating') ? ', from each in turn' : ', from one node'} (p50 / p99)`, value: typeof q === 'string' ? 'not run' : `${fmt(q.p50)} / ${fmt(q.p99)} ms`, baseline: typeof q === 'string' ? q : redis === undefined ? undefined : `Redis INCR ${fmt(redis.latency.p50)} / ${fmt(redis.latency.p99)} ms` })
   }
 }
 

@@ -9,8 +9,13 @@
  *
  * Env: FLEET_MESH (mesh name), FLEET_DATA (data directory), FLEET_BOOTSTRAP (comma-separated
  * multiaddrs), FLEET_MODE ('gossip' | 'quorum'), FLEET_MEMBERS (quorum peer ids), FLEET_KEY
- * (base64 protobuf private key). Prints `ready <http port> <multiaddr>` once it serves.
+ * (base64 protobuf private key). Prints `ready <http port> <multiaddr>` once it serves, and
+ * `thinking|counted <agent> <turn>` as it handles a turn. Fault injection for the example's
+ * kills and checks: FLEET_STALL_AFTER_COUNT=<turn> stalls after that turn's answer and statistics
+ * are written, before its state (where the second kill lands); FLEET_PLANT=no-turn-id counts turns without their id (a planted bug the
+ * example must catch).
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { createMesh, type MeshOptions } from '../../src/index.js'
@@ -60,7 +65,9 @@ async function handle (agentId: string, turn: number, content: string): Promise<
   // idempotent: a turn already counted counts nothing, a turn already in the state is not added
   const asked = history.slice(0, history.findIndex(m => m.role === 'user' && m.turn === turn) + 1)
   const { tokens, cost, durationMs } = script(turn, asked)
-  await statistics.addTurn(agentId, { turnId: turnId(turn), cost, tokens, durationMs })
+  await statistics.addTurn(agentId, { turnId: env.FLEET_PLANT === 'no-turn-id' ? undefined : turnId(turn), cost, tokens, durationMs })
+  console.log(`counted ${agentId} ${turn}`)
+  if (env.FLEET_STALL_AFTER_COUNT === String(turn)) await sleep(10_000)
   await state.updateState(agentId, s => s?.turns.includes(turn) === true ? s : { turns: [...(s?.turns ?? []), turn] })
   return answer.content
 }

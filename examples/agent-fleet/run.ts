@@ -1,13 +1,15 @@
 /**
  * `npm run example:fleet`: three stateless engine processes (engine.ts, each embedding a mesh
  * node on loopback) behind a round-robin balancer (node:http), and a client holding a 50-turn
- * conversation with one agent through it. Mid-way, the engine thinking about turn KILL_AT is
- * killed with SIGKILL in the middle of the request and restarted on its data directory; the client
- * retries the turn it got no answer for. At the end every engine must hold every acknowledged
- * message, every turn's statistics, exact totals and the full state, identical on all three:
- * the example says so and exits 0, or says what differs and exits 1.
+ * conversation with one agent through it. Twice an engine is killed with SIGKILL in the middle of
+ * a request and restarted on its data directory: the one thinking about turn FLEET_KILL_AT (during
+ * the model call), and the one that has just written the answer and the statistics of turn
+ * FLEET_KILL_COUNTED_AT (before the state). The client retries a turn it got no answer for. At the end
+ * every engine must hold every acknowledged message, every turn's statistics, exact totals and the
+ * full state, identical on all three: the example says so and exits 0, or says what differs and
+ * exits 1.
  *
- *   FLEET_TURNS=50 FLEET_KILL_AT=20 npm run example:fleet
+ *   FLEET_TURNS=50 FLEET_KILL_AT=20 FLEET_KILL_COUNTED_AT=35 npm run example:fleet
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -24,6 +26,7 @@ import { script, userSays, type Message } from './driver.js'
 const here = dirname(fileURLToPath(import.meta.url))
 const TURNS = Number(process.env.FLEET_TURNS ?? 50)
 const KILL_AT = Number(process.env.FLEET_KILL_AT ?? 20)
+const KILL_COUNTED_AT = Number(process.env.FLEET_KILL_COUNTED_AT ?? 35)
 const AGENT = 'agent-7'
 const MESH = `agent-fleet-${randomUUID().slice(0, 8)}`
 const root = mkdtempSync(join(tmpdir(), 'meshkv-fleet-'))
@@ -34,7 +37,7 @@ const engines: Engine[] = []
 /** Starts engine `index` (on its own data directory); resolves once it serves. */
 async function startEngine (index: number, bootstrap: string[]): Promise<Engine> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'engine.ts')], {
-    env: { ...process.env, FLEET_MESH: MESH, FLEET_DATA: join(root, `engine-${index}`), FLEET_BOOTSTRAP: bootstrap.join(',') },
+    env: { ...process.env, FLEET_MESH: MESH, FLEET_DATA: join(root, `engine-${index}`), FLEET_BOOTSTRAP: bootstrap.join(','), FLEET_STALL_AFTER_COUNT: String(KILL_COUNTED_AT) },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   return new Promise((resolve, reject) => {
@@ -49,27 +52,29 @@ async function startEngine (index: number, bootstrap: string[]): Promise<Engine>
         engines[index] = engine
         console.log(`engine ${index}: pid ${String(child.pid)}, http ${a}`)
         resolve(engine)
-      } else if (word === 'thinking') {
-        onThinking(index, Number(b))
+      } else if ((word === 'thinking' && Number(b) === KILL_AT) || (word === 'counted' && Number(b) === KILL_COUNTED_AT)) {
+        kill(index, `${word === 'thinking' ? 'while it thinks about' : 'after it wrote the answer and statistics of'} turn ${b}`)
       }
     })
   })
 }
 
-// ---- the kill: the engine thinking about turn KILL_AT dies mid-request, then restarts ----------
-let killed: Promise<void> | undefined
-function onThinking (index: number, turn: number): void {
-  if (turn !== KILL_AT || killed !== undefined) return
+// ---- the kills: an engine dies mid-request (kill -9), then restarts on its data directory -------
+const restarts: Array<Promise<void>> = []
+const done = new Set<string>()
+function kill (index: number, when: string): void {
+  if (done.has(when)) return // once: the engine retrying the turn lives
+  done.add(when)
   const victim = engines[index]
-  console.log(`engine ${index}: kill -9 while it thinks about turn ${turn}`)
+  console.log(`engine ${index}: kill -9 ${when}`)
   victim.process.kill('SIGKILL')
   victim.alive = false
-  killed = (async () => {
+  restarts.push((async () => {
     await sleep(500)
     const others = engines.filter(e => e.index !== index).map(e => e.addr)
     await startEngine(index, others)
     console.log(`engine ${index}: restarted on its data directory`)
-  })()
+  })())
 }
 
 // ---- the balancer: round robin; an engine that refuses the connection is skipped -------------
@@ -132,7 +137,7 @@ async function main (): Promise<boolean> {
       await sleep(100)
     }
   }
-  await killed
+  await Promise.all(restarts)
   console.log(`client: ${TURNS} turns acknowledged (${acknowledged.length} messages), ${retries} retried`)
 
   // what every engine must hold: the acknowledged messages, each turn's statistics from the
@@ -152,7 +157,7 @@ async function main (): Promise<boolean> {
   const expected = { messages: acknowledged, turns: expectedTurns, totals: expectedTotals, state: { turns: expectedTurns.map((_, i) => i + 1) } }
 
   // replicas converge: poll each engine's own view (its local replica) until it matches, bounded
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + Number(process.env.FLEET_CONVERGE_MS ?? 30_000)
   let dumps: any[] = []
   while (Date.now() < deadline) {
     dumps = await Promise.all(engines.map(engineDump))
@@ -174,7 +179,7 @@ async function main (): Promise<boolean> {
   }
   const identical = dumps.every(d => isDeepStrictEqual(d, dumps[0]))
   console.log(ok && identical
-    ? `OK: every acknowledged message (${acknowledged.length}) and every turn's statistics (${TURNS}) are present and identical on all ${engines.length} engines; totals exact; no state update lost across the kill -9`
+    ? `OK: every acknowledged message (${acknowledged.length}) and every turn's statistics (${TURNS}) are present and identical on all ${engines.length} engines; totals exact; no state update lost across ${restarts.length} kill -9s`
     : 'FAILED: the engines do not all hold what the client was acknowledged')
   return ok && identical
 }
@@ -185,7 +190,7 @@ try {
 } catch (err) {
   console.error(err)
 } finally {
-  await killed?.catch(() => {})
+  await Promise.allSettled(restarts)
   await Promise.all(engines.map(async e => {
     if (!e.alive) return
     const exited = new Promise(resolve => e.process.once('exit', resolve))

@@ -16,6 +16,7 @@ import type { SyncResult } from '../net/sync.js'
 import { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES, EventQueue } from './watch.js'
 import type { DataDir } from '../storage/data-dir.js'
 import { durableAcceptor, openDurable } from './durable.js'
+import { casAcceptorFor, QuorumRegisters } from './quorum.js'
 import { loadIdentity, type Identity } from './identity.js'
 import { checkAddrs, checkQuorum, DEFAULT_LISTEN, DEFAULT_MESH_NAME, type MeshOptions } from './options.js'
 import { statsOf, type MeshStats } from './stats.js'
@@ -155,6 +156,8 @@ export class Mesh {
   /** Watches ended because their consumer fell too far behind. */
   private watchOverflows = 0
   private readonly locks: Locks
+  /** Quorum registers (CASPaxos), for the features' quorum mode. */
+  private readonly quorum: QuorumRegisters
   private readonly heartbeats = new Set<Heartbeat>()
   /** Rejecters of pending `waitFor` calls, run on close. */
   private readonly waiters = new Set<() => void>()
@@ -181,6 +184,7 @@ export class Mesh {
       store.journal.onDirty = () => { this.queueFlush() }
       if (store.journal.dirty) this.queueFlush() // what loading changed (values of keys expired while down)
     }
+    this.quorum = new QuorumRegisters({ members: options.quorum?.members, request: async (peer, req, signal) => node.casRequest(peer, req, signal), now: () => store.now(), assertOpen: () => { this.assertOpen() } })
     this.locks = new Locks({
       store,
       selfId: store.node,
@@ -206,7 +210,7 @@ export class Mesh {
     const bootstrap = checkAddrs('bootstrap', options.bootstrap ?? [])
     const maxLeaseTtlMs = checkNumberOption('maxLeaseTtlMs', options.maxLeaseTtlMs ?? DEFAULT_MAX_LEASE_TTL_MS, 1, 2 ** 31 - 1)
     if (options.closeTimeoutMs !== undefined) checkNumberOption('closeTimeoutMs', options.closeTimeoutMs, 0, 2 ** 31 - 1)
-    checkQuorum(options.quorum)
+    if (options.quorum !== undefined) checkQuorum(options.quorum)
     // the store's own options (limits, clock) keep their defaults in the store; nothing else passes
     const { clock, maxDriftMs, clockWarningMs, maxKeyBytes, maxValueBytes, defaultTtlMs, maxTtlMs, tombstoneGraceMs, maxEntries, maxBytes } = options
     const dataDir = openDurable(options)
@@ -225,6 +229,7 @@ export class Mesh {
       store,
       // an identity made just now never granted a lease: its acceptor need not wait out old grants
       acceptor: new Acceptor(() => store.now(), maxLeaseTtlMs, { fresh: created, forgetAfterMs: 2 * store.hlc.maxDriftMs, ...durableAcceptor(store, created) }),
+      casAcceptor: casAcceptorFor(dataDir?.storage, { created, identityFile: options.identityFile !== undefined, forgetAfterMs: 2 * store.hlc.maxDriftMs }),
       syncIntervalMs,
       privateKey,
       connectionGater: options.connectionGater,

@@ -3,7 +3,6 @@
  */
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import { InvalidOptionError } from '../core/errors.js'
-import { checkNumberOption } from '../core/limits.js'
 import type { StoreOptions } from '../core/store.js'
 import type { QuorumOptions } from '../features/locks/locks.js'
 
@@ -40,9 +39,10 @@ export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' |
   /** Advanced: a libp2p connection gater (to partition nodes in tests, or to allowlist peers). */
   connectionGater?: ConnectionGater
   /**
-   * Quorum mode for locks and elections: a majority of these acceptors must grant every claim.
-   * `{ members: [peerId, …] }` names them; `{ size: N }` says the mesh has N acceptors. Without it
-   * locks default to gossip mode. @default undefined
+   * Quorum mode: `{ members: [peerId, …] }` names the quorum members; a majority of them must
+   * grant every quorum-mode lock claim and agree on every quorum-mode change (counters, sets,
+   * queues, conditional writes: linearizable per key, CASPaxos). Without it locks default to
+   * gossip mode and quorum-mode operations throw QuorumNotConfiguredError. @default undefined
    */
   quorum?: QuorumOptions
   /** Longest lease TTL in quorum mode; an acceptor restarted with an identity it had before grants nothing for this long. @default 60_000 */
@@ -68,14 +68,7 @@ export interface MeshOptions extends Pick<StoreOptions, 'clock' | 'maxDriftMs' |
   closeTimeoutMs?: number
 }
 
-export function checkQuorum (q: QuorumOptions | undefined): void {
-  if (q === undefined) return
-  if (q.members !== undefined && (!Array.isArray(q.members) || q.members.length === 0 || q.members.some(m => typeof m !== 'string' || m.length === 0))) {
-    throw new InvalidOptionError(`\`quorum.members\` must be a non-empty array of peer id strings, got ${JSON.stringify(q.members)}`)
-  }
-  if (q.size !== undefined) checkNumberOption('quorum.size', q.size, 1, 1_000)
-  if (q.members === undefined && q.size === undefined) throw new InvalidOptionError('`quorum` needs `members` or `size`, got neither')
-}
+export { checkQuorum } from '../features/locks/locks.js'
 
 export function checkAddrs (name: string, addrs: unknown): string[] {
   if (!Array.isArray(addrs) || addrs.some(a => typeof a !== 'string' || !a.startsWith('/'))) {

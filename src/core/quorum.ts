@@ -22,3 +22,13 @@ export interface QuorumHost {
   /** Whether quorum mode is configured on this mesh (else features throw QuorumNotConfiguredError for mode: 'quorum'). */
   readonly configured: boolean
 }
+
+/** The longest register key, in UTF-8 bytes (a durable acceptor keys its slots by it on LMDB). */
+export const MAX_REGISTER_KEY_BYTES = 1_978
+
+/** The UTF-8 length of a register key when it is a valid one (a non-empty string, at most MAX_REGISTER_KEY_BYTES), else undefined. */
+export function registerKeyBytes (key: unknown): number | undefined {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_REGISTER_KEY_BYTES) return undefined
+  const n = new TextEncoder().encode(key).byteLength
+  return n <= MAX_REGISTER_KEY_BYTES ? n : undefined
+}

@@ -4,7 +4,6 @@
  * carry their sender's clock: each reply is a round-trip clock-offset sample, each request a
  * one-way one.
  */
-import { lpStream } from '@libp2p/utils'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { REFUSAL_REASONS, type Acceptor, type GrantKind, type GrantReply, type GrantRequest } from '../core/acceptor.js'
 import type { ClockOffsets } from '../core/clock-offset.js'
@@ -13,6 +12,7 @@ import { checkTime, wireTime, WIRE_VERSION } from './codec.js'
 import type { NetCounters } from './metrics.js'
 import { protocolFor } from './protocols.js'
 import { LeaseReply, LeaseRequest } from './proto/meshkv.js'
+import { decodeFrame, exchange, serveOnce } from './request-reply.js'
 
 /** The quorum lease protocol id of a mesh. */
 export function leaseProtocolFor (mesh: string): string {
@@ -58,39 +58,27 @@ export class LeaseProtocol {
 
   /** Asks one acceptor. Network failures and timeouts are refusals, never throws. */
   async request (peer: PeerId, req: GrantRequest, signal?: AbortSignal): Promise<GrantReply> {
-    const timeout = AbortSignal.timeout(this.timeoutMs)
-    const s = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
-    let stream: Stream | undefined
     try {
-      stream = await this.libp2p.dialProtocol(peer, this.protocol, { signal: s })
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-      const sent = this.offsets.mark()
-      await lp.write(LeaseRequest.encode({ version: WIRE_VERSION, kind: WIRE_KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs, time: wireTime(() => this.offsets.physical()) }), { signal: s })
-      const reply = LeaseReply.decode(await lp.read({ signal: s }))
-      await stream.close({ signal: s }).catch(() => {})
+      let sent = 0
+      const frame = await exchange(this.libp2p, peer, this.protocol, () => {
+        sent = this.offsets.mark()
+        return LeaseRequest.encode({ version: WIRE_VERSION, kind: WIRE_KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs, time: wireTime(() => this.offsets.physical()) })
+      }, { maxFrameBytes: MAX_FRAME_BYTES, timeoutMs: this.timeoutMs, signal })
+      const reply = LeaseReply.decode(frame)
       if (reply.version !== WIRE_VERSION) return { granted: false, reason: 'not-holder' }
       const time = checkTime(reply.time, 'lease reply')
       if (time !== undefined) this.offsets.roundTrip(peer.toString(), sent, time)
       if (reply.granted) return { granted: true }
       const reason = REFUSAL_REASONS.find(r => r === reply.reason) ?? 'not-holder'
       return { granted: false, reason, holder: reply.holderOwner !== '' ? { owner: reply.holderOwner, token: reply.holderToken } : undefined }
-    } catch (err) {
-      stream?.abort(err instanceof Error ? err : new Error(String(err)))
+    } catch {
       return { granted: false, reason: 'not-holder' }
     }
   }
 
   private async serve (stream: Stream, peer: string): Promise<void> {
-    const signal = AbortSignal.timeout(this.timeoutMs)
-    try {
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-      let req: LeaseRequest
-      try {
-        req = LeaseRequest.decode(await lp.read({ signal }))
-      } catch (err) {
-        if ((err as Error).name === 'AbortError') throw err
-        throw new InvalidMessageError('malformed', `lease request does not decode: ${(err as Error).message}`)
-      }
+    await serveOnce(stream, { maxFrameBytes: MAX_FRAME_BYTES, timeoutMs: this.timeoutMs, counters: this.counters, what: 'lease request' }, async (frame) => {
+      const req = decodeFrame(() => LeaseRequest.decode(frame), 'lease request')
       if (req.version !== WIRE_VERSION) throw new InvalidMessageError('version', `lease request version must be ${WIRE_VERSION}, got ${req.version}`)
       const time = checkTime(req.time, 'lease request')
       if (time !== undefined) this.offsets.oneWay(peer, time)
@@ -98,18 +86,14 @@ export class LeaseProtocol {
         throw new InvalidMessageError('invalid-entry', 'lease request fields must be 1 to 1024 characters')
       }
       const reply = await this.acceptor.grant({ kind: KINDS[req.kind], name: req.name, owner: req.owner, token: req.token, ttlMs: req.ttlMs })
-      await lp.write(LeaseReply.encode({
+      return LeaseReply.encode({
         version: WIRE_VERSION,
         granted: reply.granted,
         reason: reply.granted ? '' : reply.reason,
         holderOwner: reply.granted ? '' : reply.holder?.owner ?? '',
         holderToken: reply.granted ? '' : reply.holder?.token ?? '',
         time: wireTime(() => this.offsets.physical())
-      }), { signal })
-      await stream.close({ signal })
-    } catch (err) {
-      if (err instanceof InvalidMessageError) this.counters.rejected[err.reason]++
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
-    }
+      })
+    })
   }
 }

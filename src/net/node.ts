@@ -13,12 +13,15 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Acceptor, GrantReply, GrantRequest } from '../core/acceptor.js'
+import type { CasAcceptor } from '../core/cas-acceptor.js'
+import type { CasReply, CasRequest } from '../core/caspaxos.js'
 import type { Entry } from '../core/entry.js'
 import type { Store } from '../core/store.js'
 import type { DecodeLimits } from './codec.js'
 import { Delivery } from './delivery.js'
 import { discovery, nodeDatastore, peerExchange, type DiscoveryOptions } from './discovery.js'
 import { Gossip, gossipBacklog, MAX_BATCH_ENTRIES } from './gossip.js'
+import { CasProtocol } from './cas-protocol.js'
 import { LeaseProtocol } from './lease-protocol.js'
 import { allowlistGater, protectorFor } from './trust.js'
 import { CatchUp } from './catch-up.js'
@@ -38,6 +41,8 @@ export interface NodeInit extends DiscoveryOptions {
   store: Store
   /** This node's quorum-mode lease acceptor. */
   acceptor: Acceptor
+  /** This node's quorum register acceptor (CASPaxos). */
+  casAcceptor: CasAcceptor
   syncIntervalMs: number
   privateKey?: PrivateKey
   connectionGater?: ConnectionGater
@@ -84,6 +89,7 @@ export class MeshNode {
   private readonly gossip: Gossip
   private readonly sync: SyncService
   private readonly leases: LeaseProtocol
+  private readonly cas: CasProtocol
   private readonly push: PushProtocol
   /** The push protocol's traffic. */
   readonly pushCounters: PushCounters = createPushCounters()
@@ -91,6 +97,8 @@ export class MeshNode {
   readonly delivery: Delivery
   /** This node's quorum-mode lease acceptor. */
   readonly acceptor: Acceptor
+  /** This node's quorum register acceptor. */
+  readonly casAcceptor: CasAcceptor
   private readonly syncIntervalMs: number
   private timer: NodeJS.Timeout | undefined
   private stopped = false
@@ -110,6 +118,8 @@ export class MeshNode {
     this.sync = new SyncService({ mesh: init.name, libp2p, store: this.store, counters: this.counters, limits })
     this.acceptor = init.acceptor
     this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters, this.store.offsets)
+    this.casAcceptor = init.casAcceptor
+    this.cas = new CasProtocol({ mesh: init.name, libp2p, acceptor: init.casAcceptor, counters: this.counters, offsets: this.store.offsets, now: () => this.store.now(), maxValueBytes: this.store.maxValueBytes })
     this.push = new PushProtocol({ mesh: init.name, libp2p, store: this.store, counters: this.counters, push: this.pushCounters, limits })
     this.delivery = new Delivery({ push: this.push, store: this.store, peers: () => this.meshPeers(), backlog: peer => gossipBacklog(libp2p, peer), sync: async (peer, signal) => this.sync.syncWith(peer, { signal }) })
     this.sync.onRound = () => { this.catchUp.done() }
@@ -217,6 +227,7 @@ export class MeshNode {
     await this.libp2p.start()
     await this.sync.start()
     await this.leases.start()
+    await this.cas.start()
     await this.push.start()
     this.gossip.start()
     this.scheduleSync()
@@ -255,6 +266,12 @@ export class MeshNode {
     return this.leases.request(peerIdFromString(peer), req, signal)
   }
 
+  /** Asks one register acceptor (this node's own without the network); undefined when it failed or timed out. Never throws. */
+  async casRequest (peer: string, req: CasRequest, signal?: AbortSignal): Promise<CasReply | undefined> {
+    if (peer === this.libp2p.peerId.toString()) return this.casAcceptor.answer(req, this.store.now())
+    return this.cas.request(peerIdFromString(peer), req, signal)
+  }
+
   /** A bound on gossip delivery time observed so far; undefined before enough samples. */
   deliveryBoundMs (): number | undefined {
     return this.gossip.deliveryBoundMs()
@@ -280,6 +297,7 @@ export class MeshNode {
     await this.push.stop().catch(() => {})
     await this.sync.stop().catch(() => {})
     await this.leases.stop().catch(() => {})
+    await this.cas.stop().catch(() => {})
     await this.libp2p.stop()
     return left
   }

@@ -25,7 +25,7 @@ describe('quorum locks and acceptor identity', () => {
     await expect(nodes[1].mesh.lock('deploy', { mode: 'quorum', quorum: { members }, owner: 'other' }))
       .rejects.toMatchObject({ name: 'LockUnavailableError' })
     await lease.release()
-    const next = await nodes[2].mesh.lock('deploy', { mode: 'quorum', quorum: { size: 3 }, ttl: 5_000, wait: 5_000 })
+    const next = await nodes[2].mesh.lock('deploy', { mode: 'quorum', quorum: { members }, ttl: 5_000, wait: 5_000 })
     expect(next.token > lease.token).toBe(true)
   })
 

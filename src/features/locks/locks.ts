@@ -22,10 +22,24 @@ export const MAX_SETTLE_MS = 2_000
 export const DEFAULT_MAX_LEASE_TTL_MS = 60_000
 
 export interface QuorumOptions {
-  /** Peer ids of the acceptors. A majority of them must grant a claim. */
-  members?: string[]
-  /** Or: the mesh has this many acceptors; a majority of `size` grants from any of them. */
-  size?: number
+  /**
+   * Peer ids of the quorum members (the acceptors): a majority of them must grant a claim (and
+   * agree on every quorum-mode register change). A fixed list: a count of acceptors (the removed
+   * `size`) would let two disjoint majorities form when more nodes than that run acceptors.
+   */
+  members: string[]
+}
+
+/** Checks a `quorum` option: `{ members }` with at least one peer id; the removed `size` is refused, saying why. */
+export function checkQuorum (q: unknown): asserts q is QuorumOptions {
+  if (typeof q !== 'object' || q === null) throw new InvalidOptionError(`\`quorum\` must be { members: [peer ids] }, got ${JSON.stringify(q)}`)
+  const { members, size } = q as { members?: unknown, size?: unknown }
+  if (size !== undefined) {
+    throw new InvalidOptionError(`\`quorum.size\` was removed: a count of acceptors lets two disjoint majorities form when more than ${JSON.stringify(size)} nodes run acceptors. Name the members instead: \`quorum: { members: [peer ids] }\``)
+  }
+  if (!Array.isArray(members) || members.length === 0 || members.some(m => typeof m !== 'string' || m.length === 0 || m.length > 128)) {
+    throw new InvalidOptionError(`\`quorum.members\` must be a non-empty array of peer id strings, got ${JSON.stringify(members)}`)
+  }
 }
 
 export interface LockOptions {
@@ -253,10 +267,11 @@ export class Locks {
     checkLeaseName('lock name', name)
     const owner = options.owner ?? this.host.selfId
     checkLeaseName('owner', owner)
+    if (options.quorum !== undefined) checkQuorum(options.quorum)
     const quorum = options.quorum ?? this.host.quorum
     const mode = options.mode ?? (quorum !== undefined ? 'quorum' : 'gossip')
     if (mode !== 'gossip' && mode !== 'quorum') throw new InvalidOptionError(`\`mode\` must be 'gossip' or 'quorum', got ${JSON.stringify(mode)}`)
-    if (mode === 'quorum' && quorum === undefined) throw new InvalidOptionError('quorum mode needs `quorum: { members }` or `quorum: { size }`, on createMesh or on this call')
+    if (mode === 'quorum' && quorum === undefined) throw new InvalidOptionError('quorum mode needs `quorum: { members: [peer ids] }`, on createMesh or on this call')
     const ttl = this.ttl(options.ttl, mode)
     const wait = checkNumberOption('wait', options.wait ?? 0, 0, 2 ** 31 - 1, true)
     if (options.settleMs !== undefined) checkNumberOption('settleMs', options.settleMs, 0, 60_000)
@@ -273,7 +288,7 @@ export class Locks {
       ttl,
       wait,
       settleMs: options.settleMs ?? this.host.settleMs(),
-      acceptors: () => this.acceptors(quorum ?? {}),
+      acceptors: () => this.acceptors(quorum),
       random: Math.random,
       waitTtlMs: Math.min(DEFAULT_WAIT_TTL_MS, this.host.store.maxTtlMs)
     })
@@ -314,7 +329,7 @@ export class Locks {
       return
     }
     const waits: Array<Promise<unknown>> = []
-    for (const fx of releaseClaims(this.host.store, name, owner, this.acceptors(this.host.quorum ?? {}).members)) {
+    for (const fx of releaseClaims(this.host.store, name, owner, this.acceptors(this.host.quorum).members)) {
       if (fx.type === 'delete') this.host.publish(this.host.store.delete(fx.key))
       else if (fx.type === 'request') waits.push(this.requestAll(fx.to, fx.req))
     }
@@ -335,9 +350,9 @@ export class Locks {
     }))
   }
 
-  /** The acceptors of a quorum: the configured members, or this node and its mesh peers out of `size`. */
-  private acceptors (q: QuorumOptions): { members: string[], size: number } {
-    const members = q.members ?? [this.host.selfId, ...this.host.meshPeers()]
-    return { members, size: q.members?.length ?? q.size ?? members.length }
+  /** The acceptors of a quorum: its members (none without one). */
+  private acceptors (q: QuorumOptions | undefined): { members: string[], size: number } {
+    const members = q?.members ?? []
+    return { members, size: members.length }
   }
 }

@@ -1905,3 +1905,830 @@ export namespace PushAck {
     return streamMessage(buf, PushAck.codec(), opts)
   }
 }
+
+export interface CasBallot {
+  n: number
+  id: string
+}
+
+export namespace CasBallot {
+  let _codec: Codec<CasBallot>
+
+  export const codec = (): Codec<CasBallot> => {
+    if (_codec == null) {
+      _codec = message<CasBallot>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.n != null && obj.n !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.n)
+        }
+
+        if ((obj.id != null && obj.id !== '')) {
+          w.uint32(18)
+          w.string(obj.id)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          n: 0,
+          id: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.n = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.id = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.n`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CasBallotNFieldEvent {
+    field: '$.n'
+    value: number
+  }
+
+  export interface CasBallotIdFieldEvent {
+    field: '$.id'
+    value: string
+  }
+
+  export function encode (obj: Partial<CasBallot>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CasBallot.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasBallot>): CasBallot {
+    return decodeMessage(buf, CasBallot.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasBallot>): Generator<CasBallotNFieldEvent | CasBallotIdFieldEvent> {
+    return streamMessage(buf, CasBallot.codec(), opts)
+  }
+}
+
+export interface CasProposal {
+  present: boolean
+  value: Uint8Array<ArrayBuffer>
+  expiresAt: number
+  history: CasBallot[]
+}
+
+export namespace CasProposal {
+  let _codec: Codec<CasProposal>
+
+  export const codec = (): Codec<CasProposal> => {
+    if (_codec == null) {
+      _codec = message<CasProposal>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.present != null && obj.present !== false)) {
+          w.uint32(8)
+          w.bool(obj.present)
+        }
+
+        if ((obj.value != null && obj.value.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.value)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.expiresAt)
+        }
+
+        if (obj.history != null && obj.history.length > 0) {
+          for (const value of obj.history) {
+            w.uint32(34)
+            CasBallot.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          present: false,
+          value: uint8ArrayAlloc(0),
+          expiresAt: 0,
+          history: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.present = reader.bool()
+              break
+            }
+            case 2: {
+              obj.value = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.expiresAt = reader.uint64Number()
+              break
+            }
+            case 4: {
+              if (opts.limits?.history != null && obj.history.length === opts.limits.history) {
+                throw new MaxLengthError('Decode error - repeated field "history" had too many elements')
+              }
+
+              obj.history.push(CasBallot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.history$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          history: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.present`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.value`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.history != null && obj.history === opts.limits.history) {
+                throw new MaxLengthError('Streaming decode error - repeated field "history" had too many elements')
+              }
+
+              for (const evt of CasBallot.codec().stream(reader, reader.uint32(), `${prefix}.history[]`, {
+                limits: opts.limits?.history$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.history
+                }
+              }
+
+              obj.history++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CasProposalPresentFieldEvent {
+    field: '$.present'
+    value: boolean
+  }
+
+  export interface CasProposalValueFieldEvent {
+    field: '$.value'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CasProposalExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: number
+  }
+
+  export interface CasProposalHistoryNFieldEvent {
+    field: '$.history[].n'
+    value: number
+    index: number
+  }
+
+  export interface CasProposalHistoryIdFieldEvent {
+    field: '$.history[].id'
+    value: string
+    index: number
+  }
+
+  export function encode (obj: Partial<CasProposal>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CasProposal.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasProposal>): CasProposal {
+    return decodeMessage(buf, CasProposal.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasProposal>): Generator<CasProposalPresentFieldEvent | CasProposalValueFieldEvent | CasProposalExpiresAtFieldEvent | CasProposalHistoryNFieldEvent | CasProposalHistoryIdFieldEvent> {
+    return streamMessage(buf, CasProposal.codec(), opts)
+  }
+}
+
+export interface CasRequest {
+  version: number
+  kind: CasRequest.Kind
+  key: string
+  ballot?: CasBallot
+  proposal?: CasProposal
+  next?: CasBallot
+  time?: number
+}
+
+export namespace CasRequest {
+  export enum Kind {
+    PREPARE = 'PREPARE',
+    ACCEPT = 'ACCEPT'
+  }
+
+  enum __KindValues {
+    PREPARE = 0,
+    ACCEPT = 1
+  }
+
+  export namespace Kind {
+    export const codec = (): Codec<Kind> => {
+      return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  let _codec: Codec<CasRequest>
+
+  export const codec = (): Codec<CasRequest> => {
+    if (_codec == null) {
+      _codec = message<CasRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.kind != null && __KindValues[obj.kind] !== 0) {
+          w.uint32(16)
+          CasRequest.Kind.codec().encode(obj.kind, w)
+        }
+
+        if ((obj.key != null && obj.key !== '')) {
+          w.uint32(26)
+          w.string(obj.key)
+        }
+
+        if (obj.ballot != null) {
+          w.uint32(34)
+          CasBallot.codec().encode(obj.ballot, w)
+        }
+
+        if (obj.proposal != null) {
+          w.uint32(42)
+          CasProposal.codec().encode(obj.proposal, w)
+        }
+
+        if (obj.next != null) {
+          w.uint32(50)
+          CasBallot.codec().encode(obj.next, w)
+        }
+
+        if (obj.time != null) {
+          w.uint32(120)
+          w.uint64Number(obj.time)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          kind: Kind.PREPARE,
+          key: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.kind = CasRequest.Kind.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.key = reader.string()
+              break
+            }
+            case 4: {
+              obj.ballot = CasBallot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.ballot
+              })
+              break
+            }
+            case 5: {
+              obj.proposal = CasProposal.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.proposal
+              })
+              break
+            }
+            case 6: {
+              obj.next = CasBallot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.next
+              })
+              break
+            }
+            case 15: {
+              obj.time = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.kind`,
+                value: CasRequest.Kind.codec().decode(reader)
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.key`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield * CasBallot.codec().stream(reader, reader.uint32(), `${prefix}.ballot`, {
+                limits: opts.limits?.ballot
+              })
+
+              break
+            }
+            case 5: {
+              yield * CasProposal.codec().stream(reader, reader.uint32(), `${prefix}.proposal`, {
+                limits: opts.limits?.proposal
+              })
+
+              break
+            }
+            case 6: {
+              yield * CasBallot.codec().stream(reader, reader.uint32(), `${prefix}.next`, {
+                limits: opts.limits?.next
+              })
+
+              break
+            }
+            case 15: {
+              yield {
+                field: `${prefix}.time`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CasRequestVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface CasRequestKindFieldEvent {
+    field: '$.kind'
+    value: CasRequest.Kind
+  }
+
+  export interface CasRequestKeyFieldEvent {
+    field: '$.key'
+    value: string
+  }
+
+  export interface CasRequestBallotNFieldEvent {
+    field: '$.ballot.n'
+    value: number
+  }
+
+  export interface CasRequestBallotIdFieldEvent {
+    field: '$.ballot.id'
+    value: string
+  }
+
+  export interface CasRequestProposalPresentFieldEvent {
+    field: '$.proposal.present'
+    value: boolean
+  }
+
+  export interface CasRequestProposalValueFieldEvent {
+    field: '$.proposal.value'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CasRequestProposalExpiresAtFieldEvent {
+    field: '$.proposal.expiresAt'
+    value: number
+  }
+
+  export interface CasRequestProposalHistoryNFieldEvent {
+    field: '$.proposal.history[].n'
+    value: number
+    index: number
+  }
+
+  export interface CasRequestProposalHistoryIdFieldEvent {
+    field: '$.proposal.history[].id'
+    value: string
+    index: number
+  }
+
+  export interface CasRequestNextNFieldEvent {
+    field: '$.next.n'
+    value: number
+  }
+
+  export interface CasRequestNextIdFieldEvent {
+    field: '$.next.id'
+    value: string
+  }
+
+  export interface CasRequestTimeFieldEvent {
+    field: '$.time'
+    value: number
+  }
+
+  export function encode (obj: Partial<CasRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CasRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasRequest>): CasRequest {
+    return decodeMessage(buf, CasRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasRequest>): Generator<CasRequestVersionFieldEvent | CasRequestKindFieldEvent | CasRequestKeyFieldEvent | CasRequestBallotNFieldEvent | CasRequestBallotIdFieldEvent | CasRequestProposalPresentFieldEvent | CasRequestProposalValueFieldEvent | CasRequestProposalExpiresAtFieldEvent | CasRequestProposalHistoryNFieldEvent | CasRequestProposalHistoryIdFieldEvent | CasRequestNextNFieldEvent | CasRequestNextIdFieldEvent | CasRequestTimeFieldEvent> {
+    return streamMessage(buf, CasRequest.codec(), opts)
+  }
+}
+
+export interface CasReply {
+  version: number
+  kind: CasReply.Kind
+  ballot?: CasBallot
+  proposal?: CasProposal
+  reason: string
+  time?: number
+}
+
+export namespace CasReply {
+  export enum Kind {
+    PROMISED = 'PROMISED',
+    ACCEPTED = 'ACCEPTED',
+    REFUSED = 'REFUSED'
+  }
+
+  enum __KindValues {
+    PROMISED = 0,
+    ACCEPTED = 1,
+    REFUSED = 2
+  }
+
+  export namespace Kind {
+    export const codec = (): Codec<Kind> => {
+      return enumeration<Kind>(__KindValues)
+    }
+  }
+
+  let _codec: Codec<CasReply>
+
+  export const codec = (): Codec<CasReply> => {
+    if (_codec == null) {
+      _codec = message<CasReply>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.kind != null && __KindValues[obj.kind] !== 0) {
+          w.uint32(16)
+          CasReply.Kind.codec().encode(obj.kind, w)
+        }
+
+        if (obj.ballot != null) {
+          w.uint32(26)
+          CasBallot.codec().encode(obj.ballot, w)
+        }
+
+        if (obj.proposal != null) {
+          w.uint32(34)
+          CasProposal.codec().encode(obj.proposal, w)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(42)
+          w.string(obj.reason)
+        }
+
+        if (obj.time != null) {
+          w.uint32(120)
+          w.uint64Number(obj.time)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          kind: Kind.PROMISED,
+          reason: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.kind = CasReply.Kind.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.ballot = CasBallot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.ballot
+              })
+              break
+            }
+            case 4: {
+              obj.proposal = CasProposal.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.proposal
+              })
+              break
+            }
+            case 5: {
+              obj.reason = reader.string()
+              break
+            }
+            case 15: {
+              obj.time = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.kind`,
+                value: CasReply.Kind.codec().decode(reader)
+              }
+              break
+            }
+            case 3: {
+              yield * CasBallot.codec().stream(reader, reader.uint32(), `${prefix}.ballot`, {
+                limits: opts.limits?.ballot
+              })
+
+              break
+            }
+            case 4: {
+              yield * CasProposal.codec().stream(reader, reader.uint32(), `${prefix}.proposal`, {
+                limits: opts.limits?.proposal
+              })
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            case 15: {
+              yield {
+                field: `${prefix}.time`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CasReplyVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface CasReplyKindFieldEvent {
+    field: '$.kind'
+    value: CasReply.Kind
+  }
+
+  export interface CasReplyBallotNFieldEvent {
+    field: '$.ballot.n'
+    value: number
+  }
+
+  export interface CasReplyBallotIdFieldEvent {
+    field: '$.ballot.id'
+    value: string
+  }
+
+  export interface CasReplyProposalPresentFieldEvent {
+    field: '$.proposal.present'
+    value: boolean
+  }
+
+  export interface CasReplyProposalValueFieldEvent {
+    field: '$.proposal.value'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CasReplyProposalExpiresAtFieldEvent {
+    field: '$.proposal.expiresAt'
+    value: number
+  }
+
+  export interface CasReplyProposalHistoryNFieldEvent {
+    field: '$.proposal.history[].n'
+    value: number
+    index: number
+  }
+
+  export interface CasReplyProposalHistoryIdFieldEvent {
+    field: '$.proposal.history[].id'
+    value: string
+    index: number
+  }
+
+  export interface CasReplyReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export interface CasReplyTimeFieldEvent {
+    field: '$.time'
+    value: number
+  }
+
+  export function encode (obj: Partial<CasReply>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CasReply.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasReply>): CasReply {
+    return decodeMessage(buf, CasReply.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasReply>): Generator<CasReplyVersionFieldEvent | CasReplyKindFieldEvent | CasReplyBallotNFieldEvent | CasReplyBallotIdFieldEvent | CasReplyProposalPresentFieldEvent | CasReplyProposalValueFieldEvent | CasReplyProposalExpiresAtFieldEvent | CasReplyProposalHistoryNFieldEvent | CasReplyProposalHistoryIdFieldEvent | CasReplyReasonFieldEvent | CasReplyTimeFieldEvent> {
+    return streamMessage(buf, CasReply.codec(), opts)
+  }
+}

@@ -32,7 +32,6 @@ export interface DaemonSettings {
   /** How long after start reads wait for the first anti-entropy round (a duration; 0: never). @default 5s */
   catchUp?: string
   quorumMembers?: string
-  quorumSize?: string
   maxLeaseTtl?: string
   /** host:port for the HTTP API over TCP (loopback unless httpHost allows more). */
   http?: string
@@ -70,6 +69,9 @@ export function resolveSettings (flags: DaemonSettings, env: NodeJS.ProcessEnv =
       throw new UsageError(`config file ${file} must be a JSON object of daemon settings: ${(err as Error).message}`)
     }
   }
+  if (env.MESHKV_QUORUM_SIZE !== undefined || fromFile.quorumSize !== undefined) {
+    throw new UsageError('quorum size was removed (a count of acceptors lets two disjoint majorities form): name the members with --quorum-members PEERIDS (MESHKV_QUORUM_MEMBERS)')
+  }
   const out: DaemonSettings = {}
   for (const k of KEYS) {
     const v = flags[k] ?? env[envName(k)] ?? fromFile[k]
@@ -89,7 +91,6 @@ const int = (what: string, s: string | undefined): number | undefined => {
 /** createMesh options from daemon settings. */
 export function meshOptions (s: DaemonSettings): MeshOptions {
   const members = list(s.quorumMembers)
-  const size = int('--quorum-size', s.quorumSize)
   return {
     name: s.name,
     listen: list(s.listen),
@@ -104,7 +105,7 @@ export function meshOptions (s: DaemonSettings): MeshOptions {
     maxTtlMs: ms('--max-ttl', s.maxTtl) ?? DAEMON_MAX_TTL_MS,
     tombstoneGraceMs: ms('--tombstone-grace', s.tombstoneGrace),
     syncIntervalMs: ms('--sync-interval', s.syncInterval, true),
-    quorum: members !== undefined ? { members } : size !== undefined ? { size } : undefined,
+    quorum: members !== undefined ? { members } : undefined,
     maxLeaseTtlMs: ms('--max-lease-ttl', s.maxLeaseTtl),
     psk: s.pskFile === undefined ? undefined : readPsk(s.pskFile),
     allowPeers: list(s.allowPeers),

@@ -3,8 +3,6 @@
  * integration tests, the benchmarks and the real-node nemesis.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createMesh, type Mesh, type MeshOptions } from '../src/index.js'
 import { Gate } from './gate.js'
 
@@ -21,21 +19,6 @@ export async function startNode (options: MeshOptions = {}): Promise<Node> {
 export async function startCluster (n: number, options: MeshOptions = {}): Promise<Node[]> {
   const first = await startNode(options)
   const rest = await Promise.all(Array.from({ length: n - 1 }, async () => startNode({ ...options, bootstrap: [first.mesh.multiaddrs[0]] })))
-  const nodes = [first, ...rest]
-  for (let i = 1; i < n; i++) for (let j = i + 1; j < n; j++) await nodes[i].mesh.dial(nodes[j].mesh.multiaddrs[0])
-  await eventually(() => nodes.every(x => x.mesh.peers().length === n - 1), 'every node sees the others')
-  return nodes
-}
-
-/**
- * Starts `n` connected nodes that are the quorum members of their mesh (`quorum: { members }`,
- * their identities made first so each knows them all at start).
- */
-export async function startQuorumCluster (n: number, options: MeshOptions = {}): Promise<Node[]> {
-  const keys = await Promise.all(Array.from({ length: n }, async () => generateKeyPair('Ed25519')))
-  const quorum = { members: keys.map(k => peerIdFromPrivateKey(k).toString()) }
-  const first = await startNode({ ...options, quorum, privateKey: keys[0] })
-  const rest = await Promise.all(keys.slice(1).map(async privateKey => startNode({ ...options, quorum, privateKey, bootstrap: [first.mesh.multiaddrs[0]] })))
   const nodes = [first, ...rest]
   for (let i = 1; i < n; i++) for (let j = i + 1; j < n; j++) await nodes[i].mesh.dial(nodes[j].mesh.multiaddrs[0])
   await eventually(() => nodes.every(x => x.mesh.peers().length === n - 1), 'every node sees the others')

@@ -41,8 +41,6 @@ import { Counters } from '../features/counters/counters.js'
 import { Sets } from '../features/sets/sets.js'
 import { conditionalDelete, conditionalSet, isConditional, type Condition } from '../features/conditional/conditional.js'
 import type { DataHost } from '../features/data-host.js'
-import type { QuorumHost } from '../core/quorum.js'
-import { NO_QUORUM } from './no-quorum.js'
 
 /** How far a write must get before its promise resolves (`set`, `delete`). */
 export interface ReplicationOptions {
@@ -529,15 +527,13 @@ export class Mesh {
       store: this.store,
       publish: e => { this.publish(e) },
       durable: async () => { await this.durable() },
-      quorum: this.quorumHost,
+      quorum: this.quorum,
       assertOpen: () => { this.assertOpen() }
     }
     return this._dataHost
   }
 
   private _dataHost: DataHost | undefined
-  /** The quorum engine the data types use. */
-  private readonly quorumHost: QuorumHost = NO_QUORUM
 
   /**
    * Whether this node holds the mesh's state: it has completed an anti-entropy round with a peer

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMesh, InvalidOptionError, QuorumNotConfiguredError, QuorumUnavailableError, UNCHANGED, type Change, type Mesh, type QuorumHost, type RegisterState } from '../../src/index.js'
-import { partition, startNode, startQuorumCluster, stopAll, type Node } from '../../sim/cluster.js'
+import { partition, startNode, stopAll, type Node } from '../../sim/cluster.js'
+import { startQuorumCluster } from '../../sim/quorum-cluster.js'
 
 let nodes: Node[] = []
 afterEach(async () => { await stopAll(nodes); nodes = [] })

@@ -10,7 +10,8 @@ import { UNCHANGED } from '../../src/index.js'
 import { casProtocolFor } from '../../src/net/cas-protocol.js'
 import { WIRE_VERSION } from '../../src/net/codec.js'
 import { CasRequest } from '../../src/net/proto/meshkv.js'
-import { startQuorumCluster, stopAll, type Node } from '../../sim/cluster.js'
+import { stopAll, type Node } from '../../sim/cluster.js'
+import { startQuorumCluster } from '../../sim/quorum-cluster.js'
 import { Prng } from '../../sim/prng.js'
 
 let nodes: Node[] = []

@@ -23,6 +23,7 @@ import { summary } from './stats.js'
 import { benchDurable } from './durable.js'
 import { benchCounters } from './counters.js'
 import { benchAgentStores } from './agent-stores.js'
+import { benchQuorum } from './quorum.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const QUICK = process.env.MESHKV_BENCH_QUICK === '1'
@@ -180,6 +181,17 @@ async function benchCountersRows (): Promise<void> {
   }
 }
 
+// ---- 6c. quorum registers ------------------------------------------------------------------------
+async function benchQuorumRows (): Promise<void> {
+  for (const members of [3, 5]) {
+    const q = await benchQuorum(members, QUICK ? 50 : 300)
+    results[`quorum${members}`] = q
+    const ping = `stream round trip ${fmt(q.ping.p50)} / ${fmt(q.ping.p99)} ms`
+    rows.push({ name: `quorum change(), ${members} members, one writer (1 round trip) (p50 / p99)`, value: `${fmt(q.oneWriter.p50)} / ${fmt(q.oneWriter.p99)} ms`, baseline: ping, ratio: `${fmt(q.oneWriter.p50 / q.ping.p50)}x` })
+    rows.push({ name: `quorum change(), ${members} members, writers in turn (cached accept refused, then 2 phases) (p50 / p99)`, value: `${fmt(q.rotating.p50)} / ${fmt(q.rotating.p99)} ms`, baseline: ping, ratio: `${fmt(q.rotating.p50 / q.ping.p50)}x` })
+  }
+}
+
 // ---- 7. the surfaces --------------------------------------------------------------------------
 async function benchSurfacesRows (): Promise<void> {
   const f = await benchSurfaces(QUICK ? 10 : 30)
@@ -264,6 +276,7 @@ const sections: Array<[string, () => unknown]> = [
   ['converge', async () => { await benchConverge(10_000); await benchConverge(QUICK ? 20_000 : 100_000) }],
   ['locks', benchLocks],
   ['counters', benchCountersRows],
+  ['quorum', benchQuorumRows],
   ['surfaces', benchSurfacesRows],
   ['durable', benchDurableRows],
   ['agent-stores', benchAgentStoresRows]

@@ -162,6 +162,10 @@ export class QuorumRegisters implements QuorumHost {
           case 'wait':
             return
           case 'retry': {
+            if (step.attempt === 0) { // a stale one-round-trip ballot, not contention
+              queueMicrotask(() => { guarded(() => (op as CasOperation<R>).retry()) })
+              return
+            }
             const roundMs = Math.max(MIN_BACKOFF_MS, performance.now() - sentAt)
             const wait = random() * Math.min(MAX_BACKOFF_MS, roundMs * 2 ** Math.min(step.attempt, 10))
             if (performance.now() + wait > deadline) {

@@ -57,7 +57,11 @@ export type CasStep<R> =
   | { type: 'send', seq: number, to: readonly string[], request: CasRequest }
   /** Nothing to do until more replies come. */
   | { type: 'wait' }
-  /** A higher ballot won this round: call `retry` after a backoff (`attempt` counts the retries, from 1). */
+  /**
+   * A higher ballot won this round: call `retry`. `attempt` counts the two-phase rounds lost so far
+   * (from 1): back off before retrying, longer as it grows. 0: only a one-round-trip attempt was
+   * refused (its cached ballot was overtaken, which says nothing of contention): retry at once.
+   */
   | { type: 'retry', attempt: number }
   | { type: 'done', result: R }
   /**
@@ -123,6 +127,8 @@ export class CasOperation<R> {
   readonly key: string
   /** Rounds begun (1 for the first). */
   attempts = 0
+  /** Two-phase rounds lost to a higher ballot. */
+  private lost = 0
   /** Whether the last round skipped the prepare phase (the one-round-trip path). */
   oneRoundTrip = false
   private readonly proposer: CasProposer
@@ -197,7 +203,8 @@ export class CasOperation<R> {
     if (conflict !== undefined || refusals.conflict !== undefined) {
       this.above = conflict
       this.phase = 'backoff' // later replies of this round change nothing
-      return { type: 'retry', attempt: this.attempts }
+      if (!this.oneRoundTrip) this.lost++
+      return { type: 'retry', attempt: this.oneRoundTrip ? 0 : this.lost }
     }
     this.phase = 'done'
     return { type: 'unavailable', answered: replies.filter(r => r !== undefined).length, members: this.members.length, refusals, inDoubt: this.doubts.length > 0 }

@@ -32,7 +32,7 @@ describe('CASPaxos proposer', () => {
     const { op, step } = p.start(KEY, increment, ['a', 'b', 'c'], 0)
     expect(step).toMatchObject({ request: { type: 'accept' } })
     const after = deliver(op, step, accs, 0)
-    expect(after).toEqual({ type: 'retry', attempt: 1 })
+    expect(after).toEqual({ type: 'retry', attempt: 0 }) // no contention: retry at once
     const prep = op.retry()
     expect(prep).toMatchObject({ type: 'send', request: { type: 'prepare' } })
     const acc = deliver(op, prep, accs, 0)

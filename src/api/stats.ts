@@ -53,6 +53,13 @@ export interface MeshStats {
    */
   acceptor: { locks: number, maxLocks: number, full: number, forgotten: number, recoveringUntil?: number }
   /**
+   * This node's quorum register acceptor (CASPaxos): registers it keeps (`held`, at most
+   * `maxRegisters`), requests naming new registers refused while full, registers forgotten
+   * (empty or expired, and idle), and `amnesic` (1 when it refuses everything: restarted in
+   * memory under an identity file it had before; else 0).
+   */
+  registers: { held: number, maxRegisters: number, full: number, forgotten: number, amnesic: number }
+  /**
    * This node's clock against the mesh's: `offsetMs` (this clock minus the mesh's median, signed,
    * whole ms), `peers` (how many connected peers' clocks that median is over), `correctionMs` (what
    * this node subtracts from its clock: offsetMs bounded by ±maxDriftMs), `level` (`skewed`: local
@@ -111,6 +118,11 @@ export const STATS_FIELDS: { readonly [P in StatPath]: StatField } = {
   'acceptor.maxLocks': { metric: 'meshkv_acceptor_max_locks', help: 'Most locks the quorum acceptor keeps state for' },
   'acceptor.full': { metric: 'meshkv_acceptor_full_total', help: 'Acquisitions of new lock names refused while the acceptor was full' },
   'acceptor.forgotten': { metric: 'meshkv_acceptor_forgotten_total', help: 'Locks the acceptor dropped after their grants ended' },
+  'registers.held': { metric: 'meshkv_registers_held', help: 'Quorum registers the register acceptor keeps' },
+  'registers.maxRegisters': { metric: 'meshkv_registers_max', help: 'Most quorum registers the register acceptor keeps' },
+  'registers.full': { metric: 'meshkv_registers_full_total', help: 'Register requests naming new registers refused while the acceptor was full' },
+  'registers.forgotten': { metric: 'meshkv_registers_forgotten_total', help: 'Empty or expired idle registers the acceptor dropped' },
+  'registers.amnesic': { metric: 'meshkv_registers_amnesic', help: '1 while the register acceptor refuses everything (restarted in memory under an identity it had before)' },
   'acceptor.recoveringUntil': { metric: 'meshkv_acceptor_recovering_until', help: 'Epoch ms until which the acceptor grants nothing after a restart (0: it grants now)' },
   expired: { metric: 'meshkv_expired_total', help: 'Entries that expired here' },
   purged: { metric: 'meshkv_purged_total', help: 'Tombstones purged after their retention' },
@@ -172,6 +184,7 @@ export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watch
     undelivered: node.delivery.undelivered,
     replication: { ...node.pushCounters, ...node.delivery.counters },
     acceptor: acceptorStats(node.acceptor, store.now()),
+    registers: { held: node.casAcceptor.size, maxRegisters: node.casAcceptor.maxRegisters, full: node.casAcceptor.counters.full, forgotten: node.casAcceptor.counters.forgotten, amnesic: node.casAcceptor.amnesic ? 1 : 0 },
     clock: clockStats(store)
   }
 }

@@ -2,13 +2,20 @@
  * Quorum registers over real nodes on loopback: linearizable increments from every node, the
  * minority side of a partition refusing, and the option and error surface.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createMesh, InvalidOptionError, QuorumNotConfiguredError, QuorumUnavailableError, UNCHANGED, type Change, type Mesh, type QuorumHost, type RegisterState } from '../../src/index.js'
-import { partition, startNode, stopAll, type Node } from '../../sim/cluster.js'
+import { eventually, partition, startNode, stopAll, type Node } from '../../sim/cluster.js'
 import { startQuorumCluster } from '../../sim/quorum-cluster.js'
 
 let nodes: Node[] = []
 afterEach(async () => { await stopAll(nodes); nodes = [] })
+const dir = mkdtempSync(join(tmpdir(), 'meshkv-quorum-registers-'))
+afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
 
 /** The mesh's private QuorumHost (what the features are given). */
 const quorumOf = (mesh: Mesh): QuorumHost => (mesh as unknown as { quorum: QuorumHost }).quorum
@@ -67,6 +74,40 @@ describe('quorum registers (CASPaxos) on real nodes', () => {
     expect((err as Error).message).toMatch(/1 of 3 answered/)
     expect(await quorumOf(nodes[1].mesh).change('counter/p', increment)).toBe(2)
     expect(await quorumOf(nodes[2].mesh).change('counter/p', increment)).toBe(3)
+  })
+
+  it('durable members remember their registers across a restart of every member', async () => {
+    const keys = await Promise.all([0, 1, 2].map(async () => generateKeyPair('Ed25519')))
+    const quorum = { members: keys.map(k => peerIdFromPrivateKey(k).toString()) }
+    const boot = async (): Promise<Node[]> => {
+      const first = await startNode({ privateKey: keys[0], quorum, dataDir: join(dir, 'm0') })
+      const rest = await Promise.all([1, 2].map(async i => startNode({ privateKey: keys[i], quorum, dataDir: join(dir, `m${i}`), bootstrap: [first.mesh.multiaddrs[0]] })))
+      await rest[0].mesh.dial(rest[1].mesh.multiaddrs[0])
+      const all = [first, ...rest]
+      await eventually(() => all.every(x => x.mesh.peers().length === 2), 'the members see each other')
+      return all
+    }
+    nodes = await boot()
+    for (let i = 1; i <= 3; i++) expect(await quorumOf(nodes[i % 3].mesh).change('counter/durable', increment)).toBe(i)
+    expect(nodes[0].mesh.stats().registers.held).toBe(1)
+    await stopAll(nodes)
+    nodes = await boot()
+    expect(nodes[1].mesh.stats().registers).toMatchObject({ held: 1, amnesic: 0 })
+    expect(await quorumOf(nodes[2].mesh).change('counter/durable', increment)).toBe(4)
+  })
+
+  it('an in-memory member restarted under its identity file refuses everything (amnesic)', async () => {
+    const file = join(dir, 'amnesic.key')
+    let node = await startNode({ identityFile: file })
+    const id = node.mesh.peerId
+    expect(node.mesh.stats().registers.amnesic).toBe(0)
+    await stopAll([node])
+    node = await startNode({ identityFile: file, quorum: { members: [id] } })
+    nodes = [node]
+    expect(node.mesh.stats().registers.amnesic).toBe(1)
+    const err = await quorumOf(node.mesh).change('counter/x', increment).catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'QuorumUnavailableError', answered: 1, members: 1 })
+    expect((err as Error).message).toMatch(/1 refused \(amnesic\)/)
   })
 
   it('an aborted change rejects with AbortError', async () => {

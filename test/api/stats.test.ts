@@ -20,7 +20,7 @@ describe('stats fields', () => {
     const metrics = Object.values(STATS_FIELDS).map(f => f.metric)
     expect(new Set(metrics).size).toBe(metrics.length)
     for (const m of metrics) expect(m).toMatch(/^meshkv_[a-z_]+$/)
-    const gauges = new Set(['entries', 'tombstones', 'bytes', 'peers', 'watches.active', 'undelivered', 'replication.undeliveredAtClose', 'acceptor.locks', 'acceptor.maxLocks', 'acceptor.recoveringUntil', 'clock.offsetMs', 'clock.peers', 'clock.correctionMs'])
+    const gauges = new Set(['entries', 'tombstones', 'bytes', 'peers', 'watches.active', 'undelivered', 'replication.undeliveredAtClose', 'acceptor.locks', 'acceptor.maxLocks', 'acceptor.recoveringUntil', 'registers.held', 'registers.maxRegisters', 'registers.amnesic', 'clock.offsetMs', 'clock.peers', 'clock.correctionMs'])
     for (const p of paths) expect(STATS_FIELDS[p].metric.endsWith('_total')).toBe(!gauges.has(p))
   })
 

@@ -40,7 +40,8 @@ export {
   LockUnavailableError, type LockUnavailableReason, ElectionLostError, StoreFullError, StorageError, WatchOverflowError, NotLockHolderError, NotLeaderError, LeaseLostError, type LeaseLossReason,
   ReplicationError, ReplicationTimeoutError, NotEnoughPeersError, type WriteRef,
   InvalidTokenError, DropNotFoundError, DropTamperedError, UnsupportedRuntimeError,
-  QuorumUnavailableError, QuorumNotConfiguredError
+  QuorumUnavailableError, QuorumNotConfiguredError,
+  InvalidReceiptError, StaleReceiptError, QueueFullError
 } from './core/errors.js'
 export { UNCHANGED, type QuorumHost, type Change, type RegisterState } from './core/quorum.js'
 export { CounterBoundError, ConditionFailedError } from './core/errors.js'
@@ -59,5 +60,6 @@ export { DEFAULT_WATCH_MAX_QUEUED, DEFAULT_WATCH_MAX_QUEUED_BYTES } from './api/
 export { DEFAULT_REPLICA_TIMEOUT_MS, DEFAULT_CLOSE_TIMEOUT_MS } from './net/delivery.js'
 export { Drops, type SealOptions, type OpenOptions, type Sealed, type InboxResult, type OpenedDrop, type FailedDrop } from './features/drops/drops.js'
 export { Logs, type LogRecord, type AppendOptions, type RangeOptions, type LogWatchOptions } from './features/logs/logs.js'
+export { Queues, DEFAULT_VISIBILITY_TIMEOUT_MS, DEFAULT_PEEK_LIMIT, DEAD_SUFFIX, type PoppedItem, type PeekedItem, type QueueOptions, type PushOptions, type PopOptions, type PeekOptions } from './features/queues/queues.js'
 export { generateDropKeyPair, type DropKeyPair } from './features/drops/crypto.js'
 export { generateSwarmKey } from './net/trust.js'

@@ -8,6 +8,7 @@ import type { Store } from '../core/store.js'
 import { formatTimestamp } from '../core/hlc.js'
 import type { LogHost } from '../features/logs/logs.js'
 import { InvalidOptionError } from '../core/errors.js'
+import type { QueueHost, QuorumRegisters } from '../features/queues/host.js'
 
 /** How far a write must get (as `set`'s options). */
 interface ReplicationOptions { replicas?: number, replicaTimeout?: number, signal?: AbortSignal }
@@ -51,19 +52,33 @@ function storeOps (m: MeshParts): Pick<LogHost, 'node' | 'maxKeyBytes' | 'maxTtl
 }
 
 export function logHost (m: MeshParts): LogHost {
+  return { ...storeOps(m), writeStamped: writeStamped(m) }
+}
+
+export function queueHost (m: MeshParts, quorum: QuorumRegisters): QueueHost {
   return {
     ...storeOps(m),
-    writeStamped: async (keyOf, value, options) => {
-      m.assertOpen()
-      const replicas = checkReplicas(options)
-      // the key carries the write's own clock: stamp first, then write with that stamp
-      m.store.checkClock()
-      const t = m.store.hlc.now()
-      const e = m.store.set(keyOf(formatTimestamp(t)), value, options.ttl, t)
-      m.publish(e)
-      await m.settle(e, replicas, options)
-      return e
-    }
+    writeStamped: writeStamped(m),
+    maxValueBytes: m.store.maxValueBytes,
+    defaultTtlMs: m.store.defaultTtlMs,
+    now: () => m.store.now(),
+    stamp: () => { m.assertOpen(); m.store.checkClock(); return formatTimestamp(m.store.hlc.now()) },
+    quorum
+  }
+}
+
+/** Writes at a key made from the write's own HLC (log records, queue items). */
+function writeStamped (m: MeshParts): LogHost['writeStamped'] {
+  return async (keyOf, value, options) => {
+    m.assertOpen()
+    const replicas = checkReplicas(options)
+    // the key carries the write's own clock: stamp first, then write with that stamp
+    m.store.checkClock()
+    const t = m.store.hlc.now()
+    const e = m.store.set(keyOf(formatTimestamp(t)), value, options.ttl, t)
+    m.publish(e)
+    await m.settle(e, replicas, options)
+    return e
   }
 }
 

@@ -30,7 +30,8 @@ export const CLOCK_WARNING_CODE = 'MESHKV_CLOCK_SKEW'
 const CATCH_UP_LIMIT_MS = 5_000
 import { Drops } from '../features/drops/drops.js'
 import { Logs } from '../features/logs/logs.js'
-import { logHost, type MeshParts } from './data-hosts.js'
+import { Queues } from '../features/queues/queues.js'
+import { logHost, queueHost, type MeshParts } from './data-hosts.js'
 import { Acceptor } from '../core/acceptor.js'
 import type { LockStatus } from '../core/lease.js'
 import { peerIdVerifier, signerFor } from '../net/trust.js'
@@ -490,6 +491,14 @@ export class Mesh {
   }
 
   private _logs: Logs | undefined
+
+  /** Work queues: push, pop with a visibility timeout, ack, nack, size, peek, dead letters (gossip or quorum mode). */
+  get queues (): Queues {
+    this._queues ??= new Queues(queueHost(this.parts(), this.quorumHost))
+    return this._queues
+  }
+
+  private _queues: Queues | undefined
 
   /** What the data-type hosts (api/data-hosts.ts) may use. */
   private parts (): MeshParts {

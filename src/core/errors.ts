@@ -284,3 +284,22 @@ export class CounterBoundError extends MeshError {
 export class ConditionFailedError extends MeshError {
   static override name = 'ConditionFailedError'
 }
+
+/** A queue receipt that is not one `pop` returned (garbled, or from another mode). */
+export class InvalidReceiptError extends MeshError {
+  static override name = 'InvalidReceiptError'
+}
+
+/**
+ * An `ack` or `nack` whose delivery is no longer the item's latest: its visibility timeout ran out
+ * and another consumer popped the item since (quorum mode), or (nack, gossip mode) another claim
+ * superseded this one. The item is that consumer's now.
+ */
+export class StaleReceiptError extends MeshError {
+  static override name = 'StaleReceiptError'
+}
+
+/** A quorum-mode queue is at its bound (its state is one register of at most `maxValueBytes`). */
+export class QueueFullError extends MeshError {
+  static override name = 'QueueFullError'
+}

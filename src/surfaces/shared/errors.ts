@@ -86,7 +86,10 @@ const SHAPES: Record<string, ErrorShape> = {
   QuorumNotConfiguredError: { status: 400, exitCode: EXIT.usage, hint: 'quorum mode needs the daemon started with --quorum-members PEERIDS', http: 'quorum mode needs the node created with `quorum: { members }` (the daemon\'s --quorum-members)' },
   UnsupportedRuntimeError: { status: 500, exitCode: EXIT.error, hint: 'install Node.js 22 or later (the repository brings one: npm scripts and npx run it)' },
   CounterBoundError: { status: 409, exitCode: EXIT.notFound, hint: 'the decrement would take the counter below --min: it was left unchanged (retry later, or raise it with inc)', http: 'the decrement would take the counter below `min`: it was left unchanged', mcp: 'the decrement would take the counter below min: it was left unchanged' },
-  ConditionFailedError: { status: 409, exitCode: EXIT.notFound, hint: 'the condition (--if-not-exists, --if-value) did not hold: nothing was written', http: 'the condition (if_absent, if_value) did not hold: nothing was written', mcp: 'the condition (if_not_exists, if_value) did not hold: nothing was written' }
+  ConditionFailedError: { status: 409, exitCode: EXIT.notFound, hint: 'the condition (--if-not-exists, --if-value) did not hold: nothing was written', http: 'the condition (if_absent, if_value) did not hold: nothing was written', mcp: 'the condition (if_not_exists, if_value) did not hold: nothing was written' },
+  InvalidReceiptError: { status: 400, exitCode: EXIT.usage, hint: 'pass the receipt a pop printed (r1.…), unchanged' },
+  StaleReceiptError: { status: 409, exitCode: EXIT.error, hint: 'the visibility timeout ran out and another consumer popped the item since: it is theirs now (pop with a longer --visibility-timeout)', http: 'the visibility timeout ran out and another consumer popped the item since: it is theirs now (pop with a longer visibility_timeout)', mcp: 'the visibility timeout ran out and another consumer popped the item since: it is theirs now (pop with a longer visibility_timeout_seconds)' },
+  QueueFullError: { status: 507, exitCode: EXIT.error, hint: 'a quorum-mode queue holds its state in one register of at most maxValueBytes: drain it, or use gossip mode' },
 }
 
 const INTERNAL: ErrorShape = { status: 500, exitCode: EXIT.error, hint: 'an unexpected error; see the daemon log' }

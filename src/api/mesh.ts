@@ -494,7 +494,7 @@ export class Mesh {
 
   /** Work queues: push, pop with a visibility timeout, ack, nack, size, peek, dead letters (gossip or quorum mode). */
   get queues (): Queues {
-    this._queues ??= new Queues(queueHost(this.parts(), this.quorumHost))
+    this._queues ??= new Queues(queueHost(this.parts(), this.quorum))
     return this._queues
   }
 

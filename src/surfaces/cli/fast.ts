@@ -9,6 +9,7 @@ import { daemonClient } from '../shared/client.js'
 import { fail } from '../shared/output.js'
 import { attributeName, HOT, longName, takesValue, type HotCommand } from './hot.js'
 import { HOT_TYPES } from './hot-types.js'
+import { HOT_QUEUES } from './hot-queues.js'
 
 export interface FastCall {
   command: HotCommand
@@ -21,7 +22,7 @@ const GLOBAL_MESH = 'mesh'
 
 /** The hot command `argv` (without node and the script) calls, or undefined to leave it to the full program. */
 export function parseFast (argv: readonly string[]): FastCall | undefined {
-  for (const command of [...Object.values(HOT), ...Object.values(HOT_TYPES)]) {
+  for (const command of [...Object.values(HOT), ...Object.values(HOT_TYPES), ...Object.values(HOT_QUEUES)]) {
     const call = resolve(command, argv)
     if (call !== undefined) return call
   }

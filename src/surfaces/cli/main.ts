@@ -11,6 +11,7 @@ import { fail } from '../shared/output.js'
 import { registerDataCommands } from './commands-data.js'
 import { registerCoordinationCommands } from './commands-coordination.js'
 import { registerDaemonCommands } from './commands-daemon.js'
+import { registerQueueCommands } from './commands-queues.js'
 
 export function program (): Command {
   const p = new Command('meshkv')
@@ -26,11 +27,14 @@ Examples:
   meshkv lock acquire deploy:prod --ttl 30s --wait 1m || echo "busy"
   meshkv inc ci:passed; meshkv sadd webhooks:seen "$ID" --ttl 1d || echo "duplicate"
   meshkv watch task: | jq .
+  meshkv queue pop reviews --visibility-timeout 5m || echo "empty"
+  meshkv append chat:7 "hello" && meshkv range chat:7 --format value
 
 Exit codes: 0 ok, 1 not found or false, 2 invalid arguments, 3 other error, 4 lock unavailable or election lost.
 The first command starts a daemon in the background (said once on stderr); see \`meshkv daemon --help\`.`)
   registerDataCommands(p)
   registerCoordinationCommands(p)
+  registerQueueCommands(p)
   registerDaemonCommands(p)
   forEachCommand(p, cmd => cmd.exitOverride(err => { throw Object.assign(err, { command: cmd }) }))
   return p

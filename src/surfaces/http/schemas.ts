@@ -15,22 +15,22 @@ export const AJV_OPTIONS = { coerceTypes: false, removeAdditional: false, useDef
 
 // ---- query string and header values (strings) ------------------------------------------------
 
-const SECONDS = { type: 'string', pattern: '^(?:[1-9][0-9]{0,9}|inf)$', description: 'a whole number of seconds, 1 or more, digits only (or inf)' }
-const COUNT = { type: 'string', pattern: '^(?:0|[1-9][0-9]{0,9})$', description: 'a whole number, digits only' }
+export const SECONDS = { type: 'string', pattern: '^(?:[1-9][0-9]{0,9}|inf)$', description: 'a whole number of seconds, 1 or more, digits only (or inf)' }
+export const COUNT = { type: 'string', pattern: '^(?:0|[1-9][0-9]{0,9})$', description: 'a whole number, digits only' }
 const MILLIS = { type: 'string', pattern: '^(?:0|[1-9][0-9]{0,9})$', description: 'a whole number of milliseconds, digits only' }
-const TEXT = { type: 'string', description: 'a string' }
+export const TEXT = { type: 'string', description: 'a string' }
 const FLAG = { type: 'string', enum: ['1', 'true', '0', 'false'], description: 'one of 1, true, 0, false' }
 
 /** A query string of these parameters only, each at most once. */
-const query = (properties: Record<string, Schema>): Schema => ({ type: 'object', properties, additionalProperties: false })
+export const query = (properties: Record<string, Schema>): Schema => ({ type: 'object', properties, additionalProperties: false })
 const NO_QUERY = query({})
 
 // ---- JSON bodies ------------------------------------------------------------------------------
 
-const MS = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, description: 'a whole number of milliseconds' }
+export const MS = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, description: 'a whole number of milliseconds' }
 /** Milliseconds, or "inf" (a JSON number cannot be Infinity): pattern applies to strings, bounds to numbers. */
 const MS_OR_INF = { type: ['integer', 'string'], minimum: 0, maximum: 2 ** 31 - 1, pattern: '^inf$', description: 'a whole number of milliseconds, or "inf"' }
-const STRING = { type: 'string', description: 'a string' }
+export const STRING = { type: 'string', description: 'a string' }
 const BOOLEAN = { type: 'boolean', description: 'true or false' }
 /** A counter amount: a safe integer (a JSON number). */
 const INTEGER = { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description: 'a whole number (a safe integer)' }
@@ -40,10 +40,10 @@ const MODE = { type: 'string', enum: ['gossip', 'quorum'], description: 'gossip 
 const MEMBERS = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, maxItems: 10_000, description: 'an array of 1 to 10,000 non-empty strings' }
 
 /** A JSON object body of these fields only (`null` counts as absent). */
-const body = (properties: Record<string, Schema>, required: string[] = []): Schema => ({ type: 'object', properties, required, additionalProperties: false })
+export const body = (properties: Record<string, Schema>, required: string[] = []): Schema => ({ type: 'object', properties, required, additionalProperties: false })
 
 /** Path parameters: non-empty strings (the mesh checks names and keys further). */
-const params = (...names: string[]): Schema => ({
+export const params = (...names: string[]): Schema => ({
   type: 'object',
   properties: Object.fromEntries(names.map(n => [n, { type: 'string', minLength: 1, description: 'a non-empty name' }])),
   required: names

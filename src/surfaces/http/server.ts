@@ -13,6 +13,7 @@ import { registerCoordinationRoutes } from './routes-coordination.js'
 import { registerDataRoutes } from './routes-data.js'
 import { registerCounterRoutes } from './routes-counters.js'
 import { registerSetRoutes } from './routes-sets.js'
+import { registerQueueRoutes } from './routes-queues.js'
 import { metricsText } from './metrics.js'
 import { AJV_OPTIONS, SCHEMAS, schemaError } from './schemas.js'
 import { OpenStreams } from './streams.js'
@@ -115,6 +116,7 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
   registerCoordinationRoutes(app, mesh, { streams, caughtUp })
   registerCounterRoutes(app, mesh, { streams, caughtUp })
   registerSetRoutes(app, mesh, { streams, caughtUp })
+  registerQueueRoutes(app, mesh, { streams, caughtUp })
   return app
 }
 

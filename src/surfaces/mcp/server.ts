@@ -11,6 +11,7 @@ import { connect, remoteError, type DaemonClient } from '../shared/client.js'
 import { secondsToMs } from '../shared/duration.js'
 import { hintFor } from '../shared/errors.js'
 import { entryOf } from '../shared/output.js'
+import { registerQueueTools } from './tools-queues.js'
 
 type Result = { content: Array<{ type: 'text', text: string }>, isError?: boolean }
 
@@ -127,6 +128,7 @@ export function registerTools (server: McpServer, client: () => Promise<DaemonCl
   }, async ({ name }, c) => c.json('GET', `/v1/locks/${enc(name)}`))
 
   registerTypeTools(tool)
+  registerQueueTools(tool)
 }
 
 /** Counters and sets: kvstore's inc/dec/get-counter and sadd/srem/smembers/sismember/scard. */

@@ -34,8 +34,10 @@ describe('meshkv mcp', () => {
   it('lists every tool with a described input schema', async () => {
     const { tools } = await client.listTools()
     expect(tools.map(t => t.name).sort()).toEqual([
-      'meshkv_dec', 'meshkv_delete', 'meshkv_drop_open', 'meshkv_drop_seal', 'meshkv_exists', 'meshkv_get_counter', 'meshkv_inc', 'meshkv_list_keys', 'meshkv_lock_acquire', 'meshkv_lock_release',
-      'meshkv_lock_status', 'meshkv_retrieve', 'meshkv_sadd', 'meshkv_scard', 'meshkv_sismember', 'meshkv_smembers', 'meshkv_srem', 'meshkv_store', 'meshkv_wait'
+      'meshkv_dec', 'meshkv_delete', 'meshkv_drop_open', 'meshkv_drop_seal', 'meshkv_exists', 'meshkv_get_counter', 'meshkv_inc', 'meshkv_list_keys',
+      'meshkv_lock_acquire', 'meshkv_lock_release', 'meshkv_lock_status', 'meshkv_log_append', 'meshkv_log_range', 'meshkv_queue_ack',
+      'meshkv_queue_nack', 'meshkv_queue_peek', 'meshkv_queue_pop', 'meshkv_queue_push', 'meshkv_queue_size', 'meshkv_retrieve', 'meshkv_sadd',
+      'meshkv_scard', 'meshkv_sismember', 'meshkv_smembers', 'meshkv_srem', 'meshkv_store', 'meshkv_wait'
     ])
     const store = tools.find(t => t.name === 'meshkv_store')!
     expect(store.description).toMatch(/ttl_seconds/)

@@ -1,28 +1,25 @@
 #!/usr/bin/env bash
-# Five agents split a review queue with per-item locks (kvstore scenario). Each agent takes the
-# lock of the next item nobody holds (exit 4 means "taken, move on"), reviews it, marks it done.
+# Five agents drain a review queue (kvstore scenario): each pops the next item with a visibility
+# timeout, reviews it, and acks it. An agent that dies mid-review never acks: its item becomes
+# visible again when the timeout runs out and another agent takes it (deliveries 2). Pops through
+# one daemon never hand one item to two agents; across machines use --mode quorum for that.
 # Runs against the local daemon (started on first use). Usage: examples/shell/review-queue.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mk() { npx --no-install meshkv "$@"; }
-run="rq-$$"
-items=$(seq 1 10)
-for i in $items; do mk set "$run:todo:$i" "pr-$((100 + i))" --ttl 10m >/dev/null; done
+queue="reviews-$$"
+for i in $(seq 1 10); do mk queue push "$queue" "pr-$((100 + i))" --ttl 10m >/dev/null; done
 
 agent() {
-  local me="agent-$1"
-  for i in $items; do
-    mk exists "$run:done:$i" >/dev/null && continue
-    if mk lock acquire "$run:review:$i" --owner "$me" --ttl 30s >/dev/null 2>&1; then
-      if ! mk exists "$run:done:$i" >/dev/null; then
-        sleep 0.1   # review…
-        mk set "$run:done:$i" "$me" --ttl 10m >/dev/null
-        echo "$me reviewed $(mk get "$run:todo:$i" --format value)"
-      fi
-      mk lock release "$run:review:$i" --owner "$me" >/dev/null
-    fi   # exit 4: another agent holds it
+  local me="agent-$1" item receipt
+  # exit 1: nothing visible (after waiting up to 2 s for a late push or a timed-out review)
+  while item=$(mk queue pop "$queue" --visibility-timeout 30s --wait 2s); do
+    receipt=$(node -e 'console.log(JSON.parse(process.argv[1]).receipt)' "$item")
+    sleep 0.1   # review…
+    mk queue ack "$queue" "$receipt" >/dev/null
+    echo "$me reviewed $(node -e 'console.log(JSON.parse(process.argv[1]).data)' "$item")"
   done
 }
 for a in 1 2 3 4 5; do agent "$a" & done
 wait
-echo "done: $(mk list "$run:done:" --format keys | wc -l) of 10 items"
+echo "left in the queue: $(mk queue size "$queue" --format value)"

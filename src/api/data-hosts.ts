@@ -62,6 +62,7 @@ export function queueHost (m: MeshParts, quorum: QuorumRegisters): QueueHost {
     maxValueBytes: m.store.maxValueBytes,
     defaultTtlMs: m.store.defaultTtlMs,
     now: () => m.store.now(),
+    subscribe: fn => { m.store.subscribe(fn) },
     stamp: () => { m.assertOpen(); m.store.checkClock(); return formatTimestamp(m.store.hlc.now()) },
     quorum
   }

@@ -44,5 +44,7 @@ export interface QueueHost {
   get: (key: string) => Entry | undefined
   list: (options: { prefix: string, cursor?: string, limit?: number }) => { entries?: Entry[] }
   watch: (options: { prefix: string, signal?: AbortSignal }) => AsyncIterable<{ type: string, key: string, entry?: Entry }>
+  /** Every change to the store, as it happens (local and remote), until the mesh closes. */
+  subscribe: (fn: (e: { type: string, key: string, local: boolean }) => void) => void
   quorum: QuorumRegisters
 }

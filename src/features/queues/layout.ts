@@ -2,7 +2,8 @@
  * Queues' pure parts: validation, receipts, and the gossip-mode key layout. Gossip mode keeps a
  * queue in the store under `@meshkv/queue/<encoded name>/`: an item `i/<id>` (its id is the push's
  * own HLC, so FIFO is HLC order and the id is checked on arrival) and, once popped, a claim
- * `c/<id>` (an LWW register: deliveries so far and when the item is visible again).
+ * `c/<id>` (an LWW register: deliveries so far and when the item is visible again). A node that
+ * pops says so under `n/<node>` (a marker with a short TTL), so consumers know how many nodes share the queue.
  */
 import { InvalidKeyError, InvalidOptionError, InvalidReceiptError } from '../../core/errors.js'
 import { checkKey, checkNumberOption } from '../../core/limits.js'
@@ -102,6 +103,11 @@ export function itemKey (name: string, id: string): string {
 
 export function claimKey (name: string, id: string): string {
   return queuePrefix(name) + 'c/' + id
+}
+
+/** Where a node says it pops from the queue (a consumer marker with a short TTL). */
+export function consumerPrefix (name: string): string {
+  return queuePrefix(name) + 'n/'
 }
 
 /** A gossip-mode claim: deliveries so far, and when the item is visible again (mesh ms). */

@@ -40,6 +40,7 @@ export function fakeQueueHost (clock: () => number, options: { maxValueBytes?: n
     get: unused,
     list: unused,
     watch: unused,
+    subscribe: unused,
     quorum: new FakeQuorum(clock)
   }
 }

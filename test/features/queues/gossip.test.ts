@@ -4,6 +4,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { InvalidKeyError, InvalidOptionError, InvalidReceiptError, StaleReceiptError } from '../../../src/core/errors.js'
+import { Entry } from '../../../src/core/entry.js'
+import { formatTimestamp } from '../../../src/core/hlc.js'
+import type { Store } from '../../../src/core/store.js'
+import { itemKey } from '../../../src/features/queues/layout.js'
 import type { Mesh } from '../../../src/index.js'
 import { start, stopAll, type Node } from '../../net/helpers.js'
 
@@ -97,6 +101,20 @@ describe('gossip-mode queues', () => {
     const aborted = mesh.queues.pop('q', { wait: 10_000, signal: ac.signal })
     ac.abort()
     await expect(aborted).rejects.toMatchObject({ name: 'AbortError' })
+  })
+
+  it('an item arriving late from another node, with an earlier HLC, is popped in its place', async () => {
+    const mesh = await one()
+    await mesh.queues.push('q', 'local')
+    expect(await mesh.queues.size('q')).toBe(1) // the queue's index is built now
+    const stamp = { wall: now - 1_000, counter: 0, node: 'elsewhere' }
+    const late = new Entry({ key: itemKey('q', formatTimestamp(stamp)), value: new TextEncoder().encode('late'), wall: stamp.wall, counter: 0, origin: 'elsewhere', expiresAt: now + 60_000 })
+    expect((mesh as unknown as { store: Store }).store.merge([late])).toEqual(['applied'])
+    expect((await mesh.queues.peek('q')).map(i => text(i.data))).toEqual(['late', 'local'])
+    expect(text((await mesh.queues.pop('q'))?.data)).toBe('late')
+    const local = await mesh.queues.pop('q')
+    await mesh.queues.ack('q', local!.receipt)
+    expect(await mesh.queues.size('q')).toBe(1)
   })
 
   it('refuses bad input by name', async () => {

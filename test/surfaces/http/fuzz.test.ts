@@ -42,10 +42,11 @@ const ROUTES = [
   '/v1/locks/{k}/extend', '/v1/locks/{k}/release', '/v1/leaders/{k}', '/v1/leaders/{k}/elect', '/v1/leaders/{k}/resign', '/v1/heartbeat/{k}',
   '/v1/members', '/v1/peers', '/v1/drops/seal', '/v1/drops/open', '/v1/health', '/v1/status', '/v1/metrics', '/v1/shutdown', '/v1/', '/', '/v2/data/k',
   '/v1/data/', '/v1/locks//acquire', '//v1/keys', '/v1/data/{k}/../../keys', '*',
-  '/v1/counters/{k}', '/v1/counters/{k}/inc', '/v1/counters/{k}/dec', '/v1/sets/{k}', '/v1/sets/{k}/add', '/v1/sets/{k}/remove', '/v1/sets/{k}/size', '/v1/sets/{k}/members/{k}'
+  '/v1/counters/{k}', '/v1/counters/{k}/inc', '/v1/counters/{k}/dec', '/v1/sets/{k}', '/v1/sets/{k}/add', '/v1/sets/{k}/remove', '/v1/sets/{k}/size', '/v1/sets/{k}/members/{k}',
+  '/v1/queues/{k}/push', '/v1/queues/{k}/pop', '/v1/queues/{k}/ack', '/v1/queues/{k}/nack', '/v1/queues/{k}/size', '/v1/queues/{k}/peek', '/v1/logs/{k}', '/v1/logs/{k}/append'
 ]
 const METHODS = ['GET', 'GET', 'PUT', 'PUT', 'POST', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'TRACE', 'get', 'FOO', 'CONNECT']
-const PARAMS = ['ttl', 'if_absent', 'if_value', 'mode', 'prefix', 'limit', 'cursor', 'timeout', 'replicas', 'x', 'ttl[]', '__proto__', 'constructor']
+const PARAMS = ['ttl', 'if_absent', 'if_value', 'mode', 'prefix', 'limit', 'cursor', 'timeout', 'replicas', 'since', 'x', 'ttl[]', '__proto__', 'constructor']
 const VALUES = ['1', '60', 'inf', '0', '-1', '0x10', '1e3', '%205', '+5', '5.0', '', 'true', 'abc', '99999999999999999999', '2147483648', '%00', '%E0', 'a'.repeat(500), '[]', '{}']
 const CONTENT_TYPES = ['application/json', 'application/octet-stream', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', ';;;', 'application/json; charset=utf-16', '']
 const FIELDS = ['ttl', 'owner', 'wait', 'id', 'once', 'interval', 'data', 'burn_after_read', 'to', 'token', 'private_key', 'by', 'min', 'mode', 'members', 'bogus', '__proto__']
@@ -81,7 +82,16 @@ const PLAUSIBLE: ReadonlyArray<{ method: string, path: string, query: string[], 
   { method: 'POST', path: '/v1/leaders/{k}/resign', query: [], fields: ['id'] },
   { method: 'POST', path: '/v1/heartbeat/{k}', query: [], fields: ['interval', 'ttl', 'data', 'once'] },
   { method: 'POST', path: '/v1/drops/seal', query: [], fields: ['data', 'ttl', 'burn_after_read', 'to'] },
-  { method: 'POST', path: '/v1/drops/open', query: [], fields: ['token', 'private_key', 'wait'] }
+  { method: 'POST', path: '/v1/drops/open', query: [], fields: ['token', 'private_key', 'wait'] },
+  { method: 'POST', path: '/v1/queues/{k}/push', query: [], fields: ['data', 'ttl', 'mode'] },
+  { method: 'POST', path: '/v1/queues/{k}/pop', query: [], fields: ['visibility_timeout', 'wait', 'max_deliveries', 'mode'] },
+  { method: 'POST', path: '/v1/queues/{k}/ack', query: [], fields: ['receipt', 'mode'] },
+  { method: 'POST', path: '/v1/queues/{k}/nack', query: [], fields: ['receipt', 'mode'] },
+  { method: 'GET', path: '/v1/queues/{k}/size', query: ['mode'], fields: [] },
+  { method: 'GET', path: '/v1/queues/{k}/peek', query: ['limit', 'mode'], fields: [] },
+  { method: 'POST', path: '/v1/logs/{k}/append', query: [], fields: ['data', 'ttl', 'replicas'] },
+  { method: 'GET', path: '/v1/logs/{k}', query: ['since', 'limit'], fields: [] },
+  { method: 'DELETE', path: '/v1/logs/{k}', query: [], fields: [] }
 ]
 const GOOD_VALUES: Record<string, () => string> = {
   ttl: () => pick(['1', '60', '3600', 'inf']),
@@ -92,7 +102,8 @@ const GOOD_VALUES: Record<string, () => string> = {
   cursor: () => pick(['k', 'a']),
   timeout: () => String(int(40)),
   if_value: () => pick(['v', 'x', '']),
-  mode: () => pick(['gossip', 'gossip', 'quorum'])
+  mode: () => pick(['gossip', 'gossip', 'quorum']),
+  since: () => pick(['0000000000000000-x', 'ffffffffffff0000-x', 'nope'])
 }
 const GOOD_FIELDS: Record<string, () => unknown> = {
   ttl: () => 100 + int(60_000),
@@ -109,7 +120,11 @@ const GOOD_FIELDS: Record<string, () => unknown> = {
   by: () => int(10) - 3,
   min: () => int(3),
   mode: () => pick(['gossip', 'gossip', 'quorum']),
-  members: () => Array.from({ length: 1 + int(3) }, () => pick(['a', 'b', 'c/d', '%']))
+  members: () => Array.from({ length: 1 + int(3) }, () => pick(['a', 'b', 'c/d', '%'])),
+  visibility_timeout: () => 1 + int(60_000),
+  max_deliveries: () => 1 + int(3),
+  receipt: () => pick(['r1.' + bytes(24).toString('base64url'), 'r1.eyJnIjoxLCJpIjoieCIsImMiOiJ5In0', 'garbage']),
+  replicas: () => int(2)
 }
 
 /** A request as a client would send it (now and then one thing wrong): the deeper paths get exercised. */

@@ -26,6 +26,18 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+// a second daemon that is its own quorum (MESHKV_QUORUM_MEMBERS: its peer id)
+const qdir = mkdtempSync(join(tmpdir(), 'meshkv-types-q-'))
+let qenv: NodeJS.ProcessEnv = { ...env, MESHKV_RUNTIME_DIR: qdir, MESHKV_STATE_DIR: join(qdir, 'state') }
+const q = (...args: string[]): { code: number, stdout: string, stderr: string } => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: qenv, encoding: 'utf8', timeout: 60_000 })
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+afterAll(() => {
+  q('daemon', 'stop')
+  rmSync(qdir, { recursive: true, force: true })
+})
+
 describe('parseFast takes the data-type commands', () => {
   it('with their options, sadd and srem with one or more members', () => {
     const call = (...argv: string[]): unknown => {
@@ -96,5 +108,29 @@ describe('meshkv counters, sets, conditional writes', () => {
       const norm = (r: { code: number, stdout: string, stderr: string }): unknown => ({ code: r.code, stdout: r.stdout.replace(/"value":\d+/, '"value":N').replace(/"added":\d/, '"added":N').replace(/^\d+\n$/, 'N'), stderr: r.stderr })
       expect(norm(fast), args.join(' ')).toEqual(norm(full))
     }
+  })
+})
+
+describe('meshkv counters, sets, conditional writes in quorum mode', () => {
+  it('inc gives exact values, dec --min 0 exits 1 (CounterBoundError) at the bound, sadd is exact, set --if-value is a compare-and-set', () => {
+    const peer = json(q('status').stdout).peer_id as string
+    expect(q('daemon', 'stop').code).toBe(0)
+    qenv = { ...qenv, MESHKV_QUORUM_MEMBERS: peer }
+    expect(q('inc', 'ids', '--mode', 'quorum', '--format', 'value').stdout).toBe('1\n')
+    expect(q('inc', 'ids', '--mode', 'quorum', '--format', 'value').stdout).toBe('2\n')
+    expect(q('dec', 'ids', '--by', '2', '--min', '0', '--mode', 'quorum', '--format', 'value')).toMatchObject({ code: 0, stdout: '0\n' })
+    const refused = q('dec', 'ids', '--min', '0', '--mode', 'quorum')
+    expect(refused.code).toBe(1)
+    expect(json(refused.stderr)).toMatchObject({ name: 'CounterBoundError' })
+    expect(q('get-counter', 'ids', '--mode', 'quorum', '--format', 'value').stdout).toBe('0\n')
+    expect(q('get-counter', 'ids', '--format', 'value').stdout).toBe('0\n') // the gossip counter is another
+    expect(q('sadd', 'votes', 'p1', 'p2', '--mode', 'quorum').code).toBe(0)
+    expect(q('sadd', 'votes', 'p1', '--mode', 'quorum').code).toBe(1)
+    expect(q('scard', 'votes', '--mode', 'quorum', '--format', 'value').stdout).toBe('2\n')
+    expect(q('set', 'state', 'idle', '--if-not-exists', '--mode', 'quorum').code).toBe(0)
+    expect(q('set', 'state', 'running', '--if-value', 'busy', '--mode', 'quorum').code).toBe(1)
+    expect(q('set', 'state', 'running', '--if-value', 'idle', '--mode', 'quorum').code).toBe(0)
+    expect(q('get', 'state', '--format', 'value').stdout).toBe('running\n')
+    expect(q('del', 'state', '--if-value', 'running', '--mode', 'quorum').code).toBe(0)
   })
 })

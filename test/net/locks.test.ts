@@ -8,7 +8,10 @@ afterEach(async () => { await stopAll(nodes); nodes = [] })
 describe('locks on real nodes (gossip mode)', () => {
   it('contended acquisition by 5 nodes gives exactly one holder, and every node agrees', async () => {
     nodes = await startMesh(5)
-    const results = await Promise.allSettled(nodes.map(async (n, i) => n.mesh.lock('deploy:prod', { ttl: 10_000, owner: `agent-${i}` })))
+    // gossip mode promises one holder when claims arrive within the settle window; the window
+    // derived from delivery latency on a CI machine starved by other work can be shorter than an
+    // event-loop stall there, so this test names a window the claims surely arrive in
+    const results = await Promise.allSettled(nodes.map(async (n, i) => n.mesh.lock('deploy:prod', { ttl: 10_000, owner: `agent-${i}`, settleMs: 1_000 })))
     const won = results.filter((r): r is PromiseFulfilledResult<Lease> => r.status === 'fulfilled')
     expect(won).toHaveLength(1)
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LockUnavailableError)

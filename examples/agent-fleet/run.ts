@@ -21,6 +21,8 @@ import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { script, userSays, type Message } from './driver.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -30,6 +32,10 @@ const KILL_COUNTED_AT = Number(process.env.FLEET_KILL_COUNTED_AT ?? 35)
 const AGENT = 'agent-7'
 const MESH = `agent-fleet-${randomUUID().slice(0, 8)}`
 const root = mkdtempSync(join(tmpdir(), 'meshkv-fleet-'))
+/** quorum: statistics and state through the three engines as quorum members (their identities are made first); gossip: replica-local conditions. */
+const MODE = process.env.FLEET_MODE === 'gossip' ? 'gossip' : 'quorum'
+const keys = await Promise.all([0, 1, 2].map(async () => generateKeyPair('Ed25519')))
+const members = keys.map(k => peerIdFromPrivateKey(k).toString()).join(',')
 
 interface Engine { index: number, process: ChildProcess, port: number, addr: string, alive: boolean }
 const engines: Engine[] = []
@@ -37,7 +43,7 @@ const engines: Engine[] = []
 /** Starts engine `index` (on its own data directory); resolves once it serves. */
 async function startEngine (index: number, bootstrap: string[]): Promise<Engine> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'engine.ts')], {
-    env: { ...process.env, FLEET_MESH: MESH, FLEET_DATA: join(root, `engine-${index}`), FLEET_BOOTSTRAP: bootstrap.join(','), FLEET_STALL_AFTER_COUNT: String(KILL_COUNTED_AT) },
+    env: { ...process.env, FLEET_MESH: MESH, FLEET_DATA: join(root, `engine-${index}`), FLEET_BOOTSTRAP: bootstrap.join(','), FLEET_MODE: MODE, FLEET_MEMBERS: members, FLEET_KEY: Buffer.from(privateKeyToProtobuf(keys[index])).toString('base64'), FLEET_STALL_AFTER_COUNT: String(KILL_COUNTED_AT) },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   return new Promise((resolve, reject) => {
@@ -124,6 +130,7 @@ async function main (): Promise<boolean> {
   // the client: one conversation, a turn at a time; a turn without an answer is sent again
   const acknowledged: Message[] = []
   let retries = 0
+  const started = Date.now()
   for (let turn = 1; turn <= TURNS; turn++) {
     const content = userSays(turn)
     for (let attempt = 1; ; attempt++) {
@@ -138,7 +145,7 @@ async function main (): Promise<boolean> {
     }
   }
   await Promise.all(restarts)
-  console.log(`client: ${TURNS} turns acknowledged (${acknowledged.length} messages), ${retries} retried`)
+  console.log(`client (${MODE} mode): ${TURNS} turns acknowledged (${acknowledged.length} messages) in ${((Date.now() - started) / 1000).toFixed(1)} s, ${retries} retried`)
 
   // what every engine must hold: the acknowledged messages, each turn's statistics from the
   // script (the history each turn saw is the acknowledged one before it), exact totals, the state
@@ -159,11 +166,13 @@ async function main (): Promise<boolean> {
   // replicas converge: poll each engine's own view (its local replica) until it matches, bounded
   const deadline = Date.now() + Number(process.env.FLEET_CONVERGE_MS ?? 30_000)
   let dumps: any[] = []
+  const checking = Date.now()
   while (Date.now() < deadline) {
     dumps = await Promise.all(engines.map(engineDump))
     if (dumps.every(d => isDeepStrictEqual(d, expected))) break
     await sleep(250)
   }
+  console.log(`replicas checked after ${((Date.now() - checking) / 1000).toFixed(1)} s`)
   let ok = true
   for (const [i, d] of dumps.entries()) {
     const lost = acknowledged.filter(m => !d.messages.some((h: Message) => isDeepStrictEqual(h, m))).length

@@ -7,16 +7,17 @@ import { runAgentStoreTests, type AgentStores } from '../../src/agent-stores/con
 import { createSessionStore, createStateStore, createStatisticsStore } from '../../src/agent-stores/index.js'
 import type { Mesh } from '../../src/index.js'
 import { startCluster, startNode, stopAll, type Node } from '../../sim/cluster.js'
+import { startQuorumCluster } from '../../sim/quorum-cluster.js'
 
 /** A clock every node shares, which tests move forward (TTL). */
 let skew = 0
 const clock = (): number => Date.now() + skew
 const advance = async (ms: number): Promise<void> => { skew += ms }
 
-const storesOf = (mesh: Mesh, ttl?: number): AgentStores => ({
+const storesOf = (mesh: Mesh, ttl?: number, mode: 'gossip' | 'quorum' = 'gossip'): AgentStores => ({
   session: createSessionStore(mesh, { ttl }),
-  statistics: createStatisticsStore(mesh, { ttl }),
-  state: createStateStore(mesh, { ttl })
+  statistics: createStatisticsStore(mesh, { ttl, mode }),
+  state: createStateStore(mesh, { ttl, mode })
 })
 
 describe('one node', () => {
@@ -36,6 +37,16 @@ describe('three nodes (engines), gossip mode', () => {
     // no `advance`: a clock jumped on every node at once looks like skew to the clock-offset
     // estimator until fresh samples come; the TTL tests run on one node
   }), { atomicAcrossViews: false })
+})
+
+describe('three nodes (engines), quorum mode: conditional writes atomic across engines', () => {
+  let nodes: Node[]
+  beforeAll(async () => { nodes = await startQuorumCluster(3, { clock, syncIntervalMs: 300 }) })
+  afterAll(async () => { await stopAll(nodes) })
+  runAgentStoreTests('meshkv, three nodes, quorum mode', async ({ ttl }) => ({
+    ...storesOf(nodes[0].mesh, ttl, 'quorum'),
+    replicas: nodes.slice(1).map(n => storesOf(n.mesh, ttl, 'quorum'))
+  }))
 })
 
 describe('values the stores did not write', () => {

@@ -18,8 +18,9 @@ async function runFleet (env: Record<string, string>): Promise<{ code: number | 
 }
 
 describe('examples/agent-fleet', () => {
-  it('loses no acknowledged message, statistic or state update across two kill -9s', async () => {
-    const { code, out } = await runFleet({ FLEET_TURNS: '50', FLEET_KILL_AT: '20', FLEET_KILL_COUNTED_AT: '35' })
+  it('loses no acknowledged message, statistic or state update across two kill -9s (quorum mode)', async () => {
+    const { code, out } = await runFleet({ FLEET_TURNS: '50', FLEET_KILL_AT: '20', FLEET_KILL_COUNTED_AT: '35', FLEET_MODE: 'quorum' })
+    expect(out).toMatch(/client \(quorum mode\): 50 turns acknowledged/)
     expect(out).toMatch(/kill -9 while it thinks about turn 20/)
     expect(out).toMatch(/kill -9 after it wrote the answer and statistics of turn 35/)
     expect(out.match(/restarted on its data directory/g)).toHaveLength(2)
@@ -28,7 +29,7 @@ describe('examples/agent-fleet', () => {
   }, 180_000)
 
   it('fails (exit 1) when a retried turn is counted twice (a planted bug)', async () => {
-    const { code, out } = await runFleet({ FLEET_TURNS: '12', FLEET_KILL_AT: '4', FLEET_KILL_COUNTED_AT: '8', FLEET_PLANT: 'no-turn-id', FLEET_CONVERGE_MS: '3000' })
+    const { code, out } = await runFleet({ FLEET_TURNS: '12', FLEET_KILL_AT: '4', FLEET_KILL_COUNTED_AT: '8', FLEET_PLANT: 'no-turn-id', FLEET_CONVERGE_MS: '3000', FLEET_MODE: 'gossip' })
     expect(out, out).toMatch(/"turns":13\} != /)
     expect(out).toMatch(/^FAILED/m)
     expect(code, out).toBe(1)

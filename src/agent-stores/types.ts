@@ -93,7 +93,11 @@ export interface WatchMessagesOptions {
 export interface PagedSessionStore<M = unknown> extends SessionStore<M> {
   /** One page of the agent's history, oldest first. */
   pageMessages: (agentId: string, options?: PageOptions) => Promise<MessagePage<M>>
-  /** Messages added to the agent's history from now on (or after `after`), in history order. */
+  /**
+   * Messages added to the agent's history from now on (or after `after`, those first). Each comes
+   * once; one writer's in their order. On a mesh, a message written elsewhere comes when it reaches
+   * this node, so two engines' messages may come in another order than `getMessages` gives.
+   */
   watchMessages: (agentId: string, options?: WatchMessagesOptions) => AsyncIterable<StoredMessage<M>>
 }
 

@@ -4,9 +4,10 @@
  * store's. Each node writes only its own key, holding its whole current view: a vector of slots,
  * each an origin's (positive, negative) totals. A read joins every live key's view pointwise by
  * max and sums. A slot is named by the HLC timestamp that started it (`<hlc>`, whose node is the
- * origin), and only that origin ever raises it; a node starts a new slot whenever its own key is
- * not live (first update, or after its key expired while others still carry its old slot), so an
- * increment is never lost to a stale copy nor counted twice. Pure.
+ * origin), and only that origin ever raises it, from its own record of the slot kept in memory; a
+ * node starts a new slot whenever it has none (its first update since it started, or since its
+ * key expired while others may still carry its old slot), so an increment is never lost to a
+ * stale copy nor counted twice. Pure.
  */
 import type { Entry } from './entry.js'
 import { compareTimestamps, parseTimestamp, type Timestamp, formatTimestamp } from './hlc.js'
@@ -139,21 +140,24 @@ export function readCounter (key: string, versions: Iterable<Entry>, now: number
   return view
 }
 
+/** What a node knows of its own current slot of one counter: only it raises the slot. */
+export interface OwnSlot { id: string, p: number, n: number }
+
 /**
- * The view node `self` writes to add `delta` (an integer, either sign): the join of every live
- * view, with its own current slot raised. Its own slot continues while its own key is live
- * (only it writes that key, so the key holds the slot's latest totals); otherwise a new slot
- * starts at `stamp`. Throws RangeError past the safe integers.
+ * The view a node writes to add `delta` (an integer, either sign): the join of every live view,
+ * with its own current slot raised. `own` is the node's own record of its current slot, kept by
+ * the writer in memory for as long as its key lives; without one (the first update since this
+ * process started, or since its key expired) a new slot starts at `stamp`. The store's copy of the
+ * node's own key is never trusted for it: after a restart it may be an older incarnation's version
+ * (from a peer, or with a later clock), and raising a stale total would lose increments to the
+ * max. Throws RangeError past the safe integers.
  */
-export function applyDelta (key: string, self: string, versions: Iterable<Entry>, now: number, delta: number, stamp: Timestamp): CounterView {
-  const list = [...versions]
-  const joined = readCounter(key, list, now)
-  const mine = list.find(e => e.key === counterKey(key, self) && e.isLive(now))
-  const held = mine === undefined ? undefined : viewOfEntry(mine)
-  const own = held !== undefined && typeof held !== 'string' && held.own !== undefined ? held.own : formatTimestamp(stamp)
-  const slot = joined.slots.get(own) ?? { p: 0, n: 0 }
-  const next = delta >= 0 ? { p: slot.p + delta, n: slot.n } : { p: slot.p, n: slot.n - delta }
+export function applyDelta (key: string, versions: Iterable<Entry>, now: number, delta: number, own: OwnSlot | undefined, stamp: Timestamp): { view: CounterView, own: OwnSlot } {
+  const joined = readCounter(key, versions, now)
+  const base = own ?? { id: formatTimestamp(stamp), p: 0, n: 0 }
+  const next = delta >= 0 ? { id: base.id, p: base.p + delta, n: base.n } : { id: base.id, p: base.p, n: base.n - delta }
   if (!Number.isSafeInteger(next.p) || !Number.isSafeInteger(next.n)) throw new RangeError('the counter\'s totals would pass Number.MAX_SAFE_INTEGER')
-  joined.slots.set(own, next)
-  return { own, slots: joined.slots }
+  const held = joined.slots.get(next.id)
+  joined.slots.set(next.id, { p: Math.max(next.p, held?.p ?? 0), n: Math.max(next.n, held?.n ?? 0) })
+  return { view: { own: next.id, slots: joined.slots }, own: next }
 }

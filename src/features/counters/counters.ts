@@ -8,7 +8,7 @@
  */
 import { CounterBoundError, InvalidOptionError } from '../../core/errors.js'
 import { checkKey, resolveTtl } from '../../core/limits.js'
-import { applyDelta, counterKey, counterPrefix, encodeView, readCounter, valueOf } from '../../core/pn-counter.js'
+import { applyDelta, counterKey, counterPrefix, encodeView, readCounter, valueOf, type OwnSlot } from '../../core/pn-counter.js'
 import { UNCHANGED, type RegisterState } from '../../core/quorum.js'
 import { checkStoredKey, expiryAt, modeOf, type DataHost, type Mode } from '../data-host.js'
 
@@ -42,7 +42,13 @@ function registerValue (s: RegisterState | undefined): number {
 
 type Outcome = { value: number } | { below: number } | { overflow: number }
 
+/** Most counters whose own slot a node remembers; past it, those whose key expired are forgotten first. */
+const SWEEP_AT = 10_000
+
 export class Counters {
+  /** This process's own slot of each counter it updated, and when its key expires (undefined: never). */
+  private readonly own = new Map<string, { slot: OwnSlot, expiresAt: number | undefined }>()
+
   constructor (private readonly host: DataHost) {}
 
   /** Adds `by` (default 1); resolves with the value after it: this node's view (gossip) or exact (quorum). */
@@ -70,6 +76,19 @@ export class Counters {
     return this.host.quorum.change(`counter/${key}`, cur => ({ next: UNCHANGED, result: registerValue(cur) }), { signal: options.signal })
   }
 
+  private remember (key: string, slot: OwnSlot, expiresAt: number | undefined): void {
+    this.own.delete(key) // re-inserted last: the map stays in order of last update
+    this.own.set(key, { slot, expiresAt })
+    if (this.own.size <= SWEEP_AT) return
+    const now = this.host.store.now()
+    for (const [k, v] of this.own) if (v.expiresAt !== undefined && v.expiresAt <= now) this.own.delete(k)
+    // still too many (never-expiring counters): forget the least recently updated; their next update starts a new slot
+    for (const k of this.own.keys()) {
+      if (this.own.size <= SWEEP_AT / 2) break
+      this.own.delete(k)
+    }
+  }
+
   private amount (by: number | undefined): number {
     const n = by ?? 1
     if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new InvalidOptionError(`\`by\` must be a safe integer, got ${String(n)}`)
@@ -87,17 +106,22 @@ export class Counters {
       checkStoredKey(counterKey(key, store.node), key, store.maxKeyBytes)
       store.checkClock()
       const stamp = store.hlc.now()
-      let view
+      const now = store.now()
+      const mine = this.own.get(key)
+      // once its key has expired the counter starts again: so does this node's slot
+      const live = mine !== undefined && (mine.expiresAt === undefined || mine.expiresAt > now) ? mine.slot : undefined
+      let next
       try {
-        view = applyDelta(key, store.node, store.versionsWithPrefix(counterPrefix(key)), store.now(), delta, stamp)
+        next = applyDelta(key, store.versionsWithPrefix(counterPrefix(key)), now, delta, live, stamp)
       } catch (err) {
         if (err instanceof RangeError) throw new InvalidOptionError(`counter ${JSON.stringify(key)}: adding ${delta} would pass the safe integers`)
         throw err
       }
-      const entry = store.set(counterKey(key, store.node), encodeView(view), ttl, stamp)
+      const entry = store.set(counterKey(key, store.node), encodeView(next.view), ttl, stamp)
+      this.remember(key, next.own, entry.expiresAt)
       this.host.publish(entry)
       await this.host.durable()
-      return valueOf(view)
+      return valueOf(next.view)
     }
     const outcome = await this.host.quorum.change<Outcome>(`counter/${key}`, (cur, now) => {
       const value = registerValue(cur)

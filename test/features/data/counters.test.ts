@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { CounterBoundError, InvalidOptionError, QuorumNotConfiguredError } from '../../../src/core/errors.js'
 import { Store } from '../../../src/core/store.js'
 import { Counters } from '../../../src/features/counters/counters.js'
+import { counterKey } from '../../../src/core/pn-counter.js'
 import { Prng } from '../../../sim/prng.js'
 import { Cluster, FakeQuorum } from './harness.js'
 
@@ -58,6 +59,24 @@ describe('gossip counters', () => {
     await a.counters.inc('k', { ttl: 10_000 }) // a new slot: neither a:3 nor a:5 is raised by a stale base
     c.heal()
     for (const r of c.replicas) expect(await r.counters.get('k')).toBe(3 + 1 + 2 + 1 + 1)
+  })
+
+  it('a restarted node never raises a slot from an older incarnation\'s copy of its key (one with a later clock arriving after the restart)', async () => {
+    let time = 1_700_000_000_000
+    const make = (skew: number): { store: Store, counters: Counters } => {
+      const store = new Store('node-a', { clock: () => time + skew, maxDriftMs: 60_000 })
+      return { store, counters: new Counters({ store, publish: () => {}, durable: async () => {}, quorum: new FakeQuorum(() => time), assertOpen: () => {} }) }
+    }
+    const before = make(10_000) // its clock ran 10 s ahead, then it restarted in memory with the same identity
+    await before.counters.inc('k', { by: 5 })
+    const old = before.store.version(counterKey('k', 'node-a'))!
+    const after = make(0)
+    expect(await after.counters.inc('k')).toBe(1)
+    after.store.merge([old]) // a peer hands back the old incarnation's key: its later clock wins the key
+    expect(await after.counters.get('k')).toBe(5) // its new slot is hidden until its next write
+    expect(await after.counters.inc('k')).toBe(7) // 5 + 1 + 1: the new slot carried on, the old one kept
+    time += 1_000
+    expect(await after.counters.inc('k')).toBe(8)
   })
 
   it('the whole counter lives until ttl after its last update anywhere', async () => {

@@ -179,6 +179,10 @@ export class QuorumRegisters implements QuorumHost {
             finish(undefined, step.result)
             return
           case 'unavailable': {
+            if (step.overtaken === true) {
+              finish(new QuorumUnavailableError(`the change of register ${JSON.stringify(key)} is in doubt: an earlier proposal of it may have been committed, and more changes than the register's history keeps followed, so it cannot tell; read the register to see`, { answered: step.answered, members: step.members, inDoubt: true }))
+              return
+            }
             const why = Object.entries(step.refusals).map(([r, n]) => `${n} refused (${r})`).join(', ')
             const doubt = step.inDoubt ? '; the change is in doubt: it may still take effect' : ''
             finish(new QuorumUnavailableError(`no majority of the ${step.members} quorum members for register ${JSON.stringify(key)}: ${step.answered} of ${step.members} answered${why === '' ? '' : `, ${why}`}, ${Math.floor(step.members / 2) + 1} needed${doubt}`, { answered: step.answered, members: step.members, inDoubt: step.inDoubt }))

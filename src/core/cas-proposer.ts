@@ -67,8 +67,10 @@ export type CasStep<R> =
   /**
    * No majority: `answered` members replied of `members`; `refusals` counts why those refused.
    * `inDoubt`: an accept of this change may have been taken and could still be committed.
+   * `overtaken`: a majority answered, but an in-doubt proposal of this change is older than the
+   * register's history reaches: whether it was committed cannot be told, so it gives up.
    */
-  | { type: 'unavailable', answered: number, members: number, refusals: Partial<Record<CasRefusal, number>>, inDoubt: boolean }
+  | { type: 'unavailable', answered: number, members: number, refusals: Partial<Record<CasRefusal, number>>, inDoubt: boolean, overtaken?: true }
 
 interface Cached {
   ballot: Ballot
@@ -241,7 +243,7 @@ export class CasOperation<R> {
     }
     if (this.doubts.length > 0 && read.history.length >= HISTORY_LENGTH && this.doubts.some(d => compareBallots(read.history[0], d.ballot) > 0)) {
       this.phase = 'done'
-      return { type: 'unavailable', answered: this.replied.size, members: this.members.length, refusals: {}, inDoubt: true }
+      return { type: 'unavailable', answered: this.replied.size, members: this.members.length, refusals: {}, inDoubt: true, overtaken: true }
     }
     const { next, result } = this.change(liveState(read.state, now), now)
     this.result = { value: result }

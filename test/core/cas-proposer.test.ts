@@ -88,6 +88,24 @@ describe('CASPaxos proposer', () => {
     expect(run(p, KEY, increment, accs, 0).step).toEqual({ type: 'done', result: 2 })
   })
 
+  it('gives up (overtaken, in doubt) when an in-doubt proposal is older than the register\'s history reaches', () => {
+    const accs = acceptors('a', 'b', 'c')
+    const p = new CasProposer({ id: 'p' })
+    const q = new CasProposer({ id: 'q' })
+    const P = p.start(KEY, increment, ['a', 'b', 'c'], 0)
+    const acc = deliver(P.op, P.step, accs, 0)
+    // q prepares higher at b and c; p's accept is taken by a only: in doubt, retry
+    for (const to of ['b', 'c']) accs.get(to)?.handle({ type: 'prepare', key: KEY, ballot: q.ballot() }, 0)
+    expect(deliver(P.op, acc, accs, 0)).toEqual({ type: 'retry', attempt: 1 })
+    // meanwhile 40 changes build on p's proposal (q adopts it): it falls out of the history
+    for (let i = 0; i < 40; i++) expect(run(q, KEY, increment, accs, 0).step).toEqual({ type: 'done', result: i + 2 })
+    let step = deliver(P.op, P.op.retry(), accs, 0) // refused: q's ballots are far above
+    expect(step).toEqual({ type: 'retry', attempt: 2 })
+    step = deliver(P.op, P.op.retry(), accs, 0)
+    expect(step).toMatchObject({ type: 'unavailable', inDoubt: true, overtaken: true })
+    expect(num(accs.get('a')?.slot(KEY)?.proposal.state)).toBe(41) // nothing applied twice
+  })
+
   it('a read (UNCHANGED) completes a round and leaves the register as it was', () => {
     const accs = acceptors('a', 'b', 'c')
     const p = new CasProposer({ id: 'p' })

@@ -89,6 +89,9 @@ export class Gossip {
     const batch = this.queue
     this.queue = []
     this.queuedBytes = 0
+    // With no peer on the topic a publish reaches nobody: skip its encoding and signature. A peer
+    // that joins later gets these writes by anti-entropy (a round on joining) and delivery's hand-off.
+    if (this.pubsub.getSubscribers(this.topic).length === 0) return
     const data = encodeBatch(batch, wireTime(() => this.store.offsets.physical()))
     this.counters.messagesOut++
     this.counters.entriesOut += batch.length

@@ -81,6 +81,18 @@ function scoring (topic: string): Pick<GossipsubOpts, 'scoreParams' | 'scoreThre
   }
 }
 
+/**
+ * Gossipsub's cheap duplicate check, run before a received message's signature is verified: its
+ * signature bytes. Ed25519 signatures are deterministic, so every copy of one message (the
+ * publisher's own and each relayed one) has the same; gossipsub caches this id only once the
+ * first copy's signature verified, so a forged copy cannot shadow the genuine message. Without it
+ * every relayed duplicate is verified again (in a 3-node mesh, 4 verifications a message instead of 2).
+ */
+function fastMessageId (msg: { signature?: Uint8Array }): string {
+  const s = msg.signature
+  return s === undefined ? '' : Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('base64')
+}
+
 export class MeshNode {
   readonly libp2p: Libp2p<Services>
   readonly counters: NetCounters
@@ -183,6 +195,9 @@ export class MeshNode {
           ignoreDuplicatePublishError: true,
           emitSelf: false,
           floodPublish: true,
+          // a copy of a message already seen (relayed by another peer) is known by its signature
+          // before the signature is verified again: see fastMessageId
+          fastMsgIdFn: fastMessageId,
           // a batch carries at most one maximal value plus the batch bound
           maxInboundDataLength: limits.maxValueBytes + limits.maxKeyBytes * 4 + 1024 * 1024,
           allowedTopics: [topicFor(init.name)],

@@ -88,7 +88,7 @@ function scoring (topic: string): Pick<GossipsubOpts, 'scoreParams' | 'scoreThre
  * first copy's signature verified, so a forged copy cannot shadow the genuine message. Without it
  * every relayed duplicate is verified again (in a 3-node mesh, 4 verifications a message instead of 2).
  */
-function fastMessageId (msg: { signature?: Uint8Array }): string {
+export function fastMessageId (msg: { signature?: Uint8Array }): string {
   const s = msg.signature
   return s === undefined ? '' : Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('base64')
 }

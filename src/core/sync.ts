@@ -26,10 +26,16 @@ export function wantSize (key: string): number {
  * Responder, step 1: the buckets that differ from the initiator's digest, and our versions in
  * them, whole buckets at a time within `budget` bytes (the first bucket is cut if it alone is
  * larger); `more` when buckets were left for the next round.
+ *
+ * With `whole`, the versions of a differing bucket the initiator holds nothing in (its two hash
+ * lanes are 0: an empty bucket, or with probability 2^-64 versions that cancel out) go in `whole`
+ * with their values, measured with them: the initiator merges them at once instead of asking for
+ * each key (a fresh node's round then carries each version once, not three times).
  */
-export function summarize (store: Store, remoteBuckets: Uint32Array, budget = Infinity): { diff: number[], versions: Entry[], more: boolean } {
+export function summarize (store: Store, remoteBuckets: Uint32Array, budget = Infinity, options: { whole?: boolean } = {}): { diff: number[], versions: Entry[], whole: Entry[], more: boolean } {
   const all = store.digest.diff(remoteBuckets)
-  if (all.length === 0) return { diff: all, versions: [], more: false }
+  const whole: Entry[] = []
+  if (all.length === 0) return { diff: all, versions: [], whole, more: false }
   const byBucket = new Map<number, Entry[]>()
   for (const b of all) byBucket.set(b, [])
   const n = store.digest.bucketCount
@@ -39,20 +45,22 @@ export function summarize (store: Store, remoteBuckets: Uint32Array, budget = In
   let bytes = 0
   for (const b of all) {
     const group = byBucket.get(b) ?? []
-    const size = group.reduce((sum, e) => sum + wireSize(e, false), 0)
-    if (diff.length > 0 && bytes + size > budget) return { diff, versions, more: true }
+    const full = options.whole === true && remoteBuckets.length === 2 * n && remoteBuckets[2 * b] === 0 && remoteBuckets[2 * b + 1] === 0
+    const out = full ? whole : versions
+    const size = group.reduce((sum, e) => sum + wireSize(e, full), 0)
+    if (diff.length > 0 && bytes + size > budget) return { diff, versions, whole, more: true }
     diff.push(b)
     if (bytes + size <= budget) {
-      for (const e of group) versions.push(e)
+      for (const e of group) out.push(e)
       bytes += size
       continue
     }
     // the first bucket alone is over the budget: send what fits of it
-    const { taken } = within(group, budget, e => wireSize(e, false))
-    for (const e of taken) versions.push(e)
-    return { diff, versions, more: true }
+    const { taken } = within(group, budget, e => wireSize(e, full))
+    for (const e of taken) out.push(e)
+    return { diff, versions, whole, more: true }
   }
-  return { diff, versions, more: false }
+  return { diff, versions, whole, more: false }
 }
 
 export interface PlanOptions {

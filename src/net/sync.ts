@@ -25,6 +25,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 import type { Entry } from '../core/entry.js'
 import { InvalidMessageError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
+import { bucketOf } from '../core/digest.js'
 import { lookup, plan, summarize, wantSize, within, wireSize } from '../core/sync.js'
 import { checkTime, fromWire, toWire, wireTime, WIRE_VERSION, type DecodeLimits } from './codec.js'
 import type { NetCounters } from './metrics.js'
@@ -201,8 +202,18 @@ export class SyncService {
         this.onRound?.()
         return { result: { diff: 0, sent: 0, received: 0, full: false }, more: false }
       }
+      // whole versions of buckets this node holds nothing in: merged now, not asked for. One in a
+      // bucket that is not empty here (a peer that does not follow the rule) is planned like any summary.
+      const n = this.store.digest.bucketCount
+      const merged = new Set<number>()
+      const whole: Entry[] = []
+      for (const e of summary.whole) {
+        const b = bucketOf(e.key, n)
+        if (merged.has(b) || this.store.digest.count(b) === 0) { merged.add(b); whole.push(e) } else summary.entries.push(e)
+      }
+      const refusedWhole = this.merge(whole)
       const selfFull = this.store.atCapacity
-      const { push, want } = plan(this.store, summary.diff, summary.entries, { peerFull: summary.full, selfFull })
+      const { push, want } = plan(this.store, summary.diff.filter(b => !merged.has(b)), summary.entries, { peerFull: summary.full, selfFull })
       const wanted = want.reduce((sum, k) => sum + wantSize(k), 0)
       const out = within(push, Math.max(0, this.maxPhaseBytes - wanted), e => wireSize(e))
       sent = this.store.offsets.mark()
@@ -212,13 +223,13 @@ export class SyncService {
       const refused = this.merge(reply.entries)
       await stream.close({ signal })
       this.counters.syncs.entriesSent += out.taken.length
-      this.counters.syncs.entriesReceived += reply.entries.length
-      const full = summary.full || selfFull || reply.full || refused > 0
+      this.counters.syncs.entriesReceived += reply.entries.length + whole.length
+      const full = summary.full || selfFull || reply.full || refused > 0 || refusedWhole > 0
       this.settle(id, full)
       this.onRound?.()
       const more = summary.more || out.more || reply.more
       if (more) this.counters.syncs.partial++
-      return { result: { diff: summary.diff.length, sent: out.taken.length, received: reply.entries.length, full }, more }
+      return { result: { diff: summary.diff.length, sent: out.taken.length, received: reply.entries.length + whole.length, full }, more }
     } catch (err) {
       this.fail(stream, err)
       throw err
@@ -238,10 +249,12 @@ export class SyncService {
         throw new InvalidMessageError('invalid-entry', `digest must have ${this.store.digest.bucketCount} buckets of 8 bytes, got ${first.bucketCount} in ${first.buckets.byteLength} bytes`)
       }
       this.counters.syncs.served++
-      const { diff, versions, more } = summarize(this.store, fromBytes(first.buckets), this.maxPhaseBytes)
+      // a peer at capacity is offered only newer versions of keys it holds: none in its empty buckets
+      const { diff, versions, whole, more } = summarize(this.store, fromBytes(first.buckets), this.maxPhaseBytes, { whole: !first.full })
       const selfFull = this.store.atCapacity
       const sent = this.store.offsets.mark()
-      await this.writeFrames(frames, SyncFrame.Kind.SUMMARY, versions, [], false, signal, { diff, full: selfFull, more })
+      await this.writeFrames(frames, SyncFrame.Kind.SUMMARY, versions, [], false, signal, { diff, full: selfFull, more, whole })
+      this.counters.syncs.entriesSent += whole.length
       if (diff.length === 0) {
         this.counters.syncs.inSync++
         await stream.close({ signal })
@@ -334,8 +347,9 @@ export class SyncService {
    * phase past MAX_ROUND_ENTRIES entries and keys, or past maxPhaseBytes (plus one frame: the
    * writer may exceed its budget by one version), is refused.
    */
-  private async readPhase (frames: Frames, kind: SyncFrame.Kind, signal: AbortSignal): Promise<{ diff: number[], entries: Entry[], want: string[], full: boolean, more: boolean, time: number | undefined }> {
+  private async readPhase (frames: Frames, kind: SyncFrame.Kind, signal: AbortSignal): Promise<{ diff: number[], entries: Entry[], whole: Entry[], want: string[], full: boolean, more: boolean, time: number | undefined }> {
     const entries: Entry[] = []
+    const whole: Entry[] = []
     const want: string[] = []
     let diff: number[] = []
     let bytes = 0
@@ -348,12 +362,12 @@ export class SyncService {
         diff = f.diff
         time = f.time // the first frame answers ours at once; later ones were held up by it
       }
-      for (const e of f.entries) { entries.push(e); bytes += wireSize(e) }
+      for (const e of f.entries) { (f.whole ? whole : entries).push(e); bytes += wireSize(e) }
       for (const k of f.want) { want.push(k); bytes += wantSize(k) }
       full ||= f.full
-      if (entries.length + want.length > MAX_ROUND_ENTRIES) throw new InvalidMessageError('oversized', `a sync phase may carry at most ${MAX_ROUND_ENTRIES} entries and keys`)
+      if (entries.length + whole.length + want.length > MAX_ROUND_ENTRIES) throw new InvalidMessageError('oversized', `a sync phase may carry at most ${MAX_ROUND_ENTRIES} entries and keys`)
       if (bytes > limit) throw new InvalidMessageError('oversized', `a sync phase may carry at most ${limit} bytes, got ${bytes} before its end`)
-      if (f.last) return { diff, entries, want, full, more: f.more, time }
+      if (f.last) return { diff, entries, whole, want, full, more: f.more, time }
     }
   }
 
@@ -365,24 +379,29 @@ export class SyncService {
    * Writes entries (and wanted keys) as frames of bounded size; the first carries `diff`, every
    * one `full`, the final one is marked `last` and carries `more`.
    */
-  private async writeFrames (frames: Frames, kind: SyncFrame.Kind, entries: Entry[], want: string[], withValues: boolean, signal: AbortSignal, flags: { diff?: number[], full: boolean, more: boolean }): Promise<void> {
+  private async writeFrames (frames: Frames, kind: SyncFrame.Kind, entries: Entry[], want: string[], withValues: boolean, signal: AbortSignal, flags: { diff?: number[], full: boolean, more: boolean, whole?: Entry[] }): Promise<void> {
     const diff = flags.diff ?? []
     const out: SyncFrame[] = []
-    let start = 0
-    let bytes = 0
-    const cut = (end: number): void => {
-      const { origins, entries: wire } = toWire(entries.slice(start, end), withValues)
-      out.push({ ...blank(), kind, origins, entries: wire, diff: out.length === 0 ? diff : [], full: flags.full, time: this.time() })
-      start = end
-      bytes = 0
+    // entries (with values or not), then whole versions (with values, in frames marked `whole`)
+    const group = (list: Entry[], values: boolean, whole: boolean): void => {
+      let start = 0
+      let bytes = 0
+      const cut = (end: number): void => {
+        const { origins, entries: wire } = toWire(list.slice(start, end), values)
+        out.push({ ...blank(), kind, origins, entries: wire, diff: out.length === 0 ? diff : [], full: flags.full, whole, time: this.time() })
+        start = end
+        bytes = 0
+      }
+      for (let i = 0; i < list.length; i++) {
+        const size = wireSize(list[i], values)
+        if (i > start && (bytes + size > FRAME_BUDGET_BYTES || i - start >= MAX_FRAME_ENTRIES)) cut(i)
+        bytes += size
+      }
+      if (start < list.length) cut(list.length)
     }
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]
-      const size = wireSize(e, withValues)
-      if (i > start && (bytes + size > FRAME_BUDGET_BYTES || i - start >= MAX_FRAME_ENTRIES)) cut(i)
-      bytes += size
-    }
-    if (start < entries.length || out.length === 0) cut(entries.length)
+    group(entries, withValues, false)
+    if (flags.whole !== undefined) group(flags.whole, true, true)
+    if (out.length === 0) out.push({ ...blank(), kind, diff, full: flags.full, time: this.time() })
     for (let i = 0; i < want.length; i += MAX_FRAME_ENTRIES) {
       out.push({ ...blank(), kind, want: want.slice(i, i + MAX_FRAME_ENTRIES), full: flags.full, time: this.time() })
     }
@@ -405,17 +424,17 @@ function decodeFrame (data: Uint8Array | Uint8ArrayList, bucketCount: number): S
  * Decodes and checks one frame of an expected kind: version, kind, bucket ids, every entry, every
  * wanted key. Untrusted input: anything wrong is an InvalidMessageError with a reason.
  */
-export function parseSyncFrame (data: Uint8Array | Uint8ArrayList, kind: SyncFrame.Kind, limits: DecodeLimits, bucketCount: number): { diff: number[], entries: Entry[], want: string[], last: boolean, full: boolean, more: boolean, time: number | undefined } {
+export function parseSyncFrame (data: Uint8Array | Uint8ArrayList, kind: SyncFrame.Kind, limits: DecodeLimits, bucketCount: number): { diff: number[], entries: Entry[], want: string[], last: boolean, full: boolean, more: boolean, whole: boolean, time: number | undefined } {
   const f = decodeFrame(data, bucketCount)
   checkFrame(f, kind)
   for (const k of f.want) {
     if (k.length === 0 || k.length > limits.maxKeyBytes) throw new InvalidMessageError('oversized', `wanted keys must be 1 to ${limits.maxKeyBytes} characters, got ${k.length}`)
   }
-  return { diff: checkDiff(f.diff, bucketCount), entries: fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_FRAME_ENTRIES }), want: f.want, last: f.last, full: f.full, more: f.more, time: checkTime(f.time, 'sync frame') }
+  return { diff: checkDiff(f.diff, bucketCount), entries: fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_FRAME_ENTRIES }), want: f.want, last: f.last, full: f.full, more: f.more, whole: f.whole && kind === SyncFrame.Kind.SUMMARY, time: checkTime(f.time, 'sync frame') }
 }
 
 function blank (): SyncFrame {
-  return { version: WIRE_VERSION, kind: SyncFrame.Kind.DIGEST, bucketCount: 0, buckets: new Uint8Array(0), diff: [], origins: [], entries: [], want: [], last: false, full: false, more: false }
+  return { version: WIRE_VERSION, kind: SyncFrame.Kind.DIGEST, bucketCount: 0, buckets: new Uint8Array(0), diff: [], origins: [], entries: [], want: [], last: false, full: false, more: false, whole: false }
 }
 
 function checkFrame (f: SyncFrame, kind: SyncFrame.Kind): void {

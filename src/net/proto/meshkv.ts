@@ -559,6 +559,7 @@ export interface SyncFrame {
   last: boolean
   full: boolean
   more: boolean
+  whole: boolean
   time?: number
 }
 
@@ -653,6 +654,11 @@ export namespace SyncFrame {
           w.bool(obj.more)
         }
 
+        if ((obj.whole != null && obj.whole !== false)) {
+          w.uint32(96)
+          w.bool(obj.whole)
+        }
+
         if (obj.time != null) {
           w.uint32(120)
           w.uint64Number(obj.time)
@@ -673,7 +679,8 @@ export namespace SyncFrame {
           want: [],
           last: false,
           full: false,
-          more: false
+          more: false,
+          whole: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -742,6 +749,10 @@ export namespace SyncFrame {
             }
             case 11: {
               obj.more = reader.bool()
+              break
+            }
+            case 12: {
+              obj.whole = reader.bool()
               break
             }
             case 15: {
@@ -882,6 +893,13 @@ export namespace SyncFrame {
               }
               break
             }
+            case 12: {
+              yield {
+                field: `${prefix}.whole`,
+                value: reader.bool()
+              }
+              break
+            }
             case 15: {
               yield {
                 field: `${prefix}.time`,
@@ -1014,6 +1032,11 @@ export namespace SyncFrame {
     value: boolean
   }
 
+  export interface SyncFrameWholeFieldEvent {
+    field: '$.whole'
+    value: boolean
+  }
+
   export interface SyncFrameTimeFieldEvent {
     field: '$.time'
     value: number
@@ -1027,7 +1050,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameVersionFieldEvent | SyncFrameKindFieldEvent | SyncFrameBucketCountFieldEvent | SyncFrameBucketsFieldEvent | SyncFrameDiffFieldEvent | SyncFrameOriginsFieldEvent | SyncFrameEntriesKeyFieldEvent | SyncFrameEntriesValueFieldEvent | SyncFrameEntriesWallFieldEvent | SyncFrameEntriesCounterFieldEvent | SyncFrameEntriesOriginFieldEvent | SyncFrameEntriesExpiresAtFieldEvent | SyncFrameEntriesDeletedFieldEvent | SyncFrameEntriesSignatureFieldEvent | SyncFrameEntriesValueHashFieldEvent | SyncFrameEntriesStrippedFieldEvent | SyncFrameWantFieldEvent | SyncFrameLastFieldEvent | SyncFrameFullFieldEvent | SyncFrameMoreFieldEvent | SyncFrameTimeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameVersionFieldEvent | SyncFrameKindFieldEvent | SyncFrameBucketCountFieldEvent | SyncFrameBucketsFieldEvent | SyncFrameDiffFieldEvent | SyncFrameOriginsFieldEvent | SyncFrameEntriesKeyFieldEvent | SyncFrameEntriesValueFieldEvent | SyncFrameEntriesWallFieldEvent | SyncFrameEntriesCounterFieldEvent | SyncFrameEntriesOriginFieldEvent | SyncFrameEntriesExpiresAtFieldEvent | SyncFrameEntriesDeletedFieldEvent | SyncFrameEntriesSignatureFieldEvent | SyncFrameEntriesValueHashFieldEvent | SyncFrameEntriesStrippedFieldEvent | SyncFrameWantFieldEvent | SyncFrameLastFieldEvent | SyncFrameFullFieldEvent | SyncFrameMoreFieldEvent | SyncFrameWholeFieldEvent | SyncFrameTimeFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }

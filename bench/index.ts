@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { Entry } from '../src/core/entry.js'
@@ -21,6 +20,9 @@ import { benchSurfaces } from './surfaces.js'
 import { benchReplicas } from './replication.js'
 import { summary } from './stats.js'
 import { benchDurable } from './durable.js'
+import { setToVisible } from './visible.js'
+import { benchHttp } from './http.js'
+import { benchFreshSync } from './fresh-sync.js'
 import { benchCounters } from './counters.js'
 import { benchAgentStores } from './agent-stores.js'
 import { benchQuorum } from './quorum.js'
@@ -61,27 +63,10 @@ function benchGet (): void {
 
 // ---- 2. set-to-visible on every peer ---------------------------------------------------------
 async function benchVisible (size: number, psk?: string): Promise<void> {
-  const nodes = await startCluster(size, { mdns: false, psk })
-  try {
-    const writer = nodes[0].mesh
-    const peers = nodes.slice(1)
-    const samples: number[] = []
-    const count = QUICK ? 100 : 500
-    for (let i = 0; i < count + 20; i++) {
-      const key = `vis:${i}`
-      const t = performance.now()
-      const seen = Promise.all(peers.map(async p => p.mesh.waitFor(key)))
-      await writer.set(key, 'x', { ttl: 60_000 })
-      await seen
-      if (i >= 20) samples.push(performance.now() - t) // first 20 warm up
-      await sleep(2)
-    }
-    const s = summary(samples)
-    results[`visible${size}${psk !== undefined ? 'Psk' : ''}`] = s
-    rows.push({ name: `set-to-visible on all ${size - 1} peers, ${size} nodes${psk !== undefined ? ', private mesh (PSK)' : ''} (p50 / p99)`, value: `${fmt(s.p50)} / ${fmt(s.p99)} ms`, target: size === 5 && psk === undefined ? '<= 3 / <= 15 ms' : undefined })
-  } finally {
-    await stopAll(nodes)
-  }
+  const s = await setToVisible(size, QUICK ? 100 : 500, { psk })
+  results[`visible${size}${psk !== undefined ? 'Psk' : ''}`] = s
+  const target = psk !== undefined ? undefined : size === 3 ? '<= 0.5 / <= 3 ms' : size === 5 ? '<= 1 ms p50' : undefined
+  rows.push({ name: `set-to-visible on all ${size - 1} peers, ${size} nodes${psk !== undefined ? ', private mesh (PSK)' : ''} (p50 / p99)`, value: `${fmt(s.p50)} / ${fmt(s.p99)} ms`, baseline: `CPU ${fmt(s.cpuUsPerWrite / 1000)} ms/write, all nodes`, target })
 }
 
 // ---- 3. replicated write throughput -----------------------------------------------------------
@@ -264,6 +249,23 @@ async function benchTrust (): Promise<void> {
   rows.push({ name: `mesh.drops.seal (encrypt + write), ${d.payloadBytes} B`, value: `${fmt(d.meshSealPerSecond, 0)}/s`, baseline: `mesh.set ${fmt(d.meshSetPerSecond, 0)}/s`, ratio: `${fmt(d.meshSealPerSecond / d.meshSetPerSecond)}x` })
 }
 
+// ---- 11. the HTTP gateway's throughput, a fresh node's sync (issue 15) ----------------------------
+async function benchGateway (): Promise<void> {
+  const f = await benchHttp(QUICK ? 10_000 : 50_000, QUICK ? 500 : 2_000)
+  results.http = f
+  rows.push({ name: 'HTTP PUT /v1/data ?replicas=0, 32 in flight, no peer (PUT/s)', value: fmt(f.meshkv.putsPerSec, 0), baseline: `bare fastify ${fmt(f.bare.putsPerSec, 0)}`, ratio: `${fmt(f.meshkv.putsPerSec / f.bare.putsPerSec)}x`, target: '>= 30,000' })
+  rows.push({ name: '  server CPU per PUT (1e6 / this = PUT/s on one idle core)', value: `${fmt(f.meshkv.serverCpuUsPerPut, 1)} us`, baseline: `bare fastify ${fmt(f.bare.serverCpuUsPerPut, 1)} us`, ratio: `${fmt(f.meshkv.serverCpuUsPerPut / f.bare.serverCpuUsPerPut)}x` })
+  rows.push({ name: 'HTTP GET /v1/data, one at a time (p50 / p99)', value: `${fmt(f.meshkv.get.p50, 3)} / ${fmt(f.meshkv.get.p99, 3)} ms`, baseline: `bare fastify ${fmt(f.bare.get.p50, 3)} / ${fmt(f.bare.get.p99, 3)} ms`, target: 'p99 <= 0.5 ms' })
+}
+
+async function benchFresh (): Promise<void> {
+  const keys = QUICK ? 20_000 : 100_000
+  const f = await benchFreshSync(keys)
+  results.freshSync = f
+  rows.push({ name: `a fresh node syncs ${fmt(keys, 0)} keys from two peers`, value: `${fmt(f.ms, 0)} ms`, baseline: `CPU ${fmt(f.cpuMs, 0)} ms, all nodes`, target: '<= 1 s' })
+  rows.push({ name: '  then a round on the unchanged store (p50 / p99)', value: `${fmt(f.unchangedRound.p50)} / ${fmt(f.unchangedRound.p99)} ms`, target: 'O(buckets)' })
+}
+
 // MESHKV_BENCH_ONLY=get,memory,... runs only the sections named (the names below)
 const only = process.env.MESHKV_BENCH_ONLY?.split(',')
 const sections: Array<[string, () => unknown]> = [
@@ -279,7 +281,9 @@ const sections: Array<[string, () => unknown]> = [
   ['quorum', benchQuorumRows],
   ['surfaces', benchSurfacesRows],
   ['durable', benchDurableRows],
-  ['agent-stores', benchAgentStoresRows]
+  ['agent-stores', benchAgentStoresRows],
+  ['http', benchGateway],
+  ['fresh', benchFresh]
 ]
 for (const [name, run] of sections) if (only === undefined || only.includes(name)) await run()
 

@@ -25,6 +25,8 @@ export interface QItem {
   x?: number
   /** Past maxDeliveries: being moved to the dead-letter queue (never delivered again). */
   dead?: 1
+  /** The token of the pop that claimed it last: a pop retried after an answer in doubt finds its own claim. */
+  t?: string
 }
 
 export interface QState { items: QItem[] }
@@ -74,11 +76,14 @@ export interface PopResult {
  * Claims the first visible item for `visibilityTimeout` ms; an item already delivered
  * `maxDeliveries` times is marked dead instead (and the next one tried).
  */
-export function popChange (visibilityTimeout: number, maxDeliveries: number | undefined) {
+export function popChange (visibilityTimeout: number, maxDeliveries: number | undefined, token: string) {
   return (current: RegisterState | undefined, now: number): Outcome<PopResult> => {
     const s = decodeState(current)
     const items = s.items.filter(live(now)).map(i => ({ ...i }))
     const result: PopResult = { dead: [] }
+    // this very pop, retried after an answer in doubt, whose claim did take effect: the same item
+    const mine = items.find(i => i.t === token && i.at !== undefined && i.at > now && i.dead === undefined)
+    if (mine !== undefined) return { next: current, result: { claimed: { id: mine.id, deliveries: mine.d }, dead: items.filter(i => i.dead !== undefined).map(i => i.id) } }
     for (const i of items) {
       if (i.dead !== undefined) { result.dead.push(i.id); continue }
       if (result.claimed !== undefined || !visible(i, now)) continue
@@ -89,6 +94,7 @@ export function popChange (visibilityTimeout: number, maxDeliveries: number | un
       }
       i.d++
       i.at = now + visibilityTimeout
+      i.t = token
       result.claimed = { id: i.id, deliveries: i.d }
     }
     const changed = result.claimed !== undefined || items.length !== s.items.length || items.some((i, k) => i.dead !== s.items[k].dead)
@@ -124,7 +130,7 @@ export function nackChange (id: string, deliveries: number) {
 }
 
 function withoutClaim (i: QItem): QItem {
-  const { at: _at, ...rest } = i
+  const { at: _at, t: _t, ...rest } = i
   return rest
 }
 

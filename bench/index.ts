@@ -24,6 +24,7 @@ import { setToVisible } from './visible.js'
 import { benchHttp } from './http.js'
 import { benchFreshSync } from './fresh-sync.js'
 import { benchCounters } from './counters.js'
+import { benchDoubleDelivery, benchQueueThroughput, benchQuorumQueue, benchReviewQueue } from './queues.js'
 import { benchAgentStores } from './agent-stores.js'
 import { benchQuorum } from './quorum.js'
 
@@ -240,6 +241,30 @@ async function benchAgentStoresRows (): Promise<void> {
   rows.push({ name: `agent stores: getMessages, ${fmt(f.history, 0)} messages, 3 nodes (p50 / p99)`, value: ms(f.getMessages.meshThreeNodes), baseline: `in memory ${ms(get)}`, ratio: `${fmt(f.getMessages.meshThreeNodes.p50 / get.p50)}x` })
 }
 
+// ---- 12. queues (issue 13) ---------------------------------------------------------------------
+async function benchQueuesRows (): Promise<void> {
+  const n = QUICK ? 500 : 2_000
+  const g = await benchQueueThroughput(n)
+  results.queues = { gossip: g }
+  rows.push({ name: `queue push, gossip mode, one node, each awaited (${fmt(n, 0)} items, /s)`, value: fmt(g.pushPerSec, 0), baseline: `mesh.set ${fmt(g.setPerSec, 0)}/s`, ratio: `${fmt(g.pushPerSec / g.setPerSec)}x` })
+  rows.push({ name: 'queue pop + ack, gossip mode, one node, each awaited (/s)', value: fmt(g.popAckPerSec, 0), baseline: `mesh.set ${fmt(g.setPerSec, 0)}/s`, ratio: `${fmt(g.popAckPerSec / g.setPerSec)}x` })
+  const dd = await benchDoubleDelivery(300, 1)
+  results.queues = { ...results.queues as object, doubleDelivery: dd }
+  rows.push({ name: 'gossip-mode double deliveries: 2 nodes drain 300 items at once (1 ms work each)', value: `${dd.twice} of ${dd.items}`, baseline: `per node ${dd.perNode.join(' / ')}` })
+  const q = await benchQuorumQueue(QUICK ? 20 : 100)
+  results.queues = { ...results.queues as object, quorum: q }
+  if (typeof q === 'string') {
+    rows.push({ name: 'queue, quorum mode, 3 members', value: 'not run', baseline: q })
+  } else {
+    rows.push({ name: 'queue push, quorum mode, 3 members, one producer (/s)', value: fmt(q.pushPerSec, 0), baseline: `gossip ${fmt(g.pushPerSec, 0)}/s`, ratio: `${fmt(q.pushPerSec / g.pushPerSec)}x` })
+    rows.push({ name: 'queue pop + ack, quorum mode, 3 members, one consumer (/s)', value: fmt(q.popAckPerSec, 0), baseline: `gossip ${fmt(g.popAckPerSec, 0)}/s`, ratio: `${fmt(q.popAckPerSec / g.popAckPerSec)}x` })
+    rows.push({ name: 'queue pop, quorum mode, 3 members, from each node in turn (p50 / p99)', value: `${fmt(q.pop.p50)} / ${fmt(q.pop.p99)} ms` })
+  }
+  const rq = benchReviewQueue()
+  results.queues = { ...results.queues as object, reviewQueue: typeof rq === 'string' ? rq : { wallMs: rq.wallMs } }
+  rows.push({ name: 'review-queue scenario: 5 shell agents drain 10 items (wall)', value: typeof rq === 'string' ? 'not run' : `${fmt(rq.wallMs / 1000, 1)} s`, baseline: typeof rq === 'string' ? rq : 'examples/shell/review-queue.sh' })
+}
+
 // ---- 8. trust ---------------------------------------------------------------------------------
 async function benchTrust (): Promise<void> {
   await benchVisible(3, generateSwarmKey())
@@ -283,7 +308,8 @@ const sections: Array<[string, () => unknown]> = [
   ['durable', benchDurableRows],
   ['agent-stores', benchAgentStoresRows],
   ['http', benchGateway],
-  ['fresh', benchFresh]
+  ['fresh', benchFresh],
+  ['queues', benchQueuesRows]
 ]
 for (const [name, run] of sections) if (only === undefined || only.includes(name)) await run()
 

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCluster, startNode, stopAll } from '../sim/cluster.js'
+import { startQuorumCluster } from '../sim/quorum-cluster.js'
 import type { Mesh } from '../src/index.js'
 import { summary } from './stats.js'
 
@@ -49,9 +50,9 @@ export async function benchQueueThroughput (n: number): Promise<QueueThroughput>
   }
 }
 
-/** Quorum mode on 3 nodes (all members); undefined when this build has no quorum engine. */
+/** Quorum mode on 3 nodes (all members): one producer and one consumer, then pops from each node in turn. */
 export async function benchQuorumQueue (n: number): Promise<{ pushPerSec: number, popAckPerSec: number, pop: ReturnType<typeof summary> } | string> {
-  const nodes = await startCluster(3, { mdns: false })
+  const nodes = await startQuorumCluster(3, { mdns: false })
   try {
     const mesh = nodes[0].mesh
     try {

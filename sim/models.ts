@@ -58,6 +58,9 @@ export const counterModel: Model<number, CounterInput, CounterOutput> = {
 
 // ---- queue -----------------------------------------------------------------------------------
 
+/** The one item the search makes of every item no completed pop or ack tells about. */
+export const ANONYMOUS = '(an item no completed pop returned)'
+
 export type QueueInput =
   | { f: 'push', item: string }
   /** Takes the head: it stays held (invisible to other pops) until acked. */
@@ -91,5 +94,27 @@ export const queueModel: Model<QueueState, QueueInput, QueueOutput> = {
     }
   },
   hash: state => JSON.stringify([state.ready, state.held]),
-  describe: input => input.f === 'pop' ? 'pop' : `${input.f} ${JSON.stringify(input.item)}`
+  describe: input => input.f === 'pop' ? 'pop' : `${input.f} ${JSON.stringify(input.item)}`,
+  simplify: ops => {
+    // An item no completed pop returned and no completed ack named is never at the head when a
+    // completed pop runs (that pop would have returned it, or not found the queue empty), and
+    // `held` matters only to acks of the item itself: such items are alike to every completed
+    // operation, so the search sees them as one (orders of them in the queue become one state).
+    // A pending push of one may be left out (were it in, only pending pops can have taken it,
+    // and they may be left out with it); so may a pending ack no completed ack of its item follows.
+    const popped = new Set<string>()
+    const acked = new Set<string>()
+    for (const o of ops) {
+      if (o.ret === undefined) continue
+      if (o.input.f === 'pop' && typeof o.output === 'string' && o.output !== 'empty') popped.add(o.output)
+      if (o.input.f === 'ack') acked.add(o.input.item)
+    }
+    return ops.flatMap(o => {
+      if (o.input.f === 'pop') return [o]
+      if (o.ret === undefined && o.input.f === 'ack') return acked.has(o.input.item) ? [o] : []
+      if (popped.has(o.input.item) || acked.has(o.input.item)) return [o]
+      if (o.ret === undefined) return []
+      return [{ ...o, input: { ...o.input, item: ANONYMOUS } }]
+    })
+  }
 }

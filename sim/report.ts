@@ -144,3 +144,21 @@ export function formatLeaseClients (results: Array<Pick<SimResult, 'leaseCounts'
   }
   return lines.join('\n')
 }
+
+/** What the CP workload's clients did (the product's CASPaxos proposer), and what the linearizability checker made of it. */
+export function formatCp (results: Array<Pick<SimResult, 'cp' | 'violations'>>): string {
+  const sum = (f: (r: typeof results[number]) => number): number => results.reduce((a, r) => a + f(r), 0)
+  const why = (k: keyof SimResult['cp']['pendingWhy']): number => sum(r => r.cp.pendingWhy[k])
+  const lines = ['CP workload (src/core/cas-proposer.ts and cas-acceptor.ts), checked for linearizability per key']
+  lines.push(`  ${sum(r => r.cp.ops)} operations: ${sum(r => r.cp.done)} answered, ${sum(r => r.cp.pending)} never answered after an accept went out (pending: ${why('unavailable')} no majority, ${why('contended')} contended, ${why('timeout')} timed out, ${why('crashed')} crashed, ${why('running')} still running), ${sum(r => r.cp.failed)} failed before any accept (no effect)`)
+  lines.push(`  ${sum(r => r.cp.retries)} rounds retried after a conflict; ${sum(r => r.cp.oneRoundTrip)} operations began on the one-round-trip path`)
+  const illegal = sum(r => r.violations.filter(v => v.check === 'linearizable').length)
+  lines.push(`  ${sum(r => r.cp.keys)} key histories checked: ${illegal} not linearizable, ${sum(r => r.cp.unknown)} unknown (the search ran out of budget: failures to look into); largest search ${Math.max(0, ...results.map(r => r.cp.maxSteps))} steps`)
+  return lines.join('\n')
+}
+
+/** The CP workload's operations in call order: what the linearizability checker judged. */
+export function formatCpHistory (r: SimResult): string {
+  const ops = [...r.cpHistories.register, ...r.cpHistories.counter, ...r.cpHistories.queue].sort((a, b) => a.call - b.call)
+  return ops.map(o => `${o.call.toFixed(1).padStart(9)} ${(o.ret === undefined ? '?' : o.ret.toFixed(1)).padStart(9)}  ${o.client.padEnd(6)} ${o.key.padEnd(3)} ${JSON.stringify(o.input)} -> ${o.ret === undefined ? '?' : String(JSON.stringify(o.output))}`).join('\n')
+}

@@ -23,6 +23,7 @@ import type { LeaseMode } from '../src/core/lease.js'
 import { MemoryStorage } from '../src/core/memory-storage.js'
 import { leaseChecks, leaseWorkload, overlaps, SIM_MAX_LEASE_TTL_MS, type Hold, type LeaseCounts, type LeaseRun } from './leases.js'
 import { clockChecks, emptyClockRecord, median, ttlTracked, type ClockHistory, type ClockView } from './clocks.js'
+import { cpWorkload, type CpCounts, type CpHistories, type CpRun } from './cp.js'
 
 export type PartitionKind = 'split-brain' | 'isolated' | 'bridge' | 'flapping'
 
@@ -58,6 +59,8 @@ export interface SimOptions {
   clockSamples?: boolean
   /** Fault injection: which gossip refusals penalise the sender. @default the product's `penalises` */
   penalises?: (reason: RejectReason) => boolean
+  /** Fault injection: CASPaxos acceptors accept below the ballot they promised (`linearizable` must catch it). */
+  skipPromiseCheck?: boolean
 }
 
 export interface SimResult {
@@ -97,6 +100,11 @@ export interface SimResult {
   skewRefusals: number
   history: History
   clock: ClockHistory
+  /** What the CP workload's clients did (sim/cp.ts), and how the linearizability checks went. */
+  cp: CpCounts
+  /** The quorum members of the CP workload (node indices). */
+  cpMembers: number[]
+  cpHistories: CpHistories
 }
 
 export interface Phase {
@@ -450,6 +458,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     r.alive = false
     meshSkew = undefined
     leases?.crashed(r)
+    cp?.crashed(r.index)
     r.store.close() // what was staged and not flushed is lost with the process
     phase()
     rec.fault(q.now, `crash ${r.id}`)
@@ -461,6 +470,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     const storage = old.storage === undefined ? undefined : options.loseDurableState === true ? new MemoryStorage() : old.storage
     const r = boot(index, inc, storage)
     if (old.storage !== undefined && options.loseDurableState === true) { r.skew = -SKEW_MS; meshSkew = undefined } // and its clock set back
+    cp?.restarted(index) // a quorum member reopens its acceptor's storage
     const how = storage === undefined ? 'empty' : `durable, ${r.store.size} versions`
     if (storage !== undefined) { checkRestored(r); faultKinds.add('durable-restart') }
     phase()
@@ -502,6 +512,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
 
   // ---- the schedule ------------------------------------------------------------------------
   let leases: LeaseRun | undefined
+  let cp: CpRun | undefined
   // about half the nodes are durable (a daemon), the others in memory (a library default)
   const durableNodes = Array.from({ length: n }, () => rng.chance(0.5))
   for (let i = 0; i < n; i++) boot(i, 0, durableNodes[i] ? new MemoryStorage() : undefined)
@@ -515,6 +526,28 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
     publish: (node, e) => { rec.write(q.now, node.id, e); if ((node as Replica).storage !== undefined) (node as Replica).unacked.push(e); gossip(node as Replica, e) },
     settleMs: 0.2 + meanLatency * 20 + 10,
     size: n
+  }, duration)
+  // the CP workload draws on its own PRNG, so the rest of a schedule is what it was without it
+  const cpRng = new Prng((seed ^ 0x5bd1e995) >>> 0)
+  cp = cpWorkload({
+    q,
+    rng: cpRng,
+    size: n,
+    node: i => replicas[i],
+    clock: node => (node as Replica).store.now(),
+    call: (from, to, run) => {
+      const a = from as Replica
+      const b = to as Replica
+      if (!canTalk(a.index, b.index) || cpRng.chance(dropRate)) return
+      const copies = cpRng.chance(dupRate) ? 2 : 1
+      for (let c = 0; c < copies; c++) {
+        const latency = 0.2 + cpRng.float() * meanLatency * (cpRng.chance(0.05) ? 20 : 1)
+        // a partition or a crash drops what is in flight
+        q.at(q.now + latency, () => { if (b.alive && replicas[b.index] === b && canTalk(a.index, b.index)) run() })
+      }
+    },
+    meanLatency,
+    skipPromiseCheck: options.skipPromiseCheck
   }, duration)
   for (const r of replicas) periodicSync(r)
   // how far apart the clocks the nodes run on (corrected once they have an estimate) are, sampled
@@ -589,6 +622,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   // ---- heal, restart the crashed, quiesce --------------------------------------------------
   faultsOn = false
   leases.finish()
+  cp.finish()
   correctOdd() // a clock still beyond maxDriftMs would refuse what the others write: no convergence to check
   healAll()
   for (let i = 0; i < n; i++) if (!replicas[i].alive) restart(i)
@@ -628,6 +662,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   const holds = leases.holds
   const violations = check(history, options.checks ?? { ...CHECKS, ...leaseChecks(() => holds, leaseBoundMs), ...clockChecks(() => clock) })
   violations.push(...durability)
+  violations.push(...cp.check())
   if (convergeMs === undefined) violations.unshift({ check: 'convergence', message: `replicas did not converge within ${CONVERGE_LIMIT_MS} ms of the final heal` })
   const gossipOverlapList = overlaps(holds.filter(h => h.mode === 'gossip'))
   const gossipOverlaps = gossipOverlapList.length
@@ -639,7 +674,7 @@ export function simulate (seed: number, options: SimOptions = {}): SimResult {
   }
   const holdEnds: SimResult['holdEnds'] = { gossip: {}, quorum: {} }
   for (const h of holds) holdEnds[h.mode][h.how] = (holdEnds[h.mode][h.how] ?? 0) + 1
-  return { seed, violations, nodes: n, ...stats, leaseCounts: leases.counts, holdEnds, holds: holds.length, holdList: holds, gossipOverlaps, gossipOverlapsBeyondSkew: beyondSkew.length, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, clockMode, skewRefusals, history, clock }
+  return { seed, violations, nodes: n, ...stats, leaseCounts: leases.counts, holdEnds, holds: holds.length, holdList: holds, gossipOverlaps, gossipOverlapsBeyondSkew: beyondSkew.length, dropRate, convergeMs, virtualMs: q.now, timeline: lines, phases, faults: [...faultKinds].sort(), healedAt, clockMode, skewRefusals, history, clock, cp: cp.counts, cpMembers: cp.members, cpHistories: cp.histories }
 }
 
 /** An order-free fingerprint of a store's versions, leaving out tombstones purged within `windowMs` of `now`. */

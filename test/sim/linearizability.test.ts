@@ -130,6 +130,25 @@ describe('linearizability checker: queues', () => {
   })
 })
 
+describe('linearizability checker: pending queue operations', () => {
+  it('a pending pop may have taken the head, and twenty pending pops and pushes nobody saw cost little', () => {
+    const h = [que('p', PUSH('a'), 0, 1, true), que('p', PUSH('b'), 2, 3, true), que('x', POP, 4, undefined), que('c', POP, 10, 11, 'b')]
+    expect(checkLinearizable(h, queueModel).result).toBe('ok')
+    const noise = Array.from({ length: 20 }, (_, i) => i % 2 === 0 ? que(`x${i}`, POP, 5 + i, undefined) : que(`y${i}`, PUSH(`n${i}`), 5 + i, undefined))
+    const v = checkLinearizable([...h, ...noise, que('c', POP, 40, 41, 'empty')], queueModel)
+    expect(v.result).toBe('ok')
+    expect(v.keys[0].steps).toBeLessThan(2_000)
+  })
+
+  it('items nobody popped are alike to the search, but never at the head of a completed pop', () => {
+    // "a" was pushed first and never popped by anyone: a pop returning "b" cannot be linearized
+    const h = [que('p', PUSH('a'), 0, 1, true), que('p', PUSH('b'), 2, 3, true), que('c', POP, 4, 5, 'b')]
+    expect(checkLinearizable(h, queueModel).result).toBe('illegal')
+    // a pending push of an item a completed pop returned is kept
+    expect(checkLinearizable([que('p', PUSH('a'), 0, undefined), que('c', POP, 4, 5, 'a'), que('d', POP, 6, 7, 'a')], queueModel).result).toBe('illegal')
+  })
+})
+
 describe('linearizability checker: the search', () => {
   it('answers unknown, not ok, when the step budget runs out', () => {
     const h: Cnt[] = Array.from({ length: 30 }, (_, i) => cnt(`c${i}`, INC, i, 100 + i, 30 - i))

@@ -291,7 +291,8 @@ export function cpWorkload (w: CpWorld, duration: number): CpRun {
   const popped: Array<{ key: string, item: string }> = []
   const registers = ['r0', 'r1', 'r2']
   const counters = ['c0', 'c1', 'c2']
-  const queues = ['q0', 'q1']
+  // queues on four keys: a queue's search grows fastest with its pending operations, and it is per key
+  const queues = ['q0', 'q1', 'q2', 'q3']
   const issue = (): void => {
     if (stopped) return
     // one client per node: one operation at a time

@@ -12,7 +12,7 @@ describe('deterministic simulation', () => {
       if (r.violations.length > 0) failures.push(`seed ${seed}: [${r.violations[0].check}] ${r.violations[0].message} — replay: npm run sim -- --seed ${seed} --verbose`)
     }
     expect(failures).toEqual([])
-  }, 1_200_000) // about 40 s alone on 2 cores before the clock models (which add a fifth); far longer when other jobs share them
+  }, 1_800_000) // about 40 s alone on 2 cores before the clock models (which add a fifth) and the CP workload (which about doubles it); far longer when other jobs share them
 
   it('a seed replays exactly', () => {
     for (const seed of [7, 123, 4_242]) {

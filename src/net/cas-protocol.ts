@@ -1,6 +1,6 @@
 /**
  * `/meshkv/<mesh id>/cas/1.0.0` (bound to the mesh, see protocols.ts): the quorum registers'
- * CASPaxos messages (core/caspaxos.ts), one request and one reply per stream. The serving side is
+ * CASPaxos messages (core/caspaxos.ts), a request and its reply at a time on a stream kept per peer (request-reply.ts). The serving side is
  * the node's CasAcceptor; every field of a request is checked (key length, value size against
  * the mesh's `maxValueBytes`, ballots, history length) and anything malformed is counted and the
  * stream aborted. Both directions carry the sender's clock: each reply is a round-trip

@@ -1,5 +1,5 @@
 /**
- * `/meshkv/<mesh id>/lease/1.0.0` (bound to the mesh, see protocols.ts): quorum-mode lease requests, one request and one reply per stream. The
+ * `/meshkv/<mesh id>/lease/1.0.0` (bound to the mesh, see protocols.ts): quorum-mode lease requests, a request and its reply at a time on a stream kept per peer (request-reply.ts). The
  * serving side is the node's Acceptor; anything malformed is counted and the stream aborted. Both
  * carry their sender's clock: each reply is a round-trip clock-offset sample, each request a
  * one-way one.

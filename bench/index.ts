@@ -23,6 +23,7 @@ import { benchDurable } from './durable.js'
 import { setToVisible } from './visible.js'
 import { benchHttp } from './http.js'
 import { benchFreshSync } from './fresh-sync.js'
+import { benchScale } from './scale.js'
 import { benchCounters } from './counters.js'
 import { benchDoubleDelivery, benchQueueThroughput, benchQuorumQueue, benchReviewQueue } from './queues.js'
 import { benchAgentStores } from './agent-stores.js'
@@ -291,6 +292,13 @@ async function benchFresh (): Promise<void> {
   rows.push({ name: '  then a round on the unchanged store (p50 / p99)', value: `${fmt(f.unchangedRound.p50)} / ${fmt(f.unchangedRound.p99)} ms`, target: 'O(buckets)' })
 }
 
+async function benchScaleRows (): Promise<void> {
+  const f = await benchScale(10, QUICK ? 50 : 200)
+  results.scale = f
+  rows.push({ name: 'set-to-visible on all 9 peers, 10 nodes, a process each (p50 / p99)', value: `${fmt(f.visible.p50)} / ${fmt(f.visible.p99)} ms` })
+  rows.push({ name: '  gossip messages sent per write, per node (median / most)', value: `${fmt(f.messagesPerWritePerNode.p50, 1)} / ${fmt(f.messagesPerWritePerNode.p99, 1)}`, target: 'O(D), not O(N)' })
+}
+
 // MESHKV_BENCH_ONLY=get,memory,... runs only the sections named (the names below)
 const only = process.env.MESHKV_BENCH_ONLY?.split(',')
 const sections: Array<[string, () => unknown]> = [
@@ -309,7 +317,8 @@ const sections: Array<[string, () => unknown]> = [
   ['agent-stores', benchAgentStoresRows],
   ['http', benchGateway],
   ['fresh', benchFresh],
-  ['queues', benchQueuesRows]
+  ['queues', benchQueuesRows],
+  ['scale', benchScaleRows]
 ]
 for (const [name, run] of sections) if (only === undefined || only.includes(name)) await run()
 

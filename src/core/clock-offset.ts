@@ -8,7 +8,8 @@
  * - Per peer, the estimate is the median of its latest samples' points (a round trip's midpoint, a
  *   one-way sample's bound; the lower middle of an even count), kept within the intersection of
  *   their bounds: a delayed message is outvoted and cannot pull the estimate where another sample
- *   rules it out. When the bounds disagree (the peer's clock stepped), the latest sample stands. A
+ *   rules it out. When that intersection is bounded on both sides and holds this node's own reading,
+ *   the peer is taken to read the same as this node (clocks that agree stay exactly in step). When the bounds disagree (the peer's clock stepped), the latest sample stands. A
  *   peer that disconnects is forgotten.
  * - The mesh's time is the median of this node's clock and its connected peers' clocks, once it
  *   knows two of them: with a single peer nobody can tell which of two clocks is wrong (and an
@@ -209,7 +210,7 @@ export class ClockOffsets {
   private add (peer: string, lo: number, hi: number, mono: number): void {
     const p = this.peers.get(peer)
     if (p === undefined) {
-      this.peers.set(peer, { lo: [lo], hi: [hi], next: 1 % SAMPLES_PER_PEER, last: mono, estimate: point(lo, hi) })
+      this.peers.set(peer, { lo: [lo], hi: [hi], next: 1 % SAMPLES_PER_PEER, last: mono, estimate: agreeing(lo, hi, this.clock() - mono) ?? point(lo, hi) })
       if (this.peers.size > this.maxPeers) this.evictOldest()
       this.recompute(mono)
       return
@@ -220,7 +221,7 @@ export class ClockOffsets {
     p.next = (p.next + 1) % SAMPLES_PER_PEER
     p.last = mono
     const before = p.estimate
-    p.estimate = estimateOf(p, latest, this.scratch)
+    p.estimate = estimateOf(p, latest, this.scratch, this.clock() - mono)
     if (p.estimate !== before) {
       // move the one estimate in the sorted list: no re-sort, no allocation
       replace(this.sorted, before, p.estimate)
@@ -310,7 +311,18 @@ function point (lo: number, hi: number): number {
  * count), kept within the intersection of their bounds; when the bounds do not intersect (the
  * peer's clock stepped), the latest sample's point.
  */
-function estimateOf (p: Peer, latest: number, scratch: number[]): number {
+/**
+ * This node's own reading when the samples allow it: a peer whose clock may read the same as this
+ * one (bounded on both sides by round trips) is taken to read the same. Clocks that agree then
+ * stay exactly in step, instead of each node's correction carrying half its round trips' noise
+ * (two nodes on one NTP-disciplined clock would order writes against real time by tens of ms on a
+ * loaded machine). The estimate's error bound is unchanged: it stays within the samples' bounds.
+ */
+function agreeing (lo: number, hi: number, self: number): number | undefined {
+  return hi !== Infinity && lo <= self && self <= hi ? self : undefined
+}
+
+function estimateOf (p: Peer, latest: number, scratch: number[], self: number): number {
   let lo = -Infinity
   let hi = Infinity
   scratch.length = 0
@@ -324,6 +336,8 @@ function estimateOf (p: Peer, latest: number, scratch: number[]): number {
     scratch[k] = v
   }
   if (lo > hi) return point(p.lo[latest], p.hi[latest])
+  const same = agreeing(lo, hi, self)
+  if (same !== undefined) return same
   const m = scratch[(scratch.length - 1) >> 1]
   return m < lo ? lo : m > hi ? hi : m
 }

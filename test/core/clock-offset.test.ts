@@ -32,6 +32,19 @@ describe('ClockOffsets', () => {
     expect(w.offsets.status()).toEqual({ offsetMs: 0, peers: 0, correctionMs: 0, level: 'ok' })
   })
 
+  it('clocks that agree stay exactly in step whatever the round trips\' asymmetry (no correction from noise)', () => {
+    const w = world(0)
+    // two peers on the same clock, asked over lopsided round trips (a loaded machine): each
+    // sample's midpoint is off by up to 20 ms, yet every sample allows "the same clock"
+    for (let i = 0; i < 5; i++) {
+      w.ask('p', 0, 41, 1)
+      w.ask('q', 0, 1, 29)
+      w.offsets.oneWay('p', w.t - 3)
+    }
+    expect(w.offsets.offsetMs()).toBe(0)
+    expect(w.offsets.now()).toBe(w.t)
+  })
+
   it('a round trip measures a peer\'s offset within half the round trip, whatever the asymmetry', () => {
     const w = world(0)
     w.ask('p', 3_000, 1, 1)

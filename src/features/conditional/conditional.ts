@@ -3,7 +3,8 @@
  * writes in quorum mode. Gossip mode checks the condition on this node's replica, then writes (two
  * nodes may both succeed: replica-local, not atomic across the mesh). Quorum mode is a
  * linearizable compare-and-set on the register `kv/<key>` of the quorum engine; the committed
- * value is then written to the store as an ordinary write, so `get` everywhere sees it.
+ * value is then written to the store as an ordinary write, so `get` everywhere sees it. A refused
+ * quorum-mode condition repairs this node's store copy when it differs from what the quorum holds.
  */
 import type { Entry } from '../../core/entry.js'
 import { ConditionFailedError, InvalidOptionError } from '../../core/errors.js'
@@ -57,10 +58,13 @@ export async function conditionalSet (host: DataHost, key: string, value: string
     if (!holds(c, want, store.get(key)?.value)) throw new ConditionFailedError(`set ${JSON.stringify(key)} refused: ${describe(c)} on this node's replica`)
     return published(host, store.set(key, bytes, ttl))
   }
-  const ok = await host.quorum.change(`kv/${key}`, (cur: RegisterState | undefined, now) => holds(c, want, cur?.value)
-    ? { next: { value: bytes, ...expiresAt(now, ttl) }, result: true }
-    : { next: UNCHANGED, result: false }, { signal: c.signal })
-  if (!ok) throw new ConditionFailedError(`set ${JSON.stringify(key)} refused: ${describe(c)} (quorum mode: the value committed by the quorum members)`)
+  const outcome = await host.quorum.change(`kv/${key}`, (cur: RegisterState | undefined, now): { next: RegisterState | typeof UNCHANGED, result: Outcome } => holds(c, want, cur?.value)
+    ? { next: { value: bytes, ...expiresAt(now, ttl) }, result: { ok: true } }
+    : { next: UNCHANGED, result: { ok: false, committed: cur } }, { signal: c.signal })
+  if (!outcome.ok) {
+    repair(host, key, outcome.committed)
+    throw new ConditionFailedError(`set ${JSON.stringify(key)} refused: ${describe(c)} (quorum mode: the value committed by the quorum members)`)
+  }
   host.assertOpen()
   return published(host, store.set(key, bytes, ttl))
 }
@@ -73,12 +77,41 @@ export async function conditionalDelete (host: DataHost, key: string, c: Conditi
     if (!holds(c, want, store.get(key)?.value)) throw new ConditionFailedError(`delete ${JSON.stringify(key)} refused: ${describe(c)} on this node's replica`)
     return published(host, store.delete(key))
   }
-  const ok = await host.quorum.change(`kv/${key}`, (cur: RegisterState | undefined) => holds(c, want, cur?.value)
-    ? { next: undefined, result: true }
-    : { next: UNCHANGED, result: false }, { signal: c.signal })
-  if (!ok) throw new ConditionFailedError(`delete ${JSON.stringify(key)} refused: ${describe(c)} (quorum mode: the value committed by the quorum members)`)
+  const outcome = await host.quorum.change(`kv/${key}`, (cur: RegisterState | undefined): { next: undefined | typeof UNCHANGED, result: Outcome } => holds(c, want, cur?.value)
+    ? { next: undefined, result: { ok: true } }
+    : { next: UNCHANGED, result: { ok: false, committed: cur } }, { signal: c.signal })
+  if (!outcome.ok) {
+    repair(host, key, outcome.committed)
+    throw new ConditionFailedError(`delete ${JSON.stringify(key)} refused: ${describe(c)} (quorum mode: the value committed by the quorum members)`)
+  }
   host.assertOpen()
   return published(host, store.delete(key))
+}
+
+/** A quorum round's outcome: written, or refused with the register's committed state. */
+type Outcome = { ok: true } | { ok: false, committed: RegisterState | undefined }
+
+/**
+ * After a refused quorum-mode condition: makes this node's store copy of the key show what the
+ * quorum committed, when it shows something else. The copy written after a commit can be missing
+ * (the writer crashed between the commit and its store write) or older (two committers' store
+ * writes ordered by their clocks, not by the quorum); without this, a caller reading the key with
+ * `get` would retry its compare-and-set against a value the quorum no longer holds, forever.
+ */
+function repair (host: DataHost, key: string, committed: RegisterState | undefined): void {
+  try {
+    host.assertOpen()
+    const held = host.store.get(key)
+    if (committed === undefined) {
+      if (held !== undefined) published(host, host.store.delete(key))
+      return
+    }
+    if (held !== undefined && sameBytes(held.value, committed.value)) return
+    const ttl = committed.expiresAt === undefined ? Infinity : committed.expiresAt - host.store.now()
+    if (ttl > 0) published(host, host.store.set(key, committed.value, ttl))
+  } catch {
+    // best effort: the refusal stands either way (a closed mesh, a full store, a skewed clock)
+  }
 }
 
 function published (host: DataHost, e: Entry): Entry {

@@ -57,6 +57,24 @@ describe('conditional writes', () => {
     expect(c.replicas[1].store.get('n')).toBeUndefined()
   })
 
+  it('quorum mode: a refused condition repairs a store copy that differs from the committed value (a writer that crashed before its store write)', async () => {
+    const c = new Cluster(2)
+    const [a, b] = c.replicas
+    await conditionalSet(a.host, 'state', 'v1', { mode: 'quorum' }, 10_000)
+    // v2 committed by the quorum, but its writer died before writing its store copy
+    c.quorum.registers.set('kv/state', { value: new TextEncoder().encode('v2'), expiresAt: b.store.now() + 10_000 })
+    c.deliver()
+    expect(b.store.get('state')?.text()).toBe('v1')
+    // b reads v1 from its store and tries to move on from it: refused, and its copy now shows v2
+    await expect(conditionalSet(b.host, 'state', 'v3', { ifValue: 'v1', mode: 'quorum' }, 10_000)).rejects.toBeInstanceOf(ConditionFailedError)
+    expect(b.store.get('state')?.text()).toBe('v2')
+    await conditionalSet(b.host, 'state', 'v3', { ifValue: b.store.get('state')?.value, mode: 'quorum' }, 10_000)
+    // a delete committed without its tombstone: a refused delete removes the stale copy
+    c.quorum.registers.delete('kv/state')
+    await expect(conditionalDelete(b.host, 'state', { ifValue: 'v3', mode: 'quorum' })).rejects.toBeInstanceOf(ConditionFailedError)
+    expect(b.store.get('state')).toBeUndefined()
+  })
+
   it('refuses ifNotExists with ifValue, and ifNotExists on a delete', async () => {
     const c = new Cluster(1)
     const h = c.replicas[0].host

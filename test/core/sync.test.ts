@@ -3,8 +3,8 @@ import { bucketOf } from '../../src/core/digest.js'
 import { Store } from '../../src/core/store.js'
 import { plan, summarize, wireSize } from '../../src/core/sync.js'
 
-function filled (node: string, keys: string[]): Store {
-  const store = new Store(node, { buckets: 16 })
+function filled (node: string, keys: string[], clock: () => number = Date.now): Store {
+  const store = new Store(node, { buckets: 16, clock })
   for (const k of keys) store.set(k, `value of ${k}`)
   return store
 }
@@ -16,7 +16,8 @@ describe('anti-entropy planning: whole buckets', () => {
     const responder = filled('r', keys)
     // the initiator holds a few keys, all in one bucket
     const inBucket = keys.filter(k => bucketOf(k, 16) === 3).slice(0, 2)
-    const initiator = filled('i', inBucket)
+    // written a second later than the responder's (in one millisecond node 'r' would win the tie)
+    const initiator = filled('i', inBucket, () => Date.now() + 1_000)
     const s = summarize(responder, initiator.digest.snapshot(), Infinity, { whole: true })
     expect(s.diff).toHaveLength(16)
     expect(s.whole.every(e => bucketOf(e.key, 16) !== 3)).toBe(true)

@@ -15,6 +15,7 @@
 import { CasAcceptor } from '../src/core/cas-acceptor.js'
 import { CasProposer, type CasOperation, type CasStep } from '../src/core/cas-proposer.js'
 import { compareBallots, encodeSlot, UNCHANGED, type CasReply, type CasRequest, type Change, type RegisterState, type Slot } from '../src/core/caspaxos.js'
+import { quorumBackoffMs } from '../src/core/quorum.js'
 import type { Violation } from './checker.js'
 import { checkLinearizable, type Model, type Operation } from './linearizability.js'
 import { counterModel, queueModel, registerModel, type CounterInput, type CounterOutput, type QueueInput, type QueueOutput, type RegisterInput, type RegisterOutput } from './models.js'
@@ -98,9 +99,6 @@ export interface CpHistories {
 export const SIM_LINEARIZABILITY_BUDGET = 500_000
 /** A client gives up an operation after this long (virtual ms), as a quorum host's timeout does. */
 const OP_DEADLINE_MS = 5_000
-/** Backoff after a lost round: uniform in [0, cap), cap = the round's duration (at least 5 ms) doubled per retry, at most 1 s (as src/api's quorum host). */
-const MIN_BACKOFF_MS = 5
-const MAX_BACKOFF_MS = 1_000
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -233,9 +231,8 @@ export function cpWorkload (w: CpWorld, duration: number): CpRun {
       case 'unavailable': end(f, 'unavailable'); return
       case 'retry': {
         counts.retries++
-        const roundMs = Math.max(MIN_BACKOFF_MS, q.now - f.sentAt)
-        const backoff = rng.float() * Math.min(MAX_BACKOFF_MS, roundMs * 2 ** Math.min(s.attempt, 10))
-        if (q.now + backoff - f.started > OP_DEADLINE_MS) { end(f, 'contended'); return }
+        const backoff = quorumBackoffMs(s.attempt, q.now - f.sentAt, OP_DEADLINE_MS - (q.now - f.started), rng.float())
+        if (backoff === undefined) { end(f, 'contended'); return }
         q.at(q.now + backoff, () => { if (live(f)) step(f, f.op.retry()) })
         return
       }

@@ -15,16 +15,11 @@ import { CasAcceptor } from '../core/cas-acceptor.js'
 import { CasProposer, type CasOperation, type CasStep } from '../core/cas-proposer.js'
 import { liveState, UNCHANGED, type CasReply, type CasRequest, type Change, type RegisterState } from '../core/caspaxos.js'
 import { AbortError, InvalidKeyError, InvalidOptionError, QuorumNotConfiguredError, QuorumUnavailableError } from '../core/errors.js'
-import { MAX_REGISTER_KEY_BYTES, registerKeyBytes, type QuorumHost } from '../core/quorum.js'
+import { MAX_REGISTER_KEY_BYTES, quorumBackoffMs, registerKeyBytes, type QuorumHost } from '../core/quorum.js'
 import type { Storage } from '../core/storage.js'
 
 /** How long one quorum operation may take, contention and retries included. @default 10_000 */
 export const DEFAULT_QUORUM_OPERATION_TIMEOUT_MS = 10_000
-/** Backoff after a lost round: uniform in [0, cap), cap = the round's duration (at least MIN_BACKOFF_MS) doubled per retry, at most MAX_BACKOFF_MS, and within what is left of the operation's time. */
-const MIN_BACKOFF_MS = 5
-// large enough that five proposers whose rounds take a few hundred ms (a loaded machine) spread
-// out; a 1 s cap kept them colliding for the whole operation timeout
-const MAX_BACKOFF_MS = 4_000
 /** Most queued changes of one register applied in one round. */
 const MAX_BATCH = 256
 
@@ -164,14 +159,12 @@ export class QuorumRegisters implements QuorumHost {
           case 'wait':
             return
           case 'retry': {
-            if (step.attempt === 0) { // a stale one-round-trip ballot, not contention
+            const wait = quorumBackoffMs(step.attempt, performance.now() - sentAt, deadline - performance.now(), random())
+            if (wait === 0) { // a stale one-round-trip ballot, not contention
               queueMicrotask(() => { guarded(() => (op as CasOperation<R>).retry()) })
               return
             }
-            const roundMs = Math.max(MIN_BACKOFF_MS, performance.now() - sentAt)
-            // the last tries fit what is left of the operation's time rather than giving up early
-            const wait = Math.min(random() * Math.min(MAX_BACKOFF_MS, roundMs * 2 ** Math.min(step.attempt, 10)), deadline - performance.now() - roundMs)
-            if (wait < 0) {
+            if (wait === undefined) {
               finish(new QuorumUnavailableError(`the register ${JSON.stringify(key)} stayed contended for ${limitMs} ms (${step.attempt} rounds lost to higher ballots)`, { answered: this.members.length, members: this.members.length }))
               return
             }

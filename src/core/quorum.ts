@@ -23,6 +23,29 @@ export interface QuorumHost {
   readonly configured: boolean
 }
 
+/** Least backoff cap after a lost round, ms. */
+const MIN_BACKOFF_MS = 5
+/**
+ * Most backoff after a lost round, ms: large enough that five proposers whose rounds take a few
+ * hundred ms (a loaded machine) spread out; a 1 s cap kept them colliding for a whole operation.
+ */
+const MAX_BACKOFF_MS = 4_000
+
+/**
+ * How long a proposer waits before its next round after losing one (`attempt` two-phase rounds
+ * lost so far; 0: a refused one-round-trip accept, a stale cached ballot rather than contention,
+ * retried at once): uniform in [0, cap), cap = the lost round's duration (at least 5 ms) doubled
+ * per attempt, at most 4 s, and short enough that one more round fits in `leftMs`, the operation's
+ * time left. Undefined when even that does not fit: the operation gives up. `random` is uniform in
+ * [0, 1). The network host (src/api/quorum.ts) and the simulator (sim/cp.ts) both wait this long.
+ */
+export function quorumBackoffMs (attempt: number, roundMs: number, leftMs: number, random: number): number | undefined {
+  if (attempt === 0) return 0
+  const round = Math.max(MIN_BACKOFF_MS, roundMs)
+  const wait = Math.min(random * Math.min(MAX_BACKOFF_MS, round * 2 ** Math.min(attempt, 10)), leftMs - round)
+  return wait < 0 ? undefined : wait
+}
+
 /** The longest register key, in UTF-8 bytes (a durable acceptor keys its slots by it on LMDB). */
 export const MAX_REGISTER_KEY_BYTES = 1_978
 

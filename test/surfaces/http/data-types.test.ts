@@ -2,24 +2,12 @@
  * The counter and set endpoints and the conditional parameters of PUT and DELETE /v1/data:
  * answers, validation (400 naming the parameter), and the error table's statuses.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FastifyInstance } from 'fastify'
-import { createMesh, type Mesh } from '../../../src/index.js'
-import { createHttpServer } from '../../../src/surfaces/http/server.js'
+import { describe, expect, it } from 'vitest'
+import { gatewayPerFile } from './gateway.js'
 
-let mesh: Mesh
-let app: FastifyInstance
-let base: string
+const gw = gatewayPerFile()
 
-beforeAll(async () => {
-  mesh = await createMesh({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
-  app = createHttpServer(mesh)
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-})
-afterAll(async () => { await app.close(); await mesh.close() })
-
-const post = async (path: string, body: unknown): Promise<Response> => fetch(`${base}${path}`, { method: 'POST', body: JSON.stringify(body) })
+const post = async (path: string, body: unknown): Promise<Response> => fetch(`${gw.base}${path}`, { method: 'POST', body: JSON.stringify(body) })
 const enc = encodeURIComponent
 
 describe('counters over HTTP', () => {
@@ -27,8 +15,8 @@ describe('counters over HTTP', () => {
     expect(await (await post(`/v1/counters/${enc('a/b')}/inc`, {})).json()).toEqual({ key: 'a/b', value: 1 })
     expect(await (await post(`/v1/counters/${enc('a/b')}/inc`, { by: 9, ttl: 60_000 })).json()).toEqual({ key: 'a/b', value: 10 })
     expect(await (await post(`/v1/counters/${enc('a/b')}/dec`, { by: 3, ttl: 'inf' })).json()).toEqual({ key: 'a/b', value: 7 })
-    expect(await (await fetch(`${base}/v1/counters/${enc('a/b')}`)).json()).toEqual({ key: 'a/b', value: 7 })
-    expect(await mesh.counters.get('a/b')).toBe(7)
+    expect(await (await fetch(`${gw.base}/v1/counters/${enc('a/b')}`)).json()).toEqual({ key: 'a/b', value: 7 })
+    expect(await gw.mesh.counters.get('a/b')).toBe(7)
   })
 
   it('refuses bad input with 400 naming it, min in gossip mode, quorum mode without members', async () => {
@@ -44,7 +32,7 @@ describe('counters over HTTP', () => {
       expect(r.status, JSON.stringify(body)).toBe(400)
       expect(await r.json()).toMatchObject({ name })
     }
-    expect((await fetch(`${base}/v1/counters/k?mode=x`)).status).toBe(400)
+    expect((await fetch(`${gw.base}/v1/counters/k?mode=x`)).status).toBe(400)
   })
 })
 
@@ -52,11 +40,11 @@ describe('sets over HTTP', () => {
   it('add, remove, members, size, has', async () => {
     expect(await (await post('/v1/sets/s/add', { members: ['x', 'y'] })).json()).toEqual({ key: 's', added: 2 })
     expect(await (await post('/v1/sets/s/add', { members: ['x'], ttl: 1_000_000 })).json()).toEqual({ key: 's', added: 0 })
-    expect(await (await fetch(`${base}/v1/sets/s`)).json()).toEqual({ key: 's', members: ['x', 'y'] })
-    expect(await (await fetch(`${base}/v1/sets/s/size`)).json()).toEqual({ key: 's', size: 2 })
-    expect(await (await fetch(`${base}/v1/sets/s/members/${enc('x')}`)).json()).toEqual({ key: 's', member: 'x', is_member: true })
+    expect(await (await fetch(`${gw.base}/v1/sets/s`)).json()).toEqual({ key: 's', members: ['x', 'y'] })
+    expect(await (await fetch(`${gw.base}/v1/sets/s/size`)).json()).toEqual({ key: 's', size: 2 })
+    expect(await (await fetch(`${gw.base}/v1/sets/s/members/${enc('x')}`)).json()).toEqual({ key: 's', member: 'x', is_member: true })
     expect(await (await post('/v1/sets/s/remove', { members: ['x', 'q'] })).json()).toEqual({ key: 's', removed: 1 })
-    expect(await (await fetch(`${base}/v1/sets/s/members/x`)).json()).toMatchObject({ is_member: false })
+    expect(await (await fetch(`${gw.base}/v1/sets/s/members/x`)).json()).toMatchObject({ is_member: false })
   })
 
   it('refuses members that are not a non-empty array of strings', async () => {
@@ -68,15 +56,15 @@ describe('sets over HTTP', () => {
 
 describe('conditional writes over HTTP', () => {
   it('PUT ?if_value= and DELETE ?if_value=: 409 ConditionFailedError when the condition fails', async () => {
-    expect((await fetch(`${base}/v1/data/c`, { method: 'PUT', body: 'v1' })).status).toBe(201)
-    const refused = await fetch(`${base}/v1/data/c?if_value=nope`, { method: 'PUT', body: 'v2' })
+    expect((await fetch(`${gw.base}/v1/data/c`, { method: 'PUT', body: 'v1' })).status).toBe(201)
+    const refused = await fetch(`${gw.base}/v1/data/c?if_value=nope`, { method: 'PUT', body: 'v2' })
     expect(refused.status).toBe(409)
     expect(await refused.json()).toMatchObject({ name: 'ConditionFailedError' })
-    expect((await fetch(`${base}/v1/data/c?if_value=v1`, { method: 'PUT', body: 'v2' })).status).toBe(201)
-    expect((await fetch(`${base}/v1/data/c?if_absent=1`, { method: 'PUT', body: 'v3' })).status).toBe(409)
-    expect((await fetch(`${base}/v1/data/c?if_value=v1`, { method: 'DELETE' })).status).toBe(409)
-    expect((await fetch(`${base}/v1/data/c?if_value=v2`, { method: 'DELETE' })).status).toBe(204)
-    expect(mesh.get('c')).toBeUndefined()
-    expect((await fetch(`${base}/v1/data/c?mode=eventually`, { method: 'PUT', body: 'x' })).status).toBe(400)
+    expect((await fetch(`${gw.base}/v1/data/c?if_value=v1`, { method: 'PUT', body: 'v2' })).status).toBe(201)
+    expect((await fetch(`${gw.base}/v1/data/c?if_absent=1`, { method: 'PUT', body: 'v3' })).status).toBe(409)
+    expect((await fetch(`${gw.base}/v1/data/c?if_value=v1`, { method: 'DELETE' })).status).toBe(409)
+    expect((await fetch(`${gw.base}/v1/data/c?if_value=v2`, { method: 'DELETE' })).status).toBe(204)
+    expect(gw.mesh.get('c')).toBeUndefined()
+    expect((await fetch(`${gw.base}/v1/data/c?mode=eventually`, { method: 'PUT', body: 'x' })).status).toBe(400)
   })
 })

@@ -2,25 +2,13 @@
  * Errors over HTTP say what an HTTP client can do (its parameter names, not the CLI's flags), and
  * the daemon's own clients (CLI, MCP) get hints in their words; metrics have Prometheus types.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FastifyInstance } from 'fastify'
-import { createMesh, type Mesh } from '../../../src/index.js'
-import { createHttpServer } from '../../../src/surfaces/http/server.js'
+import { describe, expect, it } from 'vitest'
+import { gatewayPerFile } from './gateway.js'
 
-let mesh: Mesh
-let app: FastifyInstance
-let base: string
-
-beforeAll(async () => {
-  mesh = await createMesh({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
-  app = createHttpServer(mesh)
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-})
-afterAll(async () => { await app.close(); await mesh.close() })
+const gw = gatewayPerFile()
 
 const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number, body: Record<string, unknown> }> => {
-  const r = await fetch(`${base}${path}`, { method, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) })
+  const r = await fetch(`${gw.base}${path}`, { method, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) })
   return { status: r.status, body: await r.json() as Record<string, unknown> }
 }
 const CLI_FLAG = /--[a-z]|see --help/
@@ -88,14 +76,14 @@ describe('releasing and resigning what one does not hold', () => {
 
 describe('Prometheus metrics', () => {
   it('monotonic counts are counters, levels are gauges', async () => {
-    const text = await (await fetch(`${base}/v1/metrics`)).text()
+    const text = await (await fetch(`${gw.base}/v1/metrics`)).text()
     for (const name of ['meshkv_gossip_messages_in_total', 'meshkv_gossip_messages_out_total', 'meshkv_sync_rounds_initiated_total', 'meshkv_expired_total', 'meshkv_rejected_total']) {
       expect(text).toContain(`# TYPE ${name} counter`)
     }
     for (const name of ['meshkv_entries', 'meshkv_tombstones', 'meshkv_bytes', 'meshkv_peers']) expect(text).toContain(`# TYPE ${name} gauge`)
     expect(text).toMatch(/^meshkv_rejected_total\{reason="malformed"\} 0$/m)
     await call('PUT', '/v1/data/counted?ttl=60', 'v')
-    const again = await (await fetch(`${base}/v1/metrics`)).text()
+    const again = await (await fetch(`${gw.base}/v1/metrics`)).text()
     const out = (t: string): number => Number(/^meshkv_gossip_messages_out_total (\d+)$/m.exec(t)?.[1])
     expect(out(again)).toBeGreaterThanOrEqual(out(text))
   })

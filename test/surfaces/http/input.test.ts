@@ -2,25 +2,13 @@
  * Strict input: every parameter is validated once, by schema, and a malformed, repeated, unknown
  * or odd-typed one is a 400 naming it — never a 500, never a condition silently dropped.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FastifyInstance } from 'fastify'
-import { createMesh, type Mesh } from '../../../src/index.js'
-import { createHttpServer } from '../../../src/surfaces/http/server.js'
+import { describe, expect, it } from 'vitest'
+import { gatewayPerFile } from './gateway.js'
 
-let mesh: Mesh
-let app: FastifyInstance
-let base: string
-
-beforeAll(async () => {
-  mesh = await createMesh({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
-  app = createHttpServer(mesh)
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-})
-afterAll(async () => { await app.close(); await mesh.close() })
+const gw = gatewayPerFile()
 
 async function refused (path: string, init: RequestInit, parameter: string): Promise<void> {
-  const r = await fetch(`${base}${path}`, init)
+  const r = await fetch(`${gw.base}${path}`, init)
   const body = await r.json() as { name: string, error: string }
   expect({ status: r.status, name: body.name }, `${init.method ?? 'GET'} ${path} → ${body.error}`).toEqual({ status: 400, name: 'UsageError' })
   expect(body.error).toContain(`\`${parameter}\``)
@@ -35,11 +23,11 @@ describe('query parameters', () => {
   })
 
   it('?if_absent=1&if_absent=1 is refused, not an overwrite', async () => {
-    await mesh.set('kept', 'first')
+    await gw.mesh.set('kept', 'first')
     await refused('/v1/data/kept?if_absent=1&if_absent=1', { method: 'PUT', body: 'second' }, 'if_absent')
-    expect(mesh.get('kept')?.text()).toBe('first')
-    expect((await fetch(`${base}/v1/data/kept?if_absent=1`, { method: 'PUT', body: 'third' })).status).toBe(409)
-    expect(mesh.get('kept')?.text()).toBe('first')
+    expect(gw.mesh.get('kept')?.text()).toBe('first')
+    expect((await fetch(`${gw.base}/v1/data/kept?if_absent=1`, { method: 'PUT', body: 'third' })).status).toBe(409)
+    expect(gw.mesh.get('kept')?.text()).toBe('first')
   })
 
   it.each([' 5', '0x10', '1e3', '+5', '5.0', '-1', '05', '0', '', 'Infinity', '5s'])('ttl %j is not a number of seconds', async (ttl) => {
@@ -59,9 +47,9 @@ describe('query parameters', () => {
     await refused('/v1/keys?limit=1e2', {}, 'limit')
     await refused('/v1/keys?limit=0x10', {}, 'limit')
     await refused('/v1/wait/k?timeout=%2010', {}, 'timeout')
-    expect((await fetch(`${base}/v1/keys?limit=10`)).status).toBe(200)
-    expect((await fetch(`${base}/v1/data/t?ttl=60`, { method: 'PUT', body: 'x', headers: { 'X-TTL': '60' } })).status).toBe(201)
-    expect((await fetch(`${base}/v1/data/t?ttl=inf`, { method: 'PUT', body: 'x' })).status).toBe(201)
+    expect((await fetch(`${gw.base}/v1/keys?limit=10`)).status).toBe(200)
+    expect((await fetch(`${gw.base}/v1/data/t?ttl=60`, { method: 'PUT', body: 'x', headers: { 'X-TTL': '60' } })).status).toBe(201)
+    expect((await fetch(`${gw.base}/v1/data/t?ttl=inf`, { method: 'PUT', body: 'x' })).status).toBe(201)
   })
 })
 
@@ -81,18 +69,18 @@ describe('JSON bodies', () => {
 
   it('a body that is not a JSON object is a 400', async () => {
     for (const body of ['[]', 'null', '"x"', '3', '{', 'not json']) {
-      const r = await fetch(`${base}/v1/locks/l/acquire`, post('', body))
+      const r = await fetch(`${gw.base}/v1/locks/l/acquire`, post('', body))
       expect(r.status, body).toBe(400)
       expect(await r.json()).toMatchObject({ name: 'UsageError' })
     }
   })
 
   it('null fields are absent; wait takes "inf"', async () => {
-    const got = await fetch(`${base}/v1/locks/nl/acquire`, post('', '{"ttl":null,"owner":"o","wait":null}'))
+    const got = await fetch(`${gw.base}/v1/locks/nl/acquire`, post('', '{"ttl":null,"owner":"o","wait":null}'))
     expect(got.status).toBe(200)
-    const other = fetch(`${base}/v1/locks/nl/acquire`, post('', '{"owner":"p","wait":"inf"}'))
-    await fetch(`${base}/v1/locks/nl/release`, post('', '{"owner":"o"}'))
+    const other = fetch(`${gw.base}/v1/locks/nl/acquire`, post('', '{"owner":"p","wait":"inf"}'))
+    await fetch(`${gw.base}/v1/locks/nl/release`, post('', '{"owner":"o"}'))
     expect((await other).status).toBe(200)
-    await fetch(`${base}/v1/locks/nl/release`, post('', '{"owner":"p"}'))
+    await fetch(`${gw.base}/v1/locks/nl/release`, post('', '{"owner":"p"}'))
   })
 })

@@ -2,35 +2,23 @@
  * The queue and log endpoints: push/pop/ack/nack/size/peek, append/range/clear, and their input
  * checks (schema refusals are 400s naming the parameter, never 500s).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FastifyInstance } from 'fastify'
-import { createMesh, type Mesh } from '../../../src/index.js'
-import { createHttpServer } from '../../../src/surfaces/http/server.js'
+import { describe, expect, it } from 'vitest'
+import { gatewayPerFile } from './gateway.js'
 
-let mesh: Mesh
-let app: FastifyInstance
-let base: string
+const gw = gatewayPerFile()
 
-beforeAll(async () => {
-  mesh = await createMesh({ listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
-  app = createHttpServer(mesh)
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-})
-afterAll(async () => { await app.close(); await mesh.close() })
-
-const post = async (path: string, body: unknown): Promise<Response> => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const post = async (path: string, body: unknown): Promise<Response> => fetch(`${gw.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
 describe('queue endpoints', () => {
   it('push 201, pop 200 with a receipt, ack; 204 when empty; size and peek', async () => {
     const q = `/v1/queues/${encodeURIComponent('reviews/a')}`
     for (const pr of ['101', '102']) expect((await post(`${q}/push`, { data: pr, ttl: 60_000 })).status).toBe(201)
-    expect(await (await fetch(`${base}${q}/size`)).json()).toEqual({ name: 'reviews/a', size: 2 })
+    expect(await (await fetch(`${gw.base}${q}/size`)).json()).toEqual({ name: 'reviews/a', size: 2 })
     const popped = await post(`${q}/pop`, { visibility_timeout: 60_000 })
     expect(popped.status).toBe(200)
     const item = await popped.json() as { data: string, receipt: string, deliveries: number, id: string }
     expect(item).toMatchObject({ data: '101', deliveries: 1 })
-    expect(await (await fetch(`${base}${q}/peek`)).json()).toMatchObject({ items: [{ data: '102', deliveries: 0 }] })
+    expect(await (await fetch(`${gw.base}${q}/peek`)).json()).toMatchObject({ items: [{ data: '102', deliveries: 0 }] })
     expect(await (await post(`${q}/ack`, { receipt: item.receipt })).json()).toEqual({ name: 'reviews/a', acked: true })
     const second = await (await post(`${q}/pop`, {})).json() as { receipt: string }
     expect((await post(`${q}/pop`, {})).status).toBe(204)
@@ -49,8 +37,8 @@ describe('queue endpoints', () => {
     await bad(post('/v1/queues/q/pop', { visibility_timeout: 0 }), 'UsageError')
     await bad(post('/v1/queues/q/pop', { max_deliveries: 1.5 }), 'UsageError')
     await bad(post('/v1/queues/q/ack', { receipt: 'nonsense' }), 'InvalidReceiptError')
-    await bad(fetch(`${base}/v1/queues/q/peek?limit=0`), 'InvalidOptionError')
-    await bad(fetch(`${base}/v1/queues/q/size?mode=a&mode=b`), 'UsageError')
+    await bad(fetch(`${gw.base}/v1/queues/q/peek?limit=0`), 'InvalidOptionError')
+    await bad(fetch(`${gw.base}/v1/queues/q/size?mode=a&mode=b`), 'UsageError')
   })
 })
 
@@ -62,15 +50,15 @@ describe('log endpoints', () => {
       expect(r.status).toBe(201)
       positions.push((await r.json() as { position: string }).position)
     }
-    const all = await (await fetch(`${base}/v1/logs/${encodeURIComponent('chat/7')}`)).json() as { records: Array<{ data: string }>, next: string }
+    const all = await (await fetch(`${gw.base}/v1/logs/${encodeURIComponent('chat/7')}`)).json() as { records: Array<{ data: string }>, next: string }
     expect(all.records.map(r => r.data)).toEqual(['a', 'b', 'c'])
     expect(all.next).toBe(positions[2])
-    const after = await (await fetch(`${base}/v1/logs/${encodeURIComponent('chat/7')}?since=${encodeURIComponent(positions[0])}&limit=1`)).json() as { records: Array<{ data: string }>, next: string }
+    const after = await (await fetch(`${gw.base}/v1/logs/${encodeURIComponent('chat/7')}?since=${encodeURIComponent(positions[0])}&limit=1`)).json() as { records: Array<{ data: string }>, next: string }
     expect(after.records.map(r => r.data)).toEqual(['b'])
     expect(after.next).toBe(positions[1])
-    expect((await fetch(`${base}/v1/logs/${encodeURIComponent('chat/7')}`, { method: 'DELETE' })).status).toBe(200)
-    expect((await (await fetch(`${base}/v1/logs/${encodeURIComponent('chat/7')}`)).json() as { records: unknown[] }).records).toEqual([])
-    const bad = await fetch(`${base}/v1/logs/x?since=garbage`)
+    expect((await fetch(`${gw.base}/v1/logs/${encodeURIComponent('chat/7')}`, { method: 'DELETE' })).status).toBe(200)
+    expect((await (await fetch(`${gw.base}/v1/logs/${encodeURIComponent('chat/7')}`)).json() as { records: unknown[] }).records).toEqual([])
+    const bad = await fetch(`${gw.base}/v1/logs/x?since=garbage`)
     expect(bad.status).toBe(400)
     expect(await bad.json()).toMatchObject({ name: 'InvalidOptionError' })
   })

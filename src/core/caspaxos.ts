@@ -59,8 +59,8 @@ export interface Proposal {
   history: Ballot[]
 }
 
-/** How many ballots a register's history keeps. @default 32 */
-export const HISTORY_LENGTH = 32
+/** How many ballots a register's history keeps: a proposer whose change is in doubt can tell whether it was committed while fewer rounds than this committed since (32 was overtaken by 5 daemons x 20 concurrent incs). @default 128 */
+export const HISTORY_LENGTH = 128
 
 export const EMPTY_PROPOSAL: Proposal = Object.freeze({ state: undefined, history: [] }) as Proposal
 

@@ -25,7 +25,7 @@ export function casProtocolFor (mesh: string): string {
 /** A register request that takes longer than this counts as failed. @default 2_000 */
 export const DEFAULT_CAS_REQUEST_TIMEOUT_MS = 2_000
 /** Room in a frame beside the value: key, ballots, history. */
-const FRAME_OVERHEAD_BYTES = 16 * 1024
+const FRAME_OVERHEAD_BYTES = 64 * 1024
 
 export interface CasProtocolInit {
   mesh: string

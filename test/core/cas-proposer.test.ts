@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CasProposer } from '../../src/core/cas-proposer.js'
-import { UNCHANGED, type Change } from '../../src/core/caspaxos.js'
+import { HISTORY_LENGTH, UNCHANGED, type Change } from '../../src/core/caspaxos.js'
 import { acceptors, deliver, increment, num, run, state } from './cas-harness.js'
 
 const KEY = 'counter/x'
@@ -97,13 +97,13 @@ describe('CASPaxos proposer', () => {
     // q prepares higher at b and c; p's accept is taken by a only: in doubt, retry
     for (const to of ['b', 'c']) accs.get(to)?.handle({ type: 'prepare', key: KEY, ballot: q.ballot() }, 0)
     expect(deliver(P.op, acc, accs, 0)).toEqual({ type: 'retry', attempt: 1 })
-    // meanwhile 40 changes build on p's proposal (q adopts it): it falls out of the history
-    for (let i = 0; i < 40; i++) expect(run(q, KEY, increment, accs, 0).step).toEqual({ type: 'done', result: i + 2 })
+    // meanwhile HISTORY_LENGTH + 8 changes build on p's proposal (q adopts it): it falls out of the history
+    for (let i = 0; i < HISTORY_LENGTH + 8; i++) expect(run(q, KEY, increment, accs, 0).step).toEqual({ type: 'done', result: i + 2 })
     let step = deliver(P.op, P.op.retry(), accs, 0) // refused: q's ballots are far above
     expect(step).toEqual({ type: 'retry', attempt: 2 })
     step = deliver(P.op, P.op.retry(), accs, 0)
     expect(step).toMatchObject({ type: 'unavailable', inDoubt: true, overtaken: true })
-    expect(num(accs.get('a')?.slot(KEY)?.proposal.state)).toBe(41) // nothing applied twice
+    expect(num(accs.get('a')?.slot(KEY)?.proposal.state)).toBe(HISTORY_LENGTH + 9) // nothing applied twice
   })
 
   it('a read (UNCHANGED) completes a round and leaves the register as it was', () => {

@@ -6,6 +6,7 @@
 import { lpStream } from '@libp2p/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Mesh, QuorumHost, RegisterState } from '../../src/index.js'
+import { HISTORY_LENGTH } from '../../src/core/caspaxos.js'
 import { UNCHANGED } from '../../src/index.js'
 import { casProtocolFor } from '../../src/net/cas-protocol.js'
 import { WIRE_VERSION } from '../../src/net/codec.js'
@@ -49,7 +50,7 @@ describe('cas protocol: hostile input', () => {
     expect(await send(good({ ballot: { n: 1, id: 'x'.repeat(65) } }))).toBeUndefined()
     expect(await send(good({ kind: CasRequest.Kind.ACCEPT }))).toBeUndefined() // an accept without a proposal
     expect(await send(good({ kind: CasRequest.Kind.ACCEPT, ballot: { n: 2, id: 'fuzz' }, proposal: { present: true, value: new Uint8Array(2_000), expiresAt: 0, history: [] } }))).toBeUndefined()
-    expect(await send(good({ kind: CasRequest.Kind.ACCEPT, ballot: { n: 2, id: 'fuzz' }, proposal: { present: true, value: new Uint8Array(1), expiresAt: 0, history: Array.from({ length: 33 }, () => ({ n: 1, id: 'h' })) } }))).toBeUndefined()
+    expect(await send(good({ kind: CasRequest.Kind.ACCEPT, ballot: { n: 2, id: 'fuzz' }, proposal: { present: true, value: new Uint8Array(1), expiresAt: 0, history: Array.from({ length: HISTORY_LENGTH + 1 }, () => ({ n: 1, id: 'h' })) } }))).toBeUndefined()
     const after = stats()
     expect(after.malformed - before.malformed).toBeGreaterThanOrEqual(4)
     expect(after.version - before.version).toBe(1)

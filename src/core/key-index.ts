@@ -34,7 +34,8 @@ export class KeyIndex {
   }
 }
 
-function lowerBound (a: string[], x: string): number {
+/** The first index of sorted `a` whose value is not below `x`. */
+export function lowerBound (a: string[], x: string): number {
   let lo = 0
   let hi = a.length
   while (lo < hi) {

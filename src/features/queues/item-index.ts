@@ -4,6 +4,7 @@
  * behind (kept for the tombstone retention), so its cost does not grow with the queue's history.
  */
 import { QUEUE_PREFIX } from '../../core/keys.js'
+import { lowerBound } from '../../core/key-index.js'
 
 /** What the index hears: a store event. */
 export interface ItemEvent { type: string, key: string }
@@ -46,15 +47,4 @@ export class ItemIndex {
     if (e.type === 'set' && !held) q.ids.splice(at, 0, id)
     else if (e.type !== 'set' && held) q.ids.splice(at, 1)
   }
-}
-
-function lowerBound (a: string[], x: string): number {
-  let lo = 0
-  let hi = a.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (a[mid] < x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }

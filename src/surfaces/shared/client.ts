@@ -79,31 +79,16 @@ export class DaemonClient {
           res.on('end', () => reject(remoteError({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })))
           return
         }
-        let buffer = ''
         let failure: RemoteError | undefined
         res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          buffer += chunk
-          let cut
-          while ((cut = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, cut)
-            buffer = buffer.slice(cut + 2)
-            let event = 'message'
-            const data: string[] = []
-            for (const line of block.split('\n')) {
-              if (line.startsWith('event: ')) event = line.slice(7)
-              else if (line.startsWith('data: ')) data.push(line.slice(6))
-            }
-            if (data.length === 0) continue
-            const parsed = JSON.parse(data.join('\n')) as unknown
-            if (event === 'error') {
-              const body = parsed as Partial<ErrorBody>
-              failure = new RemoteError(shapeOf(body.name ?? '').status, body)
-            } else {
-              onEvent(event, parsed)
-            }
+        res.on('data', sseParser((event, parsed) => {
+          if (event === 'error') {
+            const body = parsed as Partial<ErrorBody>
+            failure = new RemoteError(shapeOf(body.name ?? '').status, body)
+          } else {
+            onEvent(event, parsed)
           }
-        })
+        }))
         res.on('end', () => { if (failure === undefined) resolve(); else reject(failure) })
         res.on('error', reject)
       })
@@ -126,6 +111,29 @@ export class DaemonClient {
 }
 
 /** The body and headers of a request; the daemon words error hints for `surface` (SURFACE_HEADER). */
+/**
+ * A `data` handler for a utf8 server-sent-events stream: calls `onEvent` with each event's name
+ * (default `message`) and its JSON data (multi-line data joined); events without data are skipped.
+ */
+export function sseParser (onEvent: (event: string, data: unknown) => void): (chunk: string) => void {
+  let buffer = ''
+  return chunk => {
+    buffer += chunk
+    let cut
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, cut)
+      buffer = buffer.slice(cut + 2)
+      let event = 'message'
+      const data: string[] = []
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7)
+        else if (line.startsWith('data: ')) data.push(line.slice(6))
+      }
+      if (data.length > 0) onEvent(event, JSON.parse(data.join('\n')))
+    }
+  }
+}
+
 function encode (options: RequestOptions, surface: Surface): { body: Buffer | undefined, headers: Record<string, string> } {
   const headers: Record<string, string> = { ...options.headers, [SURFACE_HEADER]: surface }
   if (options.body === undefined) return { body: undefined, headers }

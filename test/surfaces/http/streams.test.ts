@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { createMesh, electionLock, type Mesh, type MeshEvent } from '../../../src/index.js'
 import { createHttpServer } from '../../../src/surfaces/http/server.js'
+import { sseParser } from '../../../src/surfaces/shared/client.js'
 
 let mesh: Mesh
 let app: FastifyInstance
@@ -38,19 +39,10 @@ async function open (method: string, path: string, body?: unknown, target = port
   res.setEncoding('utf8')
   const queue: Array<{ event: string, data: Record<string, unknown> } | undefined> = []
   let wake: (() => void) | undefined
-  let buffer = ''
-  res.on('data', (chunk: string) => {
-    buffer += chunk
-    let cut
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, cut)
-      buffer = buffer.slice(cut + 2)
-      const event = /^event: (.*)$/m.exec(block)?.[1]
-      const data = /^data: (.*)$/m.exec(block)?.[1]
-      if (event !== undefined && data !== undefined) queue.push({ event, data: JSON.parse(data) })
-      wake?.()
-    }
-  })
+  res.on('data', sseParser((event, data) => {
+    queue.push({ event, data: data as Record<string, unknown> })
+    wake?.()
+  }))
   const ended = new Promise<void>(resolve => { res.on('end', resolve); res.on('close', resolve) })
   void ended.then(() => { queue.push(undefined); wake?.() })
   return {

@@ -5,8 +5,9 @@
  * an expired value is dropped, so the version stays verifiable as a tombstone.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { Entry, type EntryFields } from './entry.js'
-import { ownerOf } from './keys.js'
+import { Entry, EMPTY_VALUE, type EntryFields } from './entry.js'
+import { InvalidKeyError } from './errors.js'
+import { ownedPrefix, ownerOf } from './keys.js'
 
 const enc = new TextEncoder()
 
@@ -60,6 +61,21 @@ export class SignedEntry extends Entry {
 export type Signer = (bytes: Uint8Array) => Uint8Array
 /** Checks an owner's signature: `owner` is the peer id of the namespace. */
 export type Verifier = (owner: string, bytes: Uint8Array, signature: Uint8Array) => boolean
+
+/** Throws InvalidKeyError unless `node` may write `key`: a key under `@<peer>/` only that peer may, and only with a signer. */
+export function checkOwnWrite (key: string, node: string, signer: Signer | undefined): void {
+  const owner = ownerOf(key)
+  if (owner === undefined) return
+  if (owner !== node) throw new InvalidKeyError(`keys under ${ownedPrefix(owner)} belong to that peer; this node writes under ${ownedPrefix(node)}`)
+  if (signer === undefined) throw new InvalidKeyError(`keys under ${ownedPrefix(owner)} must be signed, and this store has no signer`)
+}
+
+/** A version `node` writes: signed when it is under its own namespace and it has a signer. */
+export function ownEntry (fields: EntryFields, node: string, signer: Signer | undefined): Entry {
+  if (signer === undefined || ownerOf(fields.key) !== node) return new Entry(fields)
+  const valueHash = hashValue(fields.deleted === true ? EMPTY_VALUE : fields.value)
+  return new SignedEntry(fields, signer(signingBytes(fields, valueHash)), valueHash)
+}
 
 /** Whether a version is acceptable under signed ownership (any key outside `@<peer>/` is). */
 export function verifyOwnership (e: Entry, verify: Verifier | undefined): boolean {

@@ -9,6 +9,7 @@
  * `LmdbStorage` (src/storage/lmdb.ts; a data directory on disk).
  */
 import type { Entry } from './entry.js'
+import { StorageError } from './errors.js'
 
 /** One change in a write: a version put (a tombstone is a version too), a key removed, a meta record set. */
 export type StorageOp =
@@ -64,4 +65,21 @@ export function compareKeys (a: string, b: string): number {
     return x < y ? -1 : 1
   }
   return a.length - b.length
+}
+
+/**
+ * The value of `e` as `storage` holds it (a durable store keeps committed values on disk only
+ * and reads them back from here). @throws StorageError when the storage holds another version.
+ */
+export function readBack (storage: Storage, e: Entry): Uint8Array {
+  let stored: Entry | undefined
+  try {
+    stored = storage.get(e.key)
+  } catch (err) {
+    throw new StorageError(`the value of ${JSON.stringify(e.key.slice(0, 200))} is kept on disk and the data directory cannot be read (closed?): ${(err as Error).message}`, { cause: err })
+  }
+  if (stored === undefined || stored.wall !== e.wall || stored.counter !== e.counter || stored.origin !== e.origin) {
+    throw new StorageError(`the value of ${JSON.stringify(e.key.slice(0, 200))} (${e.hlc}) is no longer in the data directory`)
+  }
+  return stored.value
 }

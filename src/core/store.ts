@@ -2,143 +2,34 @@
  * The replica: entries by key, merged last-writer-wins, with absolute expiry, tombstone retention
  * and an incremental digest. Pure and deterministic for a given clock and input sequence: no
  * timers (the owner calls `tick()` at `nextDeadline()`), no I/O, no libp2p.
+ *
+ * Beside it: its options, events and counters (store-types.ts), what it holds against its
+ * limits (capacity.ts), when its node may stamp writes (clock-guard.ts), who may write an owned
+ * key and how it is signed (signed.ts), and its storage's read-back (storage.ts).
  */
 import { Digest, bucketOf, DEFAULT_BUCKETS } from './digest.js'
-import { Entry, EMPTY_VALUE, type EntryFields } from './entry.js'
+import { EMPTY_VALUE, type Entry } from './entry.js'
 import { ClockOffsets } from './clock-offset.js'
-import { ClockSkewError, InvalidKeyError, MeshClosedError, StorageError, StoreFullError } from './errors.js'
-import { hashValue, SignedEntry, signingBytes, verifyOwnership, type Signer, type Verifier } from './signed.js'
-import { hiddenUnder, ownedPrefix, ownerOf } from './keys.js'
+import { MeshClosedError, StoreFullError } from './errors.js'
+import { checkOwnWrite, ownEntry, verifyOwnership, type Signer, type Verifier } from './signed.js'
+import { hiddenUnder } from './keys.js'
 import { DeadlineHeap } from './heap.js'
 import { ValuePool } from './value-pool.js'
 import { forgedReserved } from './reserved.js'
-import { Hlc, type PhysicalClock, type Timestamp } from './hlc.js'
+import { Hlc, type Timestamp } from './hlc.js'
 import { decodeCursor, encodeCursor, KeyIndex } from './key-index.js'
 import {
   checkKey, checkNumberOption, resolveTtl, toValueBytes,
-  DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS,
-  ENTRY_OVERHEAD_BYTES
+  DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_TTL_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_TOMBSTONE_GRACE_MS, DEFAULT_TTL_MS
 } from './limits.js'
 import { compareVersionIds, compareVersions } from './merge.js'
 import { DEFAULT_HLC_RESERVE_MS, Journal } from './journal.js'
-import type { Storage } from './storage.js'
+import { readBack, type Storage } from './storage.js'
+import { Capacity } from './capacity.js'
+import { checkClock, clockRefusal } from './clock-guard.js'
+import type { ListOptions, ListResult, MergeOutcome, StoreCounters, StoreEvent, StoreOptions } from './store-types.js'
 
-export interface StoreOptions {
-  /** Physical clock, epoch milliseconds. Inject one to control time in tests. @default Date.now */
-  clock?: PhysicalClock
-  /**
-   * A clock that never steps (the product passes `performance.now`): lets a step of `clock` move
-   * the clock-offset estimate at once. @default clock
-   */
-  monotonic?: () => number
-  /**
-   * Remote timestamps further ahead of the mesh's time than this are rejected; a node whose clock
-   * is further than this from the mesh's refuses local writes (ClockSkewError). @default 60_000
-   */
-  maxDriftMs?: number
-  /** A clock offset from the mesh beyond this is reported (`stats().clock.level` `warn`). @default maxDriftMs / 2 */
-  clockWarningMs?: number
-  /** A peer's clock samples count this long (then it is taken to have left). @default 300_000 */
-  clockSampleTtlMs?: number
-  /** Largest key, in UTF-8 bytes. @default 1024 */
-  maxKeyBytes?: number
-  /** Largest value, in bytes. @default 1_048_576 */
-  maxValueBytes?: number
-  /** TTL of a write that gives none, in ms; `Infinity` for no expiry. @default 3_600_000 (1 hour) */
-  defaultTtlMs?: number
-  /** Longest finite TTL a write may ask for, in ms. @default 86_400_000 (24 hours) */
-  maxTtlMs?: number
-  /**
-   * Least time a tombstone (deleted or expired key) is kept. Tombstones are kept for
-   * `max(maxTtlMs, tombstoneGraceMs)` after their write. @default 600_000 (10 minutes)
-   */
-  tombstoneGraceMs?: number
-  /** Digest buckets. @default 1024 */
-  buckets?: number
-  /**
-   * Most keys held, live and tombstones alike: a write or delete of a key not held beyond it throws
-   * StoreFullError when local, and is dropped and counted (`counters.full`) when remote.
-   * @default 1_000_000
-   */
-  maxEntries?: number
-  /**
-   * Most bytes held: every version held, live or tombstone, costs its key characters plus its value
-   * bytes plus {@link ENTRY_OVERHEAD_BYTES}; the same rule. A write that does not grow the total (an
-   * overwrite with a value no larger, a delete of a held key) always fits.
-   * @default 536_870_912 (512 MiB)
-   */
-  maxBytes?: number
-  /** Signs writes under this node's own `@<node>/` namespace (without it such writes are refused). */
-  signer?: Signer
-  /** Checks owners' signatures on remote entries under `@<peer>/` (without it they are refused). */
-  verify?: Verifier
-  /**
-   * The order remote versions are merged by. Only for fault injection: the simulator passes a
-   * broken order to prove its checker catches it. @default compareVersions
-   */
-  mergeOrder?: (held: Entry, incoming: Entry) => number
-  /**
-   * Where versions and the HLC high-water mark are written through, and loaded from when the
-   * store is made: see `load()`. Without it the store lives in memory only. @default undefined
-   */
-  storage?: Storage
-  /** How far ahead of the clock the HLC high-water mark is reserved in `storage`. @default 5_000 */
-  hlcReserveMs?: number
-}
-
-/** A change to the visible state. */
-export interface StoreEvent {
-  type: 'set' | 'delete' | 'expire'
-  key: string
-  /** The version now visible (`set`), or the tombstone (`delete`) or the version that expired (`expire`). */
-  entry: Entry
-  /** True when the change came from this replica's own write. */
-  local: boolean
-}
-
-/** What merging one remote version did. */
-export type MergeOutcome = 'applied' | 'stale' | 'drift' | 'obsolete' | 'full' | 'forged' | 'forged-claim'
-
-export interface ListOptions {
-  prefix?: string
-  limit?: number
-  /** The `nextCursor` of the previous page. */
-  cursor?: string
-}
-
-export interface ListResult {
-  keys: string[]
-  entries: Entry[]
-  nextCursor?: string
-}
-
-export interface StoreCounters {
-  /** Remote versions applied. */
-  applied: number
-  /** Remote versions that were older than (or equal to) what was held. */
-  stale: number
-  /** Remote versions refused for being too far in the future. */
-  drift: number
-  /**
-   * Remote non-expiring versions of a key with no local record, written longer ago than the
-   * tombstone retention: a delete of that key may have been forgotten, so this may be a
-   * resurrection (see docs/semantics.md, "Tombstone grace").
-   */
-  lateArrivals: number
-  /** Entries that expired here. */
-  expired: number
-  /** Tombstones purged after their retention. */
-  purged: number
-  /** Remote versions dropped because the store was at maxEntries or maxBytes. */
-  full: number
-  /** Remote versions under a peer's namespace without that peer's valid signature. */
-  forged: number
-  /** Remote versions under `@meshkv/lease/` or `@meshkv/wait/` that are no genuine lock state (a token not its own clock, a malformed key; core/reserved.ts). */
-  forgedClaims: number
-}
-
-/** A node stamps at most this share of maxDriftMs ahead of the mesh's time (see Store.checkClock). */
-const AHEAD_LIMIT = 0.9
+export type { ListOptions, ListResult, MergeOutcome, StoreCounters, StoreEvent, StoreOptions } from './store-types.js'
 
 const EXPIRE = 0
 const PURGE = 1
@@ -160,6 +51,8 @@ export class Store {
   readonly retentionMs: number
   readonly maxEntries: number
   readonly maxBytes: number
+  /** Keys, tombstones and bytes held against maxEntries and maxBytes (capacity.ts). */
+  private readonly capacity: Capacity
   readonly counters: StoreCounters = { applied: 0, stale: 0, drift: 0, lateArrivals: 0, expired: 0, purged: 0, full: 0, forged: 0, forgedClaims: 0 }
 
   private readonly mergeOrder: ((held: Entry, incoming: Entry) => number) | undefined
@@ -179,8 +72,6 @@ export class Store {
   readonly journal: Journal | undefined
   /** With a durable storage: lets go of a committed version's value if it is still the one held. */
   private readonly evict: ((e: Entry) => void) | undefined
-  private tombstones = 0
-  private byteCount = 0
   private closed = false
 
   constructor (node: string, options: StoreOptions = {}) {
@@ -199,6 +90,7 @@ export class Store {
     this.verify = options.verify
     this.maxEntries = checkNumberOption('maxEntries', options.maxEntries ?? DEFAULT_MAX_ENTRIES, 1, 2 ** 40)
     this.maxBytes = checkNumberOption('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES, 1, 2 ** 50)
+    this.capacity = new Capacity(this.maxEntries, this.maxBytes)
     if (options.storage !== undefined) {
       this.journal = new Journal(options.storage, this.hlc, options.hlcReserveMs ?? Math.min(DEFAULT_HLC_RESERVE_MS, this.hlc.maxDriftMs / 4))
       if (options.storage.durable) {
@@ -288,65 +180,30 @@ export class Store {
     const bytes = toValueBytes(value, this.maxValueBytes)
     const ttlMs = resolveTtl(ttl, this.defaultTtlMs, this.maxTtlMs)
     const held = this.map.get(key)
-    const room = this.room(key, held, bytes.byteLength)
+    const room = this.capacity.room(this.map.size, key, held, bytes.byteLength)
     if (room !== undefined) throw new StoreFullError(room)
-    this.checkOwner(key)
+    checkOwnWrite(key, this.node, this.signer)
     const t = stamp ?? this.hlc.now()
-    const entry = this.make({
+    const entry = ownEntry({
       key,
       value: bytes,
       wall: t.wall,
       counter: t.counter,
       origin: t.node,
       expiresAt: ttlMs === Infinity ? undefined : t.wall + ttlMs
-    })
+    }, this.node, this.signer)
     this.apply(entry, true, this.hlc.physical(), held)
     return entry
   }
 
-  /**
-   * Throws ClockSkewError when what this node would stamp now is something its peers refuse: a
-   * majority of them put its clock more than maxDriftMs away, or its HLC already runs more than
-   * 90 % of maxDriftMs ahead of the mesh's time (it stamped while its clock ran ahead; writes
-   * resume once the mesh's time has caught up; the 10 % spare keeps its stamps acceptable to peers
-   * whose clocks run a little behind its own).
-   */
+  /** Throws ClockSkewError when what this node would stamp now is something its peers refuse (clock-guard.ts). */
   checkClock (): void {
-    const refusal = this.clockRefusal()
-    if (refusal === undefined) return
-    const max = this.hlc.maxDriftMs
-    const limit = max * AHEAD_LIMIT
-    const ahead = this.hlc.peek().wall - this.now()
-    const skew = this.offsets.skew()
-    if (refusal === 'skewed' && skew !== undefined) {
-      throw new ClockSkewError(`this node's clock is ${Math.round(Math.abs(skew))} ms ${skew > 0 ? 'ahead of' : 'behind'} the mesh's (a majority of itself and its peers agree); writes are refused beyond maxDriftMs = ${max} ms: fix this clock (NTP)`, { offsetMs: skew, aheadMs: Math.max(0, ahead) })
-    }
-    throw new ClockSkewError(`this node has issued timestamps up to ${new Date(this.hlc.peek().wall).toISOString()}, ${Math.round(ahead)} ms ahead of the mesh's time (its clock ran ahead and was set back); peers refuse timestamps more than maxDriftMs = ${max} ms ahead, so writes resume in ${Math.ceil(ahead - limit)} ms (when it is within ${limit} ms)`, { offsetMs: this.offsets.offsetMs(), aheadMs: ahead })
+    checkClock(this.hlc, this.offsets)
   }
 
-  /**
-   * Why local writes are refused now, without throwing: `skewed` (a majority puts this clock
-   * beyond maxDriftMs), `ahead` (its HLC already stamped more than 90 % of it ahead of the mesh's
-   * time), or undefined (they are not).
-   */
+  /** Why local writes are refused now, without throwing: `skewed`, `ahead` (clock-guard.ts), or undefined. */
   clockRefusal (): 'skewed' | 'ahead' | undefined {
-    if (this.offsets.skew() !== undefined) return 'skewed'
-    return this.hlc.peek().wall - this.now() > this.hlc.maxDriftMs * AHEAD_LIMIT ? 'ahead' : undefined
-  }
-
-  /** Keys under `@<peer>/` may only be written by that peer, and only with a signer. */
-  private checkOwner (key: string): void {
-    const owner = ownerOf(key)
-    if (owner === undefined) return
-    if (owner !== this.node) throw new InvalidKeyError(`keys under ${ownedPrefix(owner)} belong to that peer; this node writes under ${ownedPrefix(this.node)}`)
-    if (this.signer === undefined) throw new InvalidKeyError(`keys under ${ownedPrefix(owner)} must be signed, and this store has no signer`)
-  }
-
-  /** An entry, signed when it is under this node's own namespace. */
-  private make (fields: EntryFields): Entry {
-    if (this.signer === undefined || ownerOf(fields.key) !== this.node) return new Entry(fields)
-    const valueHash = hashValue(fields.deleted === true ? EMPTY_VALUE : fields.value)
-    return new SignedEntry(fields, this.signer(signingBytes(fields, valueHash)), valueHash)
+    return clockRefusal(this.hlc, this.offsets)
   }
 
   /** A local delete: a tombstone write with its own HLC. */
@@ -354,13 +211,13 @@ export class Store {
     this.assertOpen()
     this.checkClock()
     checkKey(key, this.maxKeyBytes)
-    this.checkOwner(key)
+    checkOwnWrite(key, this.node, this.signer)
     const held = this.map.get(key)
     // a tombstone is held like any version: deleting a key not held adds one
-    const room = this.room(key, held, 0)
+    const room = this.capacity.room(this.map.size, key, held, 0)
     if (room !== undefined) throw new StoreFullError(room)
     const t = this.hlc.now()
-    const entry = this.make({ key, value: EMPTY_VALUE, wall: t.wall, counter: t.counter, origin: t.node, deleted: true })
+    const entry = ownEntry({ key, value: EMPTY_VALUE, wall: t.wall, counter: t.counter, origin: t.node, deleted: true }, this.node, this.signer)
     this.apply(entry, true, this.hlc.physical(), held)
     return entry
   }
@@ -480,7 +337,7 @@ export class Store {
         this.counters.lateArrivals++
       }
     }
-    if (this.room(e.key, held, e.deleted ? 0 : e.value.byteLength) !== undefined) {
+    if (this.capacity.room(this.map.size, e.key, held, e.deleted ? 0 : e.value.byteLength) !== undefined) {
       this.counters.full++
       return 'full'
     }
@@ -521,7 +378,7 @@ export class Store {
 
   /** Live entries, tombstones and the bytes counted against maxBytes (see {@link StoreOptions.maxBytes}). */
   stats (): { entries: number, tombstones: number, bytes: number } {
-    return { entries: this.map.size - this.tombstones, tombstones: this.tombstones, bytes: this.byteCount }
+    return { entries: this.map.size - this.capacity.tombstones, tombstones: this.capacity.tombstones, bytes: this.capacity.bytes }
   }
 
   /**
@@ -529,7 +386,7 @@ export class Store {
    * even the smallest version. Anti-entropy tells peers, so they stop offering new keys.
    */
   get atCapacity (): boolean {
-    return this.map.size >= this.maxEntries || this.byteCount + 1 + ENTRY_OVERHEAD_BYTES > this.maxBytes
+    return this.capacity.full(this.map.size)
   }
 
   /** Stops accepting writes and merges; drops the state. */
@@ -589,17 +446,6 @@ export class Store {
     this.emit({ type: 'expire', key: e.key, entry: e, local: false })
   }
 
-  /**
-   * Why holding a version of `key` with `valueBytes` (0 for a tombstone) in place of `held` would
-   * break maxEntries or maxBytes; undefined when it fits.
-   */
-  private room (key: string, held: Entry | undefined, valueBytes: number): string | undefined {
-    if (held === undefined && this.map.size >= this.maxEntries) return `the store holds ${this.map.size} keys (tombstones included), its maxEntries`
-    const after = this.byteCount - (held === undefined ? 0 : costOf(held)) + key.length + valueBytes + ENTRY_OVERHEAD_BYTES
-    if (after > this.maxBytes && after > this.byteCount) return `the write would bring the store to ${after} bytes (tombstones included), over its maxBytes of ${this.maxBytes}`
-    return undefined
-  }
-
   /** Whether the held version wins over (or is the same as) an incoming one. */
   private holds (held: Entry, incoming: Entry): boolean {
     if (this.mergeOrder !== undefined) return this.mergeOrder(held, incoming) >= 0
@@ -627,15 +473,13 @@ export class Store {
     if (this.evict === undefined) e.pool(this.values)
     this.map.set(e.key, e)
     this.digest.add(e)
-    if (e.tombstone) this.tombstones++
-    this.byteCount += costOf(e)
+    this.capacity.add(e)
   }
 
   private forget (e: Entry): void {
     e.rehydrate() // an evicted value, read back before the disk's copy goes: whoever holds `e` keeps it
     this.digest.remove(e)
-    if (e.tombstone) this.tombstones--
-    this.byteCount -= costOf(e)
+    this.capacity.remove(e)
   }
 
   private emit (event: StoreEvent): void {
@@ -643,23 +487,4 @@ export class Store {
     if (this.evict !== undefined && this.listeners.size > 0) event = { ...event, entry: event.entry.detached() }
     for (const fn of this.listeners) fn(event)
   }
-}
-
-/** The value of `e` as its storage holds it. @throws StorageError when the storage holds another version. */
-function readBack (storage: Storage, e: Entry): Uint8Array {
-  let stored: Entry | undefined
-  try {
-    stored = storage.get(e.key)
-  } catch (err) {
-    throw new StorageError(`the value of ${JSON.stringify(e.key.slice(0, 200))} is kept on disk and the data directory cannot be read (closed?): ${(err as Error).message}`, { cause: err })
-  }
-  if (stored === undefined || stored.wall !== e.wall || stored.counter !== e.counter || stored.origin !== e.origin) {
-    throw new StorageError(`the value of ${JSON.stringify(e.key.slice(0, 200))} (${e.hlc}) is no longer in the data directory`)
-  }
-  return stored.value
-}
-
-/** What a held version counts against maxBytes: key characters, value bytes (none for a tombstone), fixed overhead. */
-function costOf (e: Entry): number {
-  return e.key.length + e.valueBytes + ENTRY_OVERHEAD_BYTES
 }

@@ -22,6 +22,12 @@ export interface DiscoveryOptions {
   bootstrap: string[]
 }
 
+/**
+ * How long after start the bootstrap peers are dialled: at once (the module's default waits 1 s,
+ * which a joining node's first sync round would wait too).
+ */
+export const BOOTSTRAP_DELAY_MS = 0
+
 /** Where the DHT keeps records and provider records (which meshkv never uses). */
 const DHT_DATASTORE_PREFIX = '/dht'
 /** The DHT's self-lookups repeat every this many anti-entropy intervals (a minute by default). */
@@ -36,7 +42,7 @@ const DEFAULT_SELF_QUERY_INTERVAL_MS = 300_000
 export function discovery (mesh: string, options: DiscoveryOptions): NonNullable<Libp2pInit['peerDiscovery']> {
   const out: NonNullable<Libp2pInit['peerDiscovery']> = []
   if (options.mdns) out.push(mdns({ serviceTag: mdnsServiceTagFor(mesh) }))
-  if (options.bootstrap.length > 0) out.push(bootstrap({ list: options.bootstrap }))
+  if (options.bootstrap.length > 0) out.push(bootstrap({ list: options.bootstrap, timeout: BOOTSTRAP_DELAY_MS }))
   return out
 }
 

@@ -1,6 +1,9 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Key } from 'interface-datastore'
-import { afterEach, describe, expect, it } from 'vitest'
-import { nodeDatastore } from '../../src/net/discovery.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { discovery, nodeDatastore } from '../../src/net/discovery.js'
 import { eventually, start, stopAll, type Node } from './helpers.js'
 
 let nodes: Node[] = []
@@ -34,6 +37,28 @@ describe('peers learn each other beyond the bootstrap node', () => {
     nodes = chain.filter(n => n !== middle)
     await last.mesh.set('across', 'the gap', { ttl: 60_000 })
     expect((await first.mesh.waitFor('across', { timeout: 5_000 })).text()).toBe('the gap')
+  })
+})
+
+describe('bootstrap', () => {
+  it('dials the bootstrap peers as soon as it starts, not after the module\'s default 1 s (a joining node\'s first sync round waited for it)', async () => {
+    vi.useFakeTimers()
+    try {
+      const peer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+      const [factory] = discovery('m', { mdns: false, bootstrap: [`/ip4/127.0.0.1/tcp/1/p2p/${peer.toString()}`] }) as unknown as Array<(c: unknown) => { start: () => void, stop: () => void }>
+      const dialled: string[] = []
+      const service = factory({
+        logger: defaultLogger(),
+        peerStore: { merge: async () => {} },
+        connectionManager: { openConnection: async (id: unknown) => { dialled.push(String(id)) } }
+      })
+      service.start()
+      await vi.advanceTimersByTimeAsync(0)
+      expect(dialled).toEqual([peer.toString()])
+      service.stop()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

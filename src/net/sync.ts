@@ -27,7 +27,8 @@ import { InvalidMessageError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
 import { bucketOf } from '../core/digest.js'
 import { lookup, plan, summarize, wantSize, within, wireSize } from '../core/sync.js'
-import { checkTime, fromWire, toWire, wireTime, WIRE_VERSION, type DecodeLimits } from './codec.js'
+import { checkTime, fromWire, wireTime, WIRE_VERSION, type DecodeLimits } from './codec.js'
+import { encodeFrameWithEntries } from './entry-writer.js'
 import type { NetCounters } from './metrics.js'
 import { protocolFor } from './protocols.js'
 import { SyncFrame } from './proto/meshkv.js'
@@ -381,14 +382,14 @@ export class SyncService {
    */
   private async writeFrames (frames: Frames, kind: SyncFrame.Kind, entries: Entry[], want: string[], withValues: boolean, signal: AbortSignal, flags: { diff?: number[], full: boolean, more: boolean, whole?: Entry[] }): Promise<void> {
     const diff = flags.diff ?? []
-    const out: SyncFrame[] = []
+    // each frame with the entries written after its other fields (entry-writer.ts)
+    const out: Array<{ frame: SyncFrame, entries: Entry[], values: boolean }> = []
     // entries (with values or not), then whole versions (with values, in frames marked `whole`)
     const group = (list: Entry[], values: boolean, whole: boolean): void => {
       let start = 0
       let bytes = 0
       const cut = (end: number): void => {
-        const { origins, entries: wire } = toWire(list.slice(start, end), values)
-        out.push({ ...blank(), kind, origins, entries: wire, diff: out.length === 0 ? diff : [], full: flags.full, whole, time: this.time() })
+        out.push({ frame: { ...blank(), kind, diff: out.length === 0 ? diff : [], full: flags.full, whole, time: this.time() }, entries: list.slice(start, end), values })
         start = end
         bytes = 0
       }
@@ -401,13 +402,16 @@ export class SyncService {
     }
     group(entries, withValues, false)
     if (flags.whole !== undefined) group(flags.whole, true, true)
-    if (out.length === 0) out.push({ ...blank(), kind, diff, full: flags.full, time: this.time() })
+    if (out.length === 0) out.push({ frame: { ...blank(), kind, diff, full: flags.full, time: this.time() }, entries: [], values: false })
     for (let i = 0; i < want.length; i += MAX_FRAME_ENTRIES) {
-      out.push({ ...blank(), kind, want: want.slice(i, i + MAX_FRAME_ENTRIES), full: flags.full, time: this.time() })
+      out.push({ frame: { ...blank(), kind, want: want.slice(i, i + MAX_FRAME_ENTRIES), full: flags.full, time: this.time() }, entries: [], values: false })
     }
-    out[out.length - 1].last = true
-    out[out.length - 1].more = flags.more
-    for (const f of out) await frames.write(SyncFrame.encode(f), { signal })
+    out[out.length - 1].frame.last = true
+    out[out.length - 1].frame.more = flags.more
+    for (const { frame, entries, values } of out) {
+      const head = SyncFrame.encode(frame)
+      await frames.write(entries.length === 0 ? head : encodeFrameWithEntries(head, entries, values), { signal })
+    }
   }
 }
 

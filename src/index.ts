@@ -25,12 +25,12 @@ export async function createMesh (options: MeshOptions = {}): Promise<Mesh> {
 }
 
 export { Mesh }
-export type { SetOptions, DeleteOptions, ReplicationOptions, DeliveryReport, WatchOptions, WaitOptions, MeshEvent, ListPage } from './api/mesh.js'
+export type { SetOptions, DeleteOptions, ReplicationOptions, DeliveryReport, WatchOptions, WaitOptions, MeshEvent, ListPage } from './api/mesh-types.js'
 export type { ReadyOptions } from './api/readiness.js'
 export { DEFAULT_MESH_NAME, DEFAULT_LISTEN, type MeshOptions } from './api/options.js'
 export { STATS_FIELDS, REJECTED_FIELD, CLOCK_SKEWED_FIELD, statAt, type MeshStats, type StatPath, type StatField } from './api/stats.js'
 export type { ClockStatus, ClockLevel } from './core/clock-offset.js'
-export { CLOCK_WARNING_CODE } from './api/mesh.js'
+export { CLOCK_WARNING_CODE } from './api/start.js'
 export type { ListOptions } from './core/store.js'
 export type { SyncResult } from './net/sync.js'
 export { Entry } from './core/entry.js'

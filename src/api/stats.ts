@@ -25,6 +25,8 @@ export interface MeshStats {
   entriesIn: number
   entriesOut: number
   publishErrors: number
+  /** Gossip batches not published: in a small clique of peers, pushing each write directly to every peer already reached every node (docs/replication.md). */
+  directOnly: number
   /** Network inputs refused, by reason, and their total. */
   rejected: NetCounters['rejected'] & { total: number }
   syncs: NetCounters['syncs']
@@ -99,6 +101,7 @@ export const STATS_FIELDS: { readonly [P in StatPath]: StatField } = {
   entriesIn: { metric: 'meshkv_gossip_entries_in_total', help: 'Entries received by gossip' },
   entriesOut: { metric: 'meshkv_gossip_entries_out_total', help: 'Entries published by gossip' },
   publishErrors: { metric: 'meshkv_gossip_publish_errors_total', help: 'Gossip publishes that failed (anti-entropy repairs them)' },
+  directOnly: { metric: 'meshkv_gossip_direct_only_total', help: 'Gossip batches not published because direct pushes to a small clique of peers covered every node' },
   'syncs.initiated': { metric: 'meshkv_sync_rounds_initiated_total', help: 'Anti-entropy rounds started' },
   'syncs.served': { metric: 'meshkv_sync_rounds_served_total', help: 'Anti-entropy rounds served' },
   'syncs.failed': { metric: 'meshkv_sync_rounds_failed_total', help: 'Anti-entropy rounds that failed' },
@@ -174,6 +177,7 @@ export function statsOf (store: Store, node: MeshNode, watches: MeshStats['watch
     entriesIn: c.entriesIn,
     entriesOut: c.entriesOut,
     publishErrors: c.publishErrors,
+    directOnly: c.directOnly,
     rejected: { ...rejected, total: Object.values(rejected).reduce((a, b) => a + b, 0) },
     syncs: { ...c.syncs },
     merges: { applied: m.applied, stale: m.stale, drift: m.drift, full: m.full, forged: m.forged, forgedClaims: m.forgedClaims },

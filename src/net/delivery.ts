@@ -55,6 +55,8 @@ interface Outbound {
 interface Undelivered {
   entry: Entry
   sending: number
+  /** Peers it is being pushed to directly (a small mesh's every write: see `record`). */
+  direct: Set<string> | undefined
   /** Order of recording (the ledger Map keeps records in this order). */
   seq: number
 }
@@ -115,11 +117,23 @@ export class Delivery {
     return this.ledger.size
   }
 
-  /** Records a local write; it is offered to a peer shortly. */
-  record (entry: Entry): void {
+  /**
+   * Records a local write and pushes it with its value to each of `direct` (a small mesh's peers:
+   * see Neighbourhood); what no peer confirms is offered to a peer shortly.
+   */
+  record (entry: Entry, direct: PeerId[] = []): void {
     if (this.stopped) return
     this.ledger.delete(entry.key)
-    this.ledger.set(entry.key, { entry, sending: 0, seq: ++this.seq })
+    const rec: Undelivered = { entry, sending: 0, seq: ++this.seq, direct: undefined }
+    this.ledger.set(entry.key, rec)
+    if (direct.length > 0) {
+      rec.direct = new Set()
+      for (const p of direct) {
+        rec.direct.add(p.toString())
+        this.enqueue(p, entry, 'write')
+      }
+      this.scheduleTurn()
+    }
     this.arm(this.urgent > 0 ? 0 : OFFER_DELAY_MS)
   }
 
@@ -238,6 +252,12 @@ export class Delivery {
 
   /** Sends a waited-for write to as many more peers as it still needs (fewest queued first). */
   private route (w: Wait, peers = this.peers()): void {
+    // a write already on its way to peers directly waits for those pushes
+    const rec = this.ledger.get(w.entry.key)
+    if (rec?.entry === w.entry && rec.direct !== undefined) {
+      for (const id of rec.direct) w.sending.add(id)
+      rec.direct = undefined
+    }
     const need = w.wanted - w.confirmed.size - w.sending.size
     if (need <= 0 || this.stopped) return
     const candidates = peers.filter(p => {
@@ -380,7 +400,10 @@ export class Delivery {
     const peer = peerId.toString()
     const rec = this.ledger.get(entry.key)
     const mine = rec?.entry === entry ? rec : undefined
-    if (mine !== undefined) mine.sending--
+    if (mine !== undefined) {
+      mine.sending--
+      mine.direct?.delete(peer)
+    }
     const w = this.waits.get(entry)
     if (held) {
       if (mine !== undefined) {

@@ -16,6 +16,12 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024
 /** Most entries in one gossip message. */
 export const MAX_BATCH_ENTRIES = 16_384
+/**
+ * Batches left unpublished because direct pushes covered a clique are kept this long, and
+ * published after all if the clique turns out to have changed meanwhile (a peer joined one of
+ * its members before this node heard): as gossipsub keeps its recent messages for a few heartbeats.
+ */
+export const RECENT_DIRECT_MS = 3_000
 
 /**
  * Bytes of gossip queued to `peer` and not yet written to its connection: gossipsub's publish
@@ -38,6 +44,11 @@ export interface GossipInit {
   counters: NetCounters
   limits: DecodeLimits
   maxBatchBytes?: number
+  /**
+   * Whether writes pushed directly to every peer under this view (Neighbourhood.view) have
+   * reached every node gossip could reach (Neighbourhood.clique): then their batch is not published.
+   */
+  coveredBy?: (view: Uint8Array) => boolean
 }
 
 export class Gossip {
@@ -49,6 +60,12 @@ export class Gossip {
   private readonly maxBatchBytes: number
   private queue: Entry[] = []
   private queuedBytes = 0
+  /** The view under which every queued entry was pushed directly to every peer; undefined when one was not. */
+  private queueView: Uint8Array | undefined
+  private readonly coveredBy: GossipInit['coveredBy']
+  /** Recent batches left unpublished (see RECENT_DIRECT_MS), oldest first, and their entry count. */
+  private recentDirect: Array<{ at: number, entries: Entry[] }> = []
+  private recentEntries = 0
   private scheduled: NodeJS.Immediate | undefined
   private readonly pending = new Set<Promise<void>>()
   /** Smoothed gossip delivery delay (receive time − write time) and its mean deviation, ms. */
@@ -61,6 +78,7 @@ export class Gossip {
     this.counters = init.counters
     this.limits = init.limits
     this.maxBatchBytes = init.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
+    this.coveredBy = init.coveredBy
   }
 
   start (): void {
@@ -68,8 +86,12 @@ export class Gossip {
     this.pubsub.subscribe(this.topic)
   }
 
-  /** Queues a local write for the next batch. */
-  enqueue (entry: Entry): void {
+  /**
+   * Queues a local write for the next batch; `directView`: the view under which it was pushed
+   * directly to every peer (Neighbourhood), if it was.
+   */
+  enqueue (entry: Entry, directView?: Uint8Array): void {
+    this.queueView = this.queue.length === 0 || this.queueView === directView ? directView : undefined
     this.queue.push(entry)
     this.queuedBytes += entry.key.length * 3 + entry.value.byteLength + 24
     if (this.queuedBytes >= this.maxBatchBytes || this.queue.length >= MAX_BATCH_ENTRIES) {
@@ -87,11 +109,44 @@ export class Gossip {
     }
     if (this.queue.length === 0) return
     const batch = this.queue
+    const view = this.queueView
     this.queue = []
+    this.queueView = undefined
     this.queuedBytes = 0
     // With no peer on the topic a publish reaches nobody: skip its encoding and signature. A peer
     // that joins later gets these writes by anti-entropy (a round on joining) and delivery's hand-off.
     if (this.pubsub.getSubscribers(this.topic).length === 0) return
+    // Pushed directly to every peer of a clique: every node gossip could reach has them coming.
+    if (view !== undefined && this.coveredBy?.(view) === true) {
+      this.counters.directOnly++
+      this.keepRecent(batch)
+      return
+    }
+    this.publishBatch(batch)
+  }
+
+  /**
+   * The mesh around this node stopped being a clique: publish the recent batches that were left
+   * to direct pushes, for the nodes those may have missed (gossip's relays and IHAVEs reach them).
+   */
+  publishRecent (): void {
+    const now = this.store.now()
+    const recent = this.recentDirect.filter(b => now - b.at <= RECENT_DIRECT_MS)
+    this.recentDirect = []
+    this.recentEntries = 0
+    for (const b of recent) this.publishBatch(b.entries)
+  }
+
+  private keepRecent (batch: Entry[]): void {
+    const now = this.store.now()
+    this.recentDirect.push({ at: now, entries: batch })
+    this.recentEntries += batch.length
+    while (this.recentDirect.length > 0 && (now - this.recentDirect[0].at > RECENT_DIRECT_MS || this.recentEntries > MAX_BATCH_ENTRIES)) {
+      this.recentEntries -= (this.recentDirect.shift() as { entries: Entry[] }).entries.length
+    }
+  }
+
+  private publishBatch (batch: Entry[]): void {
     const data = encodeBatch(batch, wireTime(() => this.store.offsets.physical()))
     this.counters.messagesOut++
     this.counters.entriesOut += batch.length

@@ -15,6 +15,8 @@ export interface NetCounters {
   entriesOut: number
   /** Gossip publishes that failed (the entries are left to anti-entropy). */
   publishErrors: number
+  /** Gossip batches not published because direct pushes covered every node (a small clique: net/neighbourhood.ts). */
+  directOnly: number
   /** Network inputs refused, by reason. */
   rejected: Record<RejectReason, number>
   /** Anti-entropy rounds. */
@@ -42,6 +44,7 @@ export function createCounters (): NetCounters {
     entriesIn: 0,
     entriesOut: 0,
     publishErrors: 0,
+    directOnly: 0,
     rejected: { malformed: 0, oversized: 0, version: 0, drift: 0, 'invalid-entry': 0, 'origin-mismatch': 0, forged: 0, 'forged-claim': 0, 'rate-limited': 0 },
     syncs: { initiated: 0, served: 0, failed: 0, inSync: 0, entriesSent: 0, entriesReceived: 0, full: 0, backedOff: 0, partial: 0 }
   }

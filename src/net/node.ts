@@ -19,6 +19,7 @@ import type { Entry } from '../core/entry.js'
 import type { Store } from '../core/store.js'
 import type { DecodeLimits } from './codec.js'
 import { Delivery } from './delivery.js'
+import { Neighbourhood } from './neighbourhood.js'
 import { discovery, nodeDatastore, peerExchange, type DiscoveryOptions } from './discovery.js'
 import { Gossip, gossipBacklog, MAX_BATCH_ENTRIES } from './gossip.js'
 import { CasProtocol } from './cas-protocol.js'
@@ -103,6 +104,8 @@ export class MeshNode {
   private readonly leases: LeaseProtocol
   private readonly cas: CasProtocol
   private readonly push: PushProtocol
+  /** The connected mesh peers, and whether they and this node form a clique (writes then go direct only). */
+  private readonly neighbourhood: Neighbourhood
   /** The push protocol's traffic. */
   readonly pushCounters: PushCounters = createPushCounters()
   /** Which local writes some peer holds; getting the rest there. */
@@ -126,13 +129,14 @@ export class MeshNode {
     this.topic = topicFor(init.name)
     this.syncIntervalMs = init.syncIntervalMs
     this.bootstrap = init.bootstrap
-    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits })
+    this.neighbourhood = new Neighbourhood(libp2p.peerId, () => this.meshPeers(), () => { this.gossip.publishRecent() })
+    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits, coveredBy: view => view === this.neighbourhood.view() && this.neighbourhood.clique() })
     this.sync = new SyncService({ mesh: init.name, libp2p, store: this.store, counters: this.counters, limits })
     this.acceptor = init.acceptor
     this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters, this.store.offsets)
     this.casAcceptor = init.casAcceptor
     this.cas = new CasProtocol({ mesh: init.name, libp2p, acceptor: init.casAcceptor, counters: this.counters, offsets: this.store.offsets, now: () => this.store.now(), maxValueBytes: this.store.maxValueBytes })
-    this.push = new PushProtocol({ mesh: init.name, libp2p, store: this.store, counters: this.counters, push: this.pushCounters, limits })
+    this.push = new PushProtocol({ mesh: init.name, libp2p, store: this.store, counters: this.counters, push: this.pushCounters, limits, neighbourhood: this.neighbourhood })
     this.delivery = new Delivery({ push: this.push, store: this.store, peers: () => this.meshPeers(), backlog: peer => gossipBacklog(libp2p, peer), sync: async (peer, signal) => this.sync.syncWith(peer, { signal }) })
     this.sync.onRound = () => { this.catchUp.done() }
   }
@@ -218,7 +222,12 @@ export class MeshNode {
   private async start (): Promise<void> {
     const pubsub = this.libp2p.services.pubsub
     // a disconnected peer's clock no longer counts towards the mesh's (it is sampled again on reconnection)
-    this.libp2p.addEventListener('peer:disconnect', (evt) => { this.store.offsets.forget(evt.detail.toString()) })
+    this.libp2p.addEventListener('peer:disconnect', (evt) => {
+      this.store.offsets.forget(evt.detail.toString())
+      this.neighbourhood.forget(evt.detail.toString())
+    })
+    // a changed neighbourhood is told to the peers at once, so none takes the mesh for a clique it no longer is
+    this.onPeersChange(() => { if (!this.stopped && this.neighbourhood.changed()) this.announceView() })
     this.libp2p.addEventListener('peer:discovery', (evt) => {
       const id = evt.detail.id
       if (this.stopped || id.equals(this.libp2p.peerId) || this.libp2p.getConnections(id).length > 0) return
@@ -248,10 +257,20 @@ export class MeshNode {
     this.scheduleSync()
   }
 
-  /** Queues a local write for gossip and records it as undelivered until a peer confirms it. */
+  /**
+   * Queues a local write for gossip and records it as undelivered until a peer confirms it; in a
+   * small mesh it is pushed directly to every peer too (and gossip skips it when they form a
+   * clique: see Neighbourhood).
+   */
   publish (entry: Entry): void {
-    this.gossip.enqueue(entry)
-    this.delivery.record(entry)
+    const direct = this.neighbourhood.directPeers()
+    this.delivery.record(entry, direct)
+    this.gossip.enqueue(entry, direct.length > 0 ? this.neighbourhood.view() : undefined)
+  }
+
+  /** Sends this node's view to each peer of a small mesh (an empty push frame). */
+  private announceView (): void {
+    for (const p of this.neighbourhood.directPeers()) void this.push.exchange(p, [], []).catch(() => {})
   }
 
   /** Resolves once `replicas` connected peers hold a published write (see Delivery.replicate). */

@@ -27,6 +27,7 @@ import { compareVersionIds } from '../core/merge.js'
 import type { Store } from '../core/store.js'
 import { checkTime, fromWire, toWire, wireTime, WIRE_VERSION, type DecodeLimits } from './codec.js'
 import type { NetCounters } from './metrics.js'
+import type { Neighbourhood } from './neighbourhood.js'
 import { PushAck, PushFrame } from './proto/meshkv.js'
 import { protocolFor } from './protocols.js'
 
@@ -86,6 +87,8 @@ export interface PushInit {
   counters: NetCounters
   push: PushCounters
   limits: DecodeLimits
+  /** Whose view every frame and ack carries, and who records the views peers report. */
+  neighbourhood: Neighbourhood
   timeoutMs?: number
 }
 
@@ -99,8 +102,10 @@ export class PushProtocol {
   private readonly maxFrameBytes: number
   private readonly channels = new Map<string, Channel>()
   private readonly protocol: string
+  private readonly neighbourhood: Neighbourhood
 
   constructor (init: PushInit) {
+    this.neighbourhood = init.neighbourhood
     this.protocol = pushProtocolFor(init.mesh)
     this.libp2p = init.libp2p
     this.store = init.store
@@ -129,7 +134,7 @@ export class PushProtocol {
     const deadline = AbortSignal.timeout(this.timeoutMs)
     const s = signal === undefined ? deadline : AbortSignal.any([signal, deadline])
     const n = writes.length + offers.length
-    const frame = encodeFrame(writes, offers, wireTime(() => this.store.offsets.physical()))
+    const frame = encodeFrame(writes, offers, wireTime(() => this.store.offsets.physical()), this.neighbourhood.view())
     this.stats.framesOut++
     this.stats.pushed += writes.length
     this.stats.offered += offers.length
@@ -183,6 +188,7 @@ export class PushProtocol {
       await ch.lp.write(frame, { signal })
       const ack = decodeAck(await ch.lp.read({ signal }), n)
       if (ack.time !== undefined && !this.store.isClosed) this.store.offsets.roundTrip(peer, sent, ack.time)
+      this.neighbourhood.reported(peer, ack.view)
       ch.busy = false
       if (![...this.channels.values()].includes(ch)) await ch.stream.close({ signal }).catch(() => {})
       return ack.held
@@ -203,7 +209,7 @@ export class PushProtocol {
         const data = await this.read(lp, AbortSignal.timeout(IDLE_MS))
         if (data === undefined) break
         const held = this.apply(data, author)
-        await lp.write(PushAck.encode({ version: WIRE_VERSION, held, time: wireTime(() => this.store.offsets.physical()) }), { signal: AbortSignal.timeout(this.timeoutMs) })
+        await lp.write(PushAck.encode({ version: WIRE_VERSION, held, time: wireTime(() => this.store.offsets.physical()), view: this.neighbourhood.view() }), { signal: AbortSignal.timeout(this.timeoutMs) })
       }
       await stream.close({ signal: AbortSignal.timeout(this.timeoutMs) })
     } catch (err) {
@@ -214,9 +220,10 @@ export class PushProtocol {
 
   /** Admits and merges a frame's writes, checks its offers; the indices of the entries held here. */
   private apply (data: Uint8Array | Uint8ArrayList, author: string): number[] {
-    const { writes, offers, time } = parseFrame(data, this.limits)
+    const { writes, offers, time, view } = parseFrame(data, this.limits)
     if (this.store.isClosed) throw new Error('the mesh is closing')
     if (time !== undefined) this.store.offsets.oneWay(author, time)
+    this.neighbourhood.reported(author, view)
     admitBatch(writes, author, this.store.hlc, this.store.verifier)
     const held: number[] = []
     const outcomes = writes.length > 0 ? this.store.merge(writes) : []
@@ -249,20 +256,20 @@ export class PushProtocol {
   }
 }
 
-/** Writes first (with values), then offers (values, signatures left out); `time`: the sender's clock. */
-export function encodeFrame (writes: Entry[], offers: Entry[], time?: number): Uint8Array {
+/** Writes first (with values), then offers (values, signatures left out); `time`: the sender's clock, `view`: its neighbourhood. */
+export function encodeFrame (writes: Entry[], offers: Entry[], time?: number, view?: Uint8Array<ArrayBuffer>): Uint8Array {
   const { origins, entries } = toWire([...writes, ...offers])
   for (let i = writes.length; i < entries.length; i++) {
     const w = entries[i]
     entries[i] = { ...w, value: EMPTY, stripped: false, signature: undefined, valueHash: undefined }
   }
-  return PushFrame.encode({ version: WIRE_VERSION, origins, entries, offers: offers.length, time })
+  return PushFrame.encode({ version: WIRE_VERSION, origins, entries, offers: offers.length, time, view })
 }
 
 const EMPTY = new Uint8Array(0)
 
 /** Decodes and checks a push frame: version, every entry, the offer count, the sender's clock. */
-export function parseFrame (data: Uint8Array | Uint8ArrayList, limits: DecodeLimits): { writes: Entry[], offers: Entry[], time: number | undefined } {
+export function parseFrame (data: Uint8Array | Uint8ArrayList, limits: DecodeLimits): { writes: Entry[], offers: Entry[], time: number | undefined, view: Uint8Array | undefined } {
   let f: PushFrame
   try {
     f = PushFrame.decode(data, { limits: { origins: MAX_PUSH_ENTRIES, entries: MAX_PUSH_ENTRIES } })
@@ -273,11 +280,11 @@ export function parseFrame (data: Uint8Array | Uint8ArrayList, limits: DecodeLim
   if (f.offers > f.entries.length) throw new InvalidMessageError('malformed', `a push frame of ${f.entries.length} entries cannot end in ${f.offers} offers`)
   const entries = fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_PUSH_ENTRIES })
   const cut = entries.length - f.offers
-  return { writes: entries.slice(0, cut), offers: entries.slice(cut), time: checkTime(f.time, 'push frame') }
+  return { writes: entries.slice(0, cut), offers: entries.slice(cut), time: checkTime(f.time, 'push frame'), view: f.view }
 }
 
 /** Decodes an ack to a frame of `n` entries (and its sender's clock); anything else is an InvalidMessageError. */
-export function decodeAck (data: Uint8Array | Uint8ArrayList, n: number): { held: number[], time: number | undefined } {
+export function decodeAck (data: Uint8Array | Uint8ArrayList, n: number): { held: number[], time: number | undefined, view: Uint8Array | undefined } {
   let ack: PushAck
   try {
     ack = PushAck.decode(data, { limits: { held: n } })
@@ -288,5 +295,5 @@ export function decodeAck (data: Uint8Array | Uint8ArrayList, n: number): { held
   for (const i of ack.held) {
     if (i >= n) throw new InvalidMessageError('invalid-entry', `push ack names entry ${i} of a frame of ${n}`)
   }
-  return { held: ack.held, time: checkTime(ack.time, 'push ack') }
+  return { held: ack.held, time: checkTime(ack.time, 'push ack'), view: ack.view }
 }

@@ -1507,6 +1507,7 @@ export interface PushFrame {
   origins: string[]
   entries: WireEntry[]
   offers: number
+  view?: Uint8Array<ArrayBuffer>
   time?: number
 }
 
@@ -1542,6 +1543,11 @@ export namespace PushFrame {
         if ((obj.offers != null && obj.offers !== 0)) {
           w.uint32(32)
           w.uint32(obj.offers)
+        }
+
+        if (obj.view != null) {
+          w.uint32(42)
+          w.bytes(obj.view)
         }
 
         if (obj.time != null) {
@@ -1590,6 +1596,10 @@ export namespace PushFrame {
             }
             case 4: {
               obj.offers = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.view = reader.bytes()
               break
             }
             case 15: {
@@ -1660,6 +1670,13 @@ export namespace PushFrame {
               yield {
                 field: `${prefix}.offers`,
                 value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.view`,
+                value: reader.bytes()
               }
               break
             }
@@ -1758,6 +1775,11 @@ export namespace PushFrame {
     value: number
   }
 
+  export interface PushFrameViewFieldEvent {
+    field: '$.view'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface PushFrameTimeFieldEvent {
     field: '$.time'
     value: number
@@ -1771,7 +1793,7 @@ export namespace PushFrame {
     return decodeMessage(buf, PushFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushFrame>): Generator<PushFrameVersionFieldEvent | PushFrameOriginsFieldEvent | PushFrameEntriesKeyFieldEvent | PushFrameEntriesValueFieldEvent | PushFrameEntriesWallFieldEvent | PushFrameEntriesCounterFieldEvent | PushFrameEntriesOriginFieldEvent | PushFrameEntriesExpiresAtFieldEvent | PushFrameEntriesDeletedFieldEvent | PushFrameEntriesSignatureFieldEvent | PushFrameEntriesValueHashFieldEvent | PushFrameEntriesStrippedFieldEvent | PushFrameOffersFieldEvent | PushFrameTimeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushFrame>): Generator<PushFrameVersionFieldEvent | PushFrameOriginsFieldEvent | PushFrameEntriesKeyFieldEvent | PushFrameEntriesValueFieldEvent | PushFrameEntriesWallFieldEvent | PushFrameEntriesCounterFieldEvent | PushFrameEntriesOriginFieldEvent | PushFrameEntriesExpiresAtFieldEvent | PushFrameEntriesDeletedFieldEvent | PushFrameEntriesSignatureFieldEvent | PushFrameEntriesValueHashFieldEvent | PushFrameEntriesStrippedFieldEvent | PushFrameOffersFieldEvent | PushFrameViewFieldEvent | PushFrameTimeFieldEvent> {
     return streamMessage(buf, PushFrame.codec(), opts)
   }
 }
@@ -1779,6 +1801,7 @@ export namespace PushFrame {
 export interface PushAck {
   version: number
   held: number[]
+  view?: Uint8Array<ArrayBuffer>
   time?: number
 }
 
@@ -1802,6 +1825,11 @@ export namespace PushAck {
             w.uint32(16)
             w.uint32(value)
           }
+        }
+
+        if (obj.view != null) {
+          w.uint32(26)
+          w.bytes(obj.view)
         }
 
         if (obj.time != null) {
@@ -1834,6 +1862,10 @@ export namespace PushAck {
               }
 
               obj.held.push(reader.uint32())
+              break
+            }
+            case 3: {
+              obj.view = reader.bytes()
               break
             }
             case 15: {
@@ -1881,6 +1913,13 @@ export namespace PushAck {
 
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.view`,
+                value: reader.bytes()
+              }
+              break
+            }
             case 15: {
               yield {
                 field: `${prefix}.time`,
@@ -1911,6 +1950,11 @@ export namespace PushAck {
     value: number
   }
 
+  export interface PushAckViewFieldEvent {
+    field: '$.view'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface PushAckTimeFieldEvent {
     field: '$.time'
     value: number
@@ -1924,7 +1968,7 @@ export namespace PushAck {
     return decodeMessage(buf, PushAck.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushAck>): Generator<PushAckVersionFieldEvent | PushAckHeldFieldEvent | PushAckTimeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PushAck>): Generator<PushAckVersionFieldEvent | PushAckHeldFieldEvent | PushAckViewFieldEvent | PushAckTimeFieldEvent> {
     return streamMessage(buf, PushAck.codec(), opts)
   }
 }

@@ -1,0 +1,92 @@
+/**
+ * Direct delivery in small meshes (issue 15): each write is pushed to every connected mesh peer,
+ * and gossip is skipped only while the node and its peers form a clique (net/neighbourhood.ts).
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { viewOf } from '../../src/net/neighbourhood.js'
+import { eventually, start, startMesh, stopAll, type Node } from './helpers.js'
+
+let nodes: Node[] = []
+afterEach(async () => { await stopAll(nodes); nodes = [] })
+
+/** No periodic anti-entropy: what arrives came by push, gossip or a round on joining. */
+const NO_ROUNDS = { syncIntervalMs: 3_600_000 }
+
+/** Writes on `writer` until one of its gossip batches is left to direct pushes (the clique is known). */
+async function untilDirectOnly (writer: Node, others: Node[]): Promise<void> {
+  let i = 0
+  while (writer.mesh.stats().directOnly === 0) {
+    const key = `warm/${i++}`
+    await writer.mesh.set(key, 'w')
+    await Promise.all(others.map(async o => o.mesh.waitFor(key, { timeout: 15_000 })))
+    if (i > 200) throw new Error('the writer never took its peers for a clique')
+  }
+}
+
+describe('direct delivery', () => {
+  it('a view is the same for the same closed neighbourhood in any order, different for another', () => {
+    expect(viewOf(['b', 'a', 'c'])).toEqual(viewOf(['c', 'b', 'a']))
+    expect(viewOf(['a', 'b'])).not.toEqual(viewOf(['a', 'b', 'c']))
+    expect(viewOf(['a']).byteLength).toBe(8)
+  })
+
+  it('in a clique of 3, writes reach every peer by push and nothing is gossiped', async () => {
+    nodes = await startMesh(3, NO_ROUNDS)
+    const [a, b, c] = nodes
+    await untilDirectOnly(a, [b, c])
+    const before = a.mesh.stats()
+    for (let i = 0; i < 30; i++) await a.mesh.set(`clique/${i}`, String(i))
+    await Promise.all([b, c].map(async o => o.mesh.waitFor('clique/29', { timeout: 15_000 })))
+    for (const o of [b, c]) for (let i = 0; i < 30; i++) expect(o.mesh.get(`clique/${i}`)?.text()).toBe(String(i))
+    const after = a.mesh.stats()
+    expect(after.messagesOut).toBe(before.messagesOut)
+    expect(after.directOnly).toBeGreaterThan(before.directOnly)
+    expect(after.replication.pushed - before.replication.pushed).toBeGreaterThanOrEqual(60)
+    // the pushes' acks confirm the writes: nothing is left for the offers to find
+    await eventually(() => a.mesh.stats().undelivered === 0, 'every write confirmed by a peer')
+  })
+
+  it('in a line a - b - c, a\'s writes still reach c (gossip relays them: a is in no clique)', async () => {
+    const a = await start(NO_ROUNDS)
+    const b = await start(NO_ROUNDS)
+    const c = await start(NO_ROUNDS)
+    nodes = [a, b, c]
+    a.gate.blocked.add(c.mesh.peerId)
+    c.gate.blocked.add(a.mesh.peerId)
+    await b.mesh.dial(a.mesh.multiaddrs[0])
+    await b.mesh.dial(c.mesh.multiaddrs[0])
+    await eventually(() => b.mesh.peers().length === 2 && a.mesh.peers().length === 1 && c.mesh.peers().length === 1, 'a line of three')
+    for (let i = 0; i < 30; i++) await a.mesh.set(`line/${i}`, String(i))
+    for (let i = 0; i < 30; i++) expect((await c.mesh.waitFor(`line/${i}`, { timeout: 15_000 })).text()).toBe(String(i))
+    expect(a.mesh.stats().directOnly).toBe(0)
+  })
+
+  it('a node that joins a clique through one member gets the writes made as it joined', async () => {
+    nodes = await startMesh(3, NO_ROUNDS)
+    const [a, b, c] = nodes
+    await untilDirectOnly(a, [b, c])
+    const d = await start(NO_ROUNDS)
+    nodes.push(d)
+    for (const x of [a, c]) {
+      x.gate.blocked.add(d.mesh.peerId)
+      d.gate.blocked.add(x.mesh.peerId)
+    }
+    // a writes all along while d joins through b: whichever way each write goes (a round on
+    // joining, gossip once a hears b's new view, or the recent direct-only batches a publishes
+    // then), d must get every one without periodic anti-entropy
+    let joined = false
+    const joining = (async () => {
+      await d.mesh.dial(b.mesh.multiaddrs[0])
+      await eventually(() => b.mesh.peers().length === 3 && d.mesh.peers().length === 1, 'd joined through b')
+      joined = true
+    })()
+    let n = 0
+    while (!joined) {
+      await a.mesh.set(`join/${n++}`, 'v')
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    await joining
+    for (let i = 0; i < 20; i++) await a.mesh.set(`join/${n++}`, 'v')
+    for (let i = 0; i < n; i++) await d.mesh.waitFor(`join/${i}`, { timeout: 15_000 })
+  })
+})

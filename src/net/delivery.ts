@@ -55,8 +55,8 @@ interface Outbound {
 interface Undelivered {
   entry: Entry
   sending: number
-  /** Peers it is being pushed to directly (a small mesh's every write: see `record`). */
-  direct: Set<string> | undefined
+  /** Peers it is being pushed to directly (a small mesh's every write: see `record`), until each answers. */
+  direct: PeerId[] | undefined
   /** Order of recording (the ledger Map keeps records in this order). */
   seq: number
 }
@@ -112,6 +112,15 @@ export class Delivery {
     this.sync = init.sync
   }
 
+  /**
+   * Whether no frame is in flight to any of `peers`: a write pushed now goes at once (under load,
+   * writes go by gossip, one batch for every peer, instead of waiting for the next frame).
+   */
+  idle (peers: PeerId[]): boolean {
+    for (const p of peers) if (this.out.get(p.toString())?.busy === true) return false
+    return true
+  }
+
   /** Local writes no peer has confirmed yet (the latest per key). */
   get undelivered (): number {
     return this.ledger.size
@@ -119,19 +128,15 @@ export class Delivery {
 
   /**
    * Records a local write and pushes it with its value to each of `direct` (a small mesh's peers:
-   * see Neighbourhood); what no peer confirms is offered to a peer shortly.
+   * see Neighbourhood; the array is kept); what no peer confirms is offered to a peer shortly.
    */
   record (entry: Entry, direct: PeerId[] = []): void {
     if (this.stopped) return
     this.ledger.delete(entry.key)
-    const rec: Undelivered = { entry, sending: 0, seq: ++this.seq, direct: undefined }
+    const rec: Undelivered = { entry, sending: 0, seq: ++this.seq, direct: direct.length > 0 ? direct : undefined }
     this.ledger.set(entry.key, rec)
     if (direct.length > 0) {
-      rec.direct = new Set()
-      for (const p of direct) {
-        rec.direct.add(p.toString())
-        this.enqueue(p, entry, 'write')
-      }
+      for (const p of direct) this.enqueue(p, entry, 'write')
       this.scheduleTurn()
     }
     this.arm(this.urgent > 0 ? 0 : OFFER_DELAY_MS)
@@ -255,7 +260,7 @@ export class Delivery {
     // a write already on its way to peers directly waits for those pushes
     const rec = this.ledger.get(w.entry.key)
     if (rec?.entry === w.entry && rec.direct !== undefined) {
-      for (const id of rec.direct) w.sending.add(id)
+      for (const p of rec.direct) w.sending.add(p.toString())
       rec.direct = undefined
     }
     const need = w.wanted - w.confirmed.size - w.sending.size
@@ -402,7 +407,8 @@ export class Delivery {
     const mine = rec?.entry === entry ? rec : undefined
     if (mine !== undefined) {
       mine.sending--
-      mine.direct?.delete(peer)
+      const i = mine.direct?.findIndex(p => p.toString() === peer) ?? -1
+      if (i >= 0) mine.direct?.splice(i, 1)
     }
     const w = this.waits.get(entry)
     if (held) {

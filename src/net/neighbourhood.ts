@@ -40,6 +40,8 @@ export class Neighbourhood {
   /** The sorted ids this node's view was computed from (joined), and that view. */
   private key = ''
   private current: Uint8Array<ArrayBuffer> = new Uint8Array(0)
+  /** The peers the current view was computed from. */
+  private lastPeers: PeerId[] | undefined
   /** The key of the last view `changed` reported. */
   private announced = ''
   /** The last view each peer reported. */
@@ -57,7 +59,15 @@ export class Neighbourhood {
 
   /** This node's view now (the same object while it is unchanged). */
   view (): Uint8Array<ArrayBuffer> {
-    const ids = this.connected().map(p => p.toString())
+    return this.viewOf(this.connected())
+  }
+
+  private viewOf (peers: PeerId[]): Uint8Array<ArrayBuffer> {
+    // the same peers as last time (gossipsub hands out the same PeerId objects, in the same order): the same view
+    const last = this.lastPeers
+    if (last !== undefined && last.length === peers.length && last.every((p, i) => p === peers[i])) return this.current
+    this.lastPeers = [...peers]
+    const ids = peers.map(p => p.toString())
     ids.push(this.self)
     ids.sort()
     const key = ids.join('\n')
@@ -72,6 +82,13 @@ export class Neighbourhood {
   directPeers (): PeerId[] {
     const peers = this.connected()
     return peers.length <= DIRECT_MAX_PEERS ? peers : []
+  }
+
+  /** `directPeers` and, when there are any, the view they were taken under (one look at the peers). */
+  direct (): { peers: PeerId[], view: Uint8Array<ArrayBuffer> | undefined } {
+    const peers = this.connected()
+    if (peers.length === 0 || peers.length > DIRECT_MAX_PEERS) return { peers: [], view: undefined }
+    return { peers, view: this.viewOf(peers) }
   }
 
   /** Records the view a peer reported (undefined: it sends none, an older node). */

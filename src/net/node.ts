@@ -258,14 +258,17 @@ export class MeshNode {
   }
 
   /**
-   * Queues a local write for gossip and records it as undelivered until a peer confirms it; in a
-   * small mesh it is pushed directly to every peer too (and gossip skips it when they form a
-   * clique: see Neighbourhood).
+   * Queues a local write for gossip and records it as undelivered until a peer confirms it. In a
+   * small mesh with no push under way, it is pushed directly to every peer too, and gossip skips
+   * it when they form a clique (see Neighbourhood): the shortest path when idle. Under load it
+   * goes by gossip: one batch encoded and signed for every peer, where pushes would encode one
+   * frame per peer.
    */
   publish (entry: Entry): void {
-    const direct = this.neighbourhood.directPeers()
-    this.delivery.record(entry, direct)
-    this.gossip.enqueue(entry, direct.length > 0 ? this.neighbourhood.view() : undefined)
+    const { peers, view } = this.neighbourhood.direct()
+    const direct = peers.length > 0 && this.delivery.idle(peers)
+    this.delivery.record(entry, direct ? peers : [])
+    this.gossip.enqueue(entry, direct ? view : undefined)
   }
 
   /** Sends this node's view to each peer of a small mesh (an empty push frame). */

@@ -103,6 +103,8 @@ export class PushProtocol {
   private readonly channels = new Map<string, Channel>()
   private readonly protocol: string
   private readonly neighbourhood: Neighbourhood
+  /** The last frame of writes encoded in this tick: the same writes to the next peer reuse it (a small mesh's pushes). */
+  private memo: { writes: Entry[], frame: Uint8Array } | undefined
 
   constructor (init: PushInit) {
     this.neighbourhood = init.neighbourhood
@@ -134,7 +136,7 @@ export class PushProtocol {
     const deadline = AbortSignal.timeout(this.timeoutMs)
     const s = signal === undefined ? deadline : AbortSignal.any([signal, deadline])
     const n = writes.length + offers.length
-    const frame = encodeFrame(writes, offers, wireTime(() => this.store.offsets.physical()), this.neighbourhood.view())
+    const frame = this.encode(writes, offers)
     this.stats.framesOut++
     this.stats.pushed += writes.length
     this.stats.offered += offers.length
@@ -165,6 +167,18 @@ export class PushProtocol {
       this.stats.framesFailed++
       throw err
     }
+  }
+
+  /** A frame's bytes; writes alone, the same as the last frame's of this tick, reuse its bytes. */
+  private encode (writes: Entry[], offers: Entry[]): Uint8Array {
+    const memo = this.memo
+    if (offers.length === 0 && memo !== undefined && memo.writes.length === writes.length && memo.writes.every((e, i) => e === writes[i])) return memo.frame
+    const frame = encodeFrame(writes, offers, wireTime(() => this.store.offsets.physical()), this.neighbourhood.view())
+    if (offers.length === 0 && writes.length > 0) {
+      if (this.memo === undefined) queueMicrotask(() => { this.memo = undefined })
+      this.memo = { writes, frame }
+    }
+    return frame
   }
 
   /** Opens a stream to `peer`; keeps it for later exchanges unless one is kept already. */

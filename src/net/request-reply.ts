@@ -43,8 +43,15 @@ function keptFor (libp2p: Libp2p, key: string): Kept[] {
 
 /** Sends the frame `encode` makes (just before it goes out) to `peer` and resolves with the reply frame. Throws on any failure or timeout. */
 export async function exchange (libp2p: Libp2p, peer: PeerId, protocol: string, encode: () => Uint8Array, options: ExchangeOptions): Promise<Uint8ArrayList> {
-  const timeout = AbortSignal.timeout(options.timeoutMs)
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+  const limit = deadline(options.timeoutMs, options.signal)
+  try {
+    return await exchangeWithin(libp2p, peer, protocol, encode, options, limit.signal)
+  } finally {
+    limit.clear()
+  }
+}
+
+async function exchangeWithin (libp2p: Libp2p, peer: PeerId, protocol: string, encode: () => Uint8Array, options: ExchangeOptions, signal: AbortSignal): Promise<Uint8ArrayList> {
   const kept = keptFor(libp2p, `${peer.toString()} ${protocol}`)
   for (let ch = kept.pop(); ch !== undefined; ch = kept.pop()) {
     if (ch.stream.status !== 'open' || ch.stream.writeStatus !== 'writable' || ch.stream.readStatus !== 'readable') continue
@@ -90,25 +97,48 @@ export async function serveOnce (stream: Stream, options: { maxFrameBytes: numbe
   try {
     const lp = lpStream(stream, { maxDataLength: options.maxFrameBytes })
     for (let first = true; ; first = false) {
-      const wait = AbortSignal.timeout(first ? options.timeoutMs : IDLE_MS)
+      const wait = deadline(first ? options.timeoutMs : IDLE_MS)
       let frame: Uint8ArrayList
       try {
-        frame = await lp.read({ signal: wait })
+        frame = await lp.read({ signal: wait.signal })
       } catch (err) {
         // after the first request, the asker closing the stream (or leaving it idle) ends it
-        if (!first && ((err as Error).name === 'UnexpectedEOFError' || wait.aborted)) break
-        if ((err as Error).name === 'AbortError' || wait.aborted) throw err
+        if (!first && ((err as Error).name === 'UnexpectedEOFError' || wait.signal.aborted)) break
+        if ((err as Error).name === 'AbortError' || wait.signal.aborted) throw err
         const oversized = /length/i.test((err as Error).name)
         throw new InvalidMessageError(oversized ? 'oversized' : 'malformed', `${options.what} frame cannot be read: ${(err as Error).message}`)
+      } finally {
+        wait.clear()
       }
-      const signal = AbortSignal.timeout(options.timeoutMs)
-      await lp.write(await answer(frame, signal), { signal })
+      const limit = deadline(options.timeoutMs)
+      try {
+        await lp.write(await answer(frame, limit.signal), { signal: limit.signal })
+      } finally {
+        limit.clear()
+      }
     }
     await stream.close({ signal: AbortSignal.timeout(options.timeoutMs) })
   } catch (err) {
     if (err instanceof InvalidMessageError) options.counters.rejected[err.reason]++
     stream.abort(err instanceof Error ? err : new Error(String(err)))
   }
+}
+
+/**
+ * A signal that aborts after `ms` (with a TimeoutError, as AbortSignal.timeout's) or when `parent`
+ * does; `clear` drops its timer. AbortSignal.timeout's timer cannot be cleared: each request left
+ * one to fire (and dispatch an abort nobody heard) seconds later, a few percent of a quorum
+ * round's CPU.
+ */
+function deadline (ms: number, parent?: AbortSignal): { signal: AbortSignal, clear: () => void } {
+  const controller = new AbortController()
+  const timer = setTimeout(() => { controller.abort(new DOMException('The operation timed out.', 'TimeoutError')) }, ms)
+  timer.unref() // as AbortSignal.timeout's: it keeps no process alive
+  if (parent === undefined) return { signal: controller.signal, clear: () => { clearTimeout(timer) } }
+  const onAbort = (): void => { controller.abort(parent.reason) }
+  if (parent.aborted) onAbort()
+  else parent.addEventListener('abort', onAbort, { once: true })
+  return { signal: controller.signal, clear: () => { clearTimeout(timer); parent.removeEventListener('abort', onAbort) } }
 }
 
 /** Decodes a frame with `decode`, turning any failure into a counted InvalidMessageError. */

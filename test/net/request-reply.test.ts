@@ -13,6 +13,7 @@ afterAll(async () => { await stopAll(nodes) })
 
 const ECHO = '/meshkv-test/echo/1.0.0'
 const ONE_SHOT = '/meshkv-test/one-shot/1.0.0'
+const SILENT = '/meshkv-test/silent/1.0.0'
 const options = { maxFrameBytes: 1024, timeoutMs: 5_000 }
 
 /** Counts the streams `libp2p` dials for `protocol`. */
@@ -54,5 +55,18 @@ describe('request-reply streams', () => {
       const reply = await exchange(a.mesh.libp2p, b.mesh.libp2p.peerId, ONE_SHOT, () => Uint8Array.of(i), options)
       expect([...reply.subarray()]).toEqual([i * 2])
     }
+  })
+
+  it('the exchange\'s time limit (a timer it clears when done) still ends a request the peer never answers; a caller\'s abort ends it too', async () => {
+    const [a, b] = nodes
+    await b.mesh.libp2p.handle(SILENT, async (stream) => { await lpStream(stream).read() }) // reads, never answers
+    await expect(exchange(a.mesh.libp2p, b.mesh.libp2p.peerId, SILENT, () => Uint8Array.of(1), { ...options, timeoutMs: 300 })).rejects.toThrow()
+    const controller = new AbortController()
+    const asked = exchange(a.mesh.libp2p, b.mesh.libp2p.peerId, SILENT, () => Uint8Array.of(2), { ...options, signal: controller.signal })
+    controller.abort()
+    await expect(asked).rejects.toThrow()
+    const gone = new AbortController()
+    gone.abort()
+    await expect(exchange(a.mesh.libp2p, b.mesh.libp2p.peerId, ECHO, () => Uint8Array.of(3), { ...options, signal: gone.signal })).rejects.toThrow()
   })
 })

@@ -3,7 +3,11 @@
  * request/reply round trip measured in the same run (a stream opened, one frame each way: what
  * one CASPaxos phase costs at the least). Two patterns: one node changing a register over and
  * over (the one-round-trip path after the first), and the nodes taking turns (each change finds
- * another node's ballot: its cached accept is refused, then two phases).
+ * another node's ballot: its own acceptor's hint sends it straight to a prepare above it, then
+ * the accept: two round trips). The turns are also timed without the hint (the proposer blind to
+ * its own acceptor, as before: its cached accept is refused, then two phases), as the same-run
+ * baseline. Each pattern counts round trips (request phases) and the process's CPU per change
+ * (all the nodes run in this process).
  */
 import { lpStream } from '@libp2p/utils'
 import type { Mesh, QuorumHost, RegisterState } from '../src/index.js'
@@ -11,17 +15,29 @@ import { stopAll } from '../sim/cluster.js'
 import { startQuorumCluster } from '../sim/quorum-cluster.js'
 import { summary } from './stats.js'
 
+export interface PatternFigures {
+  latency: ReturnType<typeof summary>
+  /** Request phases (round trips to the members) per change. */
+  roundTrips: number
+  /** CPU of the whole process (every node) per change, ms. */
+  cpuMs: number
+}
+
 export interface QuorumFigures {
   members: number
   /** One stream round trip between two of the nodes (open, one frame each way), ms. */
   ping: ReturnType<typeof summary>
   /** change() from one node, one after another. */
-  oneWriter: ReturnType<typeof summary>
+  oneWriter: PatternFigures
   /** change() from each node in turn, one after another. */
-  rotating: ReturnType<typeof summary>
+  rotating: PatternFigures
+  /** The same, each proposer blind to its own acceptor's hint (the baseline: how it was before). */
+  rotatingBlind: PatternFigures
 }
 
-const quorumOf = (mesh: Mesh): QuorumHost => (mesh as unknown as { quorum: QuorumHost }).quorum
+interface Host { change: QuorumHost['change'], phases: number, init: { hint?: unknown } }
+
+const quorumOf = (mesh: Mesh): Host => (mesh as unknown as { quorum: Host }).quorum
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 const increment = (s: RegisterState | undefined): { next: RegisterState, result: number } => {
@@ -49,19 +65,27 @@ export async function benchQuorum (members: number, rounds: number): Promise<Quo
       await stream.close()
       if (i >= 20) pings.push(performance.now() - t)
     }
-    const time = async (pick: (i: number) => Mesh, key: string): Promise<number[]> => {
+    const time = async (pick: (i: number) => Mesh, key: string): Promise<PatternFigures> => {
       for (let i = 0; i < 10; i++) await quorumOf(pick(i)).change(key, increment) // warm up
+      const phases = (): number => nodes.reduce((s, n) => s + quorumOf(n.mesh).phases, 0)
       const lat: number[] = []
+      const before = phases()
+      const cpu = process.cpuUsage()
       for (let i = 0; i < rounds; i++) {
         const t = performance.now()
         await quorumOf(pick(i)).change(key, increment)
         lat.push(performance.now() - t)
       }
-      return lat
+      const used = process.cpuUsage(cpu)
+      return { latency: summary(lat), roundTrips: (phases() - before) / rounds, cpuMs: (used.user + used.system) / 1000 / rounds }
     }
     const oneWriter = await time(() => a.mesh, 'bench/one')
     const rotating = await time(i => nodes[i % members].mesh, 'bench/rotating')
-    return { members, ping: summary(pings), oneWriter: summary(oneWriter), rotating: summary(rotating) }
+    const seen = nodes.map(n => quorumOf(n.mesh).init.hint)
+    for (const n of nodes) quorumOf(n.mesh).init.hint = undefined
+    const rotatingBlind = await time(i => nodes[i % members].mesh, 'bench/rotating-blind')
+    nodes.forEach((n, i) => { quorumOf(n.mesh).init.hint = seen[i] })
+    return { members, ping: summary(pings), oneWriter, rotating, rotatingBlind }
   } finally {
     await stopAll(nodes)
   }

@@ -267,7 +267,8 @@ export function cpWorkload (w: CpWorld, duration: number): CpRun {
     let proposer = proposers.get(node.id)
     if (proposer === undefined) proposers.set(node.id, proposer = new CasProposer({ id: node.id }))
     counts.ops++
-    const { op, step: first } = proposer.start(key, change as Change<unknown>, memberIds, w.clock(node))
+    // the hint a node's own acceptor gives its proposer (as on a real node: src/api/mesh.ts)
+    const { op, step: first } = proposer.start(key, change as Change<unknown>, memberIds, w.clock(node), acceptors.get(node.index)?.acceptor.hint(key))
     if (op.oneRoundTrip) counts.oneRoundTrip++
     const f: Flight = {
       node, op, started: q.now, sentAt: q.now, accepting: false, timer: 0, finished: false,

@@ -82,7 +82,7 @@ export class Mesh {
     const loaded = store.nextDeadline()
     if (loaded !== undefined) this.arm(loaded)
     this.writes = new Writes(store, node, dataDir, () => this.closing !== undefined)
-    this.quorum = new QuorumRegisters({ members: options.quorum?.members, request: async (peer, req, signal) => node.casRequest(peer, req, signal), now: () => store.now(), assertOpen: () => { this.assertOpen() } })
+    this.quorum = new QuorumRegisters({ members: options.quorum?.members, request: async (peer, req, signal) => node.casRequest(peer, req, signal), now: () => store.now(), hint: key => node.casAcceptor.hint(key), assertOpen: () => { this.assertOpen() } })
     this.locks = new Locks({
       store,
       selfId: store.node,

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto'
 import { CasAcceptor } from '../core/cas-acceptor.js'
 import { CasProposer, type CasOperation, type CasStep } from '../core/cas-proposer.js'
-import { liveState, UNCHANGED, type CasReply, type CasRequest, type Change, type RegisterState } from '../core/caspaxos.js'
+import { liveState, UNCHANGED, type CasHint, type CasReply, type CasRequest, type Change, type RegisterState } from '../core/caspaxos.js'
 import { AbortError, InvalidKeyError, InvalidOptionError, QuorumNotConfiguredError, QuorumUnavailableError } from '../core/errors.js'
 import { MAX_REGISTER_KEY_BYTES, quorumBackoffMs, registerKeyBytes, type QuorumHost } from '../core/quorum.js'
 import type { Storage } from '../core/storage.js'
@@ -46,6 +46,8 @@ export interface QuorumInit {
   request: (peer: string, req: CasRequest, signal: AbortSignal) => Promise<CasReply | undefined>
   /** Mesh time (register expiry). */
   now: () => number
+  /** What this node's own acceptor knows of a register (a hint for the proposer, see CasOperation.begin). */
+  hint?: (key: string) => CasHint | undefined
   assertOpen: () => void
   /** Uniform in [0, 1): backoff jitter. @default Math.random */
   random?: () => number
@@ -63,6 +65,8 @@ interface Pending {
 export class QuorumRegisters implements QuorumHost {
   readonly configured: boolean
   readonly proposer: CasProposer
+  /** Request phases sent (each a round trip to every member): a bench divides it by the operations. */
+  phases = 0
   private readonly init: QuorumInit
   private readonly members: readonly string[]
   /** Changes waiting for the next round, per register with a round running. */
@@ -131,6 +135,10 @@ export class QuorumRegisters implements QuorumHost {
     const limitMs = this.init.operationTimeoutMs ?? DEFAULT_QUORUM_OPERATION_TIMEOUT_MS
     const random = this.init.random ?? Math.random
     const deadline = performance.now() + limitMs
+    // a committed round leaves its slower members' requests to finish (each is bounded by its
+    // timeout): aborting one aborts its kept stream, and the next request to that member would
+    // pay a new stream's negotiation; and the accept then reaches every member's acceptor (the
+    // next writer's own acceptor among them: its hint, see CasOperation.begin)
     const controller = new AbortController()
     return new Promise<R>((resolve, reject) => {
       let op: CasOperation<R> | undefined
@@ -141,7 +149,7 @@ export class QuorumRegisters implements QuorumHost {
         if (over) return
         over = true
         clearTimeout(timer)
-        controller.abort()
+        if (err !== undefined) controller.abort()
         if (err === undefined) resolve(result as R)
         else reject(err)
       }
@@ -150,6 +158,7 @@ export class QuorumRegisters implements QuorumHost {
         switch (step.type) {
           case 'send':
             sentAt = performance.now()
+            this.phases++
             for (const to of step.to) {
               this.init.request(to, step.request, controller.signal).catch(() => undefined).then(reply => {
                 if (!over) guarded(() => (op as CasOperation<R>).receive(step.seq, to, reply, this.init.now()))
@@ -193,7 +202,7 @@ export class QuorumRegisters implements QuorumHost {
         }
       }
       guarded(() => {
-        const started = this.proposer.start(key, change, this.members, this.init.now())
+        const started = this.proposer.start(key, change, this.members, this.init.now(), this.init.hint?.(key))
         op = started.op
         return started.step
       })

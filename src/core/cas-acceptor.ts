@@ -8,7 +8,8 @@
  * an equal or higher one accepted; an accept is taken unless a higher ballot was promised or
  * accepted; a refusal names the highest ballot seen, so the proposer retries above it. An accept
  * carrying `next` also promises `next`, atomically with the accept (the one-round-trip path, see
- * cas-proposer.ts).
+ * cas-proposer.ts). A prepare naming the ballot it accepted as `have` is promised without the
+ * proposal (the proposer holds it already: the register's history is most of a promise's bytes).
  *
  * Bounded: any peer can name registers, so it keeps at most `maxRegisters` of them. A register
  * that is empty (or expired) and untouched for `forgetAfterMs` is forgotten (see `forgetAfterMs`
@@ -16,7 +17,7 @@
  * ones are refused (`full`) and counted.
  */
 import { DEFAULT_MAX_DRIFT_MS } from './hlc.js'
-import { compareBallots, decodeSlot, EMPTY_PROPOSAL, encodeSlot, liveState, maxBallot, ZERO_BALLOT, type CasReply, type CasRequest, type Slot } from './caspaxos.js'
+import { compareBallots, decodeSlot, sameBallot, EMPTY_PROPOSAL, encodeSlot, liveState, maxBallot, ZERO_BALLOT, type CasHint, type CasReply, type CasRequest, type Slot } from './caspaxos.js'
 
 /** Most registers an acceptor keeps. @default 100_000 */
 export const DEFAULT_MAX_REGISTERS = 100_000
@@ -83,6 +84,12 @@ export class CasAcceptor {
     return this.slots.size
   }
 
+  /** What it knows of register `key` (undefined: nothing), as a hint for a proposer on this node (see CasOperation.begin). */
+  hint (key: string): CasHint | undefined {
+    const s = this.slots.get(key)
+    return s === undefined ? undefined : { seen: maxBallot(s.promised, s.accepted), accepted: s.accepted, proposal: s.proposal }
+  }
+
   /** The slot of `key` (a copy), for tests and the simulator's checks. */
   slot (key: string): Slot | undefined {
     const s = this.slots.get(key)
@@ -125,6 +132,10 @@ export class CasAcceptor {
       }
       const changed = compareBallots(req.ballot, s.promised) !== 0
       this.slots.set(req.key, { ...s, promised: req.ballot, touched: now })
+      // the proposer knows the proposal accepted at `have` (a ballot names one proposal): not sent again
+      if (req.have !== undefined && sameBallot(req.have, s.accepted) && compareBallots(s.accepted, ZERO_BALLOT) > 0) {
+        return { reply: { type: 'promised', accepted: s.accepted }, changed }
+      }
       return { reply: { type: 'promised', accepted: s.accepted, proposal: s.proposal }, changed }
     }
     if (compareBallots(req.ballot, s.promised) < 0 || compareBallots(req.ballot, s.accepted) < 0) {

@@ -34,8 +34,8 @@
  * promise meanwhile).
  */
 import {
-  compareBallots, HISTORY_LENGTH, liveState, sameBallot, UNCHANGED,
-  type Ballot, type CasRefusal, type CasReply, type CasRequest, type Change, type Proposal
+  compareBallots, HISTORY_LENGTH, liveState, sameBallot, UNCHANGED, ZERO_BALLOT,
+  type Ballot, type CasHint, type CasRefusal, type CasReply, type CasRequest, type Change, type Proposal
 } from './caspaxos.js'
 
 /** How long a one-round-trip cache entry is used. @default 10_000 */
@@ -91,10 +91,13 @@ export class CasProposer {
     this.maxCached = options.maxCached ?? DEFAULT_CAS_CACHE_SIZE
   }
 
-  /** Begins a change of register `key` among `members` at mesh time `now`. */
-  start<R> (key: string, change: Change<R>, members: readonly string[], now: number): { op: CasOperation<R>, step: CasStep<R> } {
+  /**
+   * Begins a change of register `key` among `members` at mesh time `now`. `hint`: what this
+   * node's own acceptor knows of the register, when it knows anything (see `begin`).
+   */
+  start<R> (key: string, change: Change<R>, members: readonly string[], now: number, hint?: CasHint): { op: CasOperation<R>, step: CasStep<R> } {
     const op = new CasOperation(this, key, change, members)
-    return { op, step: op.begin(now) }
+    return { op, step: op.begin(now, hint) }
   }
 
   /** A fresh ballot above `above`: never issued before by this proposer. */
@@ -143,6 +146,8 @@ export class CasOperation<R> {
   private next: Ballot | undefined
   /** The highest ballot a conflict named: the next round's ballot goes above it. */
   private above: Ballot | undefined
+  /** A proposal this node's own acceptor accepted, and at which ballot (the hint): prepares name it as `have`. */
+  private known: { ballot: Ballot, proposal: Proposal } | undefined
   /** Whether this round's proposal applies this change (not a read, not a re-proposal). */
   private proposalIsNew = false
   private proposal: Proposal | undefined
@@ -164,11 +169,32 @@ export class CasOperation<R> {
     return this.phase === 'done'
   }
 
-  /** The first round: the accept phase at once on a fresh cached entry, else a prepare. */
-  begin (now: number): CasStep<R> {
+  /**
+   * The first round: the accept phase at once on a fresh cached entry, else a prepare. The hint
+   * (what this node's own acceptor knows of the register) says where the register's ballots
+   * stand. When the register is idle there (its highest ballot `seen` is the promise the last
+   * accepted proposer made with its accept) and a cached ballot is below it (another proposer took
+   * the register over since), the cached accept would only be refused: it prepares at once
+   * instead, and above `seen`, so that a first prepare does not lose to the last writer's promise
+   * either. Writers taking turns then pay two round trips, not three (a refused accept, a prepare,
+   * an accept). A round under way (a promise of another proposer's prepare) is left alone. Its
+   * prepares also name the ballot that acceptor accepted (`have`): acceptors that accepted the
+   * same leave the proposal (and its history) out of their promise, and this round takes the
+   * hint's proposal for theirs (a ballot names one proposal). Only the path, the ballot and what
+   * travels depend on the hint: any hint, stale or wrong, is safe.
+   */
+  begin (now: number, hint?: CasHint): CasStep<R> {
     this.attempts = 1
     const cached = this.proposer.take(this.key, now)
-    if (cached === undefined) return this.prepare()
+    if (hint !== undefined) {
+      if (compareBallots(hint.accepted, ZERO_BALLOT) > 0) this.known = { ballot: hint.accepted, proposal: hint.proposal }
+      // idle: its highest promise is the last accepted proposer's own (the `next` of its accept),
+      // so taking the register over breaks no round; a promise of another proposer's prepare is
+      // a round under way, which a prepare above it would only break (contention: the old path)
+      const idle = hint.seen.id === hint.accepted.id
+      if (idle && compareBallots(hint.seen, ZERO_BALLOT) > 0 && (cached === undefined || compareBallots(hint.seen, cached.ballot) > 0)) this.above = hint.seen
+    }
+    if (cached === undefined || this.above !== undefined) return this.prepare()
     this.oneRoundTrip = true
     this.ballot = cached.ballot
     return this.propose(cached.proposal, now)
@@ -185,6 +211,8 @@ export class CasOperation<R> {
   /** One member's reply to the request of step `seq` (undefined: it failed or timed out). */
   receive (seq: number, from: string, reply: CasReply | undefined, now: number): CasStep<R> {
     if ((this.phase !== 'prepare' && this.phase !== 'accept') || seq !== this.seq || !this.members.includes(from) || this.replied.has(from)) return { type: 'wait' }
+    // a promise without its proposal stands only for the one this round named as `have`: else it counts as no answer
+    if (reply?.type === 'promised' && reply.proposal === undefined && (this.known === undefined || !sameBallot(reply.accepted, this.known.ballot))) reply = undefined
     this.replied.set(from, reply)
     const good = this.phase === 'prepare' ? 'promised' : 'accepted'
     const replies = [...this.replied.values()]
@@ -215,7 +243,7 @@ export class CasOperation<R> {
   private prepare (): CasStep<R> {
     this.phase = 'prepare'
     this.ballot = this.proposer.ballot(this.above)
-    return this.send({ type: 'prepare', key: this.key, ballot: this.ballot })
+    return this.send(this.known === undefined ? { type: 'prepare', key: this.key, ballot: this.ballot } : { type: 'prepare', key: this.key, ballot: this.ballot, have: this.known.ballot })
   }
 
   private send (request: CasRequest): CasStep<R> {
@@ -226,11 +254,12 @@ export class CasOperation<R> {
 
   /** A majority promised: propose on the highest accepted proposal among them. */
   private promised (now: number): CasStep<R> {
-    let best: { accepted: Ballot, proposal: Proposal } | undefined
+    let best: { accepted: Ballot, proposal?: Proposal } | undefined
     for (const r of this.replied.values()) {
       if (r?.type === 'promised' && (best === undefined || compareBallots(r.accepted, best.accepted) > 0)) best = r
     }
-    return this.propose((best as { proposal: Proposal }).proposal, now)
+    const b = best as { accepted: Ballot, proposal?: Proposal }
+    return this.propose(b.proposal ?? (this.known as { proposal: Proposal }).proposal, now)
   }
 
   /** Applies the change to `read` (or finds it already applied) and sends the accept at this round's ballot. */

@@ -70,8 +70,12 @@ export function liveState (state: RegisterState | undefined, now: number): Regis
 }
 
 export type CasRequest =
-  /** Phase 1: promise `ballot` and tell what you accepted. */
-  | { type: 'prepare', key: string, ballot: Ballot }
+  /**
+   * Phase 1: promise `ballot` and tell what you accepted. `have`: the proposer already knows the
+   * proposal accepted at this ballot (its own node's acceptor holds it): an acceptor whose
+   * accepted ballot is `have` leaves its proposal out of the promise (a ballot names one proposal).
+   */
+  | { type: 'prepare', key: string, ballot: Ballot, have?: Ballot }
   /**
    * Phase 2: accept `proposal` at `ballot`. With `next` (above `ballot`): also promise `next` in the
    * same step (the one-round-trip optimisation: the proposer's next change of this key skips phase 1).
@@ -87,10 +91,23 @@ export type CasRefusal = 'conflict' | 'full' | 'amnesic' | 'storage'
 export const CAS_REFUSALS: readonly CasRefusal[] = ['conflict', 'full', 'amnesic', 'storage']
 
 export type CasReply =
-  /** The promise of a prepare: the highest ballot it accepted and what (ZERO_BALLOT and EMPTY_PROPOSAL when none). */
-  | { type: 'promised', accepted: Ballot, proposal: Proposal }
+  /**
+   * The promise of a prepare: the highest ballot it accepted and what (ZERO_BALLOT and
+   * EMPTY_PROPOSAL when none). `proposal` is left out only when `accepted` is the prepare's `have`.
+   */
+  | { type: 'promised', accepted: Ballot, proposal?: Proposal }
   | { type: 'accepted' }
   | { type: 'refused', reason: CasRefusal, ballot?: Ballot }
+
+/**
+ * What a node's own acceptor knows of a register, given to its proposer as a hint: the highest
+ * ballot it promised or accepted (`seen`), and the ballot and proposal it accepted.
+ */
+export interface CasHint {
+  seen: Ballot
+  accepted: Ballot
+  proposal: Proposal
+}
 
 /** Whether a value is a well-formed ballot (for untrusted input). */
 export function isBallot (b: unknown): b is Ballot {

@@ -96,7 +96,7 @@ export class CasProtocol {
       throw new InvalidMessageError('invalid-entry', `cas request key must be 1 to ${MAX_REGISTER_KEY_BYTES} UTF-8 bytes, got ${w.key.length} characters`)
     }
     const ballot = ballotOf(w.ballot, 'ballot')
-    if (w.kind === WireRequest.Kind.PREPARE) return { type: 'prepare', key: w.key, ballot }
+    if (w.kind === WireRequest.Kind.PREPARE) return w.have === undefined ? { type: 'prepare', key: w.key, ballot } : { type: 'prepare', key: w.key, ballot, have: ballotOf(w.have, 'have') }
     if (w.kind !== WireRequest.Kind.ACCEPT || w.proposal === undefined) throw new InvalidMessageError('malformed', 'cas request: an accept needs a proposal')
     const next = w.next === undefined ? undefined : ballotOf(w.next, 'next')
     return { type: 'accept', key: w.key, ballot, proposal: this.proposalOf(w.proposal), next }
@@ -105,7 +105,8 @@ export class CasProtocol {
   private fromWireReply (w: WireReply): CasReply | undefined {
     try {
       if (w.kind === WireReply.Kind.ACCEPTED) return { type: 'accepted' }
-      if (w.kind === WireReply.Kind.PROMISED && w.proposal !== undefined) return { type: 'promised', accepted: ballotOf(w.ballot, 'ballot'), proposal: this.proposalOf(w.proposal) }
+      // without its proposal: the one accepted at the prepare's `have` (the proposer checks that it named this ballot)
+      if (w.kind === WireReply.Kind.PROMISED) return w.proposal === undefined ? { type: 'promised', accepted: ballotOf(w.ballot, 'ballot') } : { type: 'promised', accepted: ballotOf(w.ballot, 'ballot'), proposal: this.proposalOf(w.proposal) }
       const reason = CAS_REFUSALS.find(r => r === w.reason)
       if (w.kind !== WireReply.Kind.REFUSED || reason === undefined) return undefined
       return { type: 'refused', reason, ballot: w.ballot === undefined ? undefined : ballotOf(w.ballot, 'ballot') }
@@ -136,13 +137,13 @@ function toWireProposal (p: Proposal): CasProposal {
 }
 
 function toWireRequest (req: CasRequest, time: number): WireRequest {
-  if (req.type === 'prepare') return { version: WIRE_VERSION, kind: WireRequest.Kind.PREPARE, key: req.key, ballot: req.ballot, time }
+  if (req.type === 'prepare') return { version: WIRE_VERSION, kind: WireRequest.Kind.PREPARE, key: req.key, ballot: req.ballot, have: req.have, time }
   return { version: WIRE_VERSION, kind: WireRequest.Kind.ACCEPT, key: req.key, ballot: req.ballot, proposal: toWireProposal(req.proposal), next: req.next, time }
 }
 
 function toWireReply (reply: CasReply, time: number): WireReply {
   switch (reply.type) {
-    case 'promised': return { version: WIRE_VERSION, kind: WireReply.Kind.PROMISED, ballot: reply.accepted, proposal: toWireProposal(reply.proposal), reason: '', time }
+    case 'promised': return { version: WIRE_VERSION, kind: WireReply.Kind.PROMISED, ballot: reply.accepted, proposal: reply.proposal === undefined ? undefined : toWireProposal(reply.proposal), reason: '', time }
     case 'accepted': return { version: WIRE_VERSION, kind: WireReply.Kind.ACCEPTED, reason: '', time }
     case 'refused': return { version: WIRE_VERSION, kind: WireReply.Kind.REFUSED, ballot: reply.ballot, reason: reply.reason, time }
   }

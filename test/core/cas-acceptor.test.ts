@@ -25,7 +25,18 @@ describe('CASPaxos acceptor', () => {
     expect(a.handle(prepare(2), 0).reply).toMatchObject({ type: 'refused', reason: 'conflict' })
     const p = a.handle(prepare(3, 'q'), 0).reply
     expect(p).toMatchObject({ type: 'promised', accepted: b(2) })
-    expect(p.type === 'promised' && p.proposal.state?.value).toEqual(state(7).value)
+    expect(p.type === 'promised' && p.proposal?.state?.value).toEqual(state(7).value)
+  })
+
+  it('a prepare naming the accepted ballot as `have` is promised without the proposal; any other `have` gets it; `hint` tells what it holds', () => {
+    const a = new CasAcceptor()
+    expect(a.handle({ ...prepare(1), have: ZERO_BALLOT }, 0).reply).toEqual({ type: 'promised', accepted: ZERO_BALLOT, proposal: EMPTY_PROPOSAL }) // nothing accepted: sent as it is
+    a.handle(accept(1, 7, 2), 0)
+    expect(a.hint('k')).toEqual({ seen: b(2), accepted: b(1), proposal: { state: state(7), history: [b(1)] } })
+    expect(a.handle({ ...prepare(3, 'q'), have: b(1) }, 0).reply).toEqual({ type: 'promised', accepted: b(1) })
+    const other = a.handle({ ...prepare(4, 'q'), have: b(1, 'x') }, 0).reply
+    expect(other).toMatchObject({ type: 'promised', accepted: b(1), proposal: { history: [b(1)] } })
+    expect(a.hint('nothing')).toBeUndefined()
   })
 
   it('orders ballots by n, then by proposer id', () => {
@@ -94,7 +105,7 @@ describe('CASPaxos acceptor', () => {
     expect(await a.answer(prepare(5, 'q', 'other'), 0)).toMatchObject({ type: 'refused', ballot: b(6, 'q') })
     const p = await a.answer(prepare(5), 0)
     expect(p).toMatchObject({ type: 'promised', accepted: b(3) })
-    expect(p.type === 'promised' && p.proposal.state?.value).toEqual(state(41).value)
+    expect(p.type === 'promised' && p.proposal?.state?.value).toEqual(state(41).value)
     await storage.close()
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CasProposer } from '../../src/core/cas-proposer.js'
-import { HISTORY_LENGTH, UNCHANGED, type Change } from '../../src/core/caspaxos.js'
+import { compareBallots, HISTORY_LENGTH, UNCHANGED, ZERO_BALLOT, type Change } from '../../src/core/caspaxos.js'
 import { acceptors, deliver, increment, num, run, state } from './cas-harness.js'
 
 const KEY = 'counter/x'
@@ -38,6 +38,103 @@ describe('CASPaxos proposer', () => {
     const acc = deliver(op, prep, accs, 0)
     // its ballot goes above q's, and it builds on q's value: 3, not 2
     expect(deliver(op, acc, accs, 0)).toEqual({ type: 'done', result: 3 })
+  })
+
+  it('writers in turn: a proposer whose own acceptor saw a higher ballot skips its stale cached accept and prepares above it (2 round trips, not 3)', () => {
+    const accs = acceptors('a', 'b', 'c')
+    const p = new CasProposer({ id: 'p' })
+    const q = new CasProposer({ id: 'q' })
+    expect(run(p, KEY, increment, accs, 0).step).toEqual({ type: 'done', result: 1 }) // p caches a ballot
+    expect(run(q, KEY, increment, accs, 0).step).toEqual({ type: 'done', result: 2 }) // q prepares above it
+    // p's own acceptor is a: it saw q's accept, which promised q's next ballot
+    const hint = accs.get('a')?.hint(KEY)
+    const seen = hint?.seen
+    expect(seen).toMatchObject({ id: 'q' })
+    const { op, step } = p.start(KEY, increment, ['a', 'b', 'c'], 0, hint)
+    expect(step).toMatchObject({ type: 'send', request: { type: 'prepare' } })
+    expect(op.oneRoundTrip).toBe(false)
+    if (step.type !== 'send' || seen === undefined) throw new Error('expected a prepare')
+    expect(step.request.ballot.n).toBeGreaterThan(seen.n)
+    const acc = deliver(op, step, accs, 0) // promised by every acceptor: not refused for a stale ballot
+    expect(acc).toMatchObject({ type: 'send', request: { type: 'accept' } })
+    expect(deliver(op, acc, accs, 0)).toEqual({ type: 'done', result: 3 })
+  })
+
+  it('a first prepare goes above the ballot its own acceptor saw, so it does not lose to the last writer\'s promise', () => {
+    const accs = acceptors('a', 'b', 'c')
+    const q = new CasProposer({ id: 'q' })
+    for (let i = 0; i < 5; i++) run(q, KEY, increment, accs, 0) // q's ballots run ahead
+    const p = new CasProposer({ id: 'p' })
+    const blind = p.start(KEY, increment, ['a', 'b', 'c'], 0) // without the hint: refused, backs off
+    expect(deliver(blind.op, blind.step, accs, 0)).toEqual({ type: 'retry', attempt: 1 })
+    const { op, step } = p.start(KEY, increment, ['a', 'b', 'c'], 0, accs.get('a')?.hint(KEY))
+    const acc = deliver(op, step, accs, 0)
+    expect(acc).toMatchObject({ type: 'send', request: { type: 'accept' } })
+    expect(deliver(op, acc, accs, 0)).toEqual({ type: 'done', result: 6 })
+  })
+
+  it('the hint only picks the path: a cached ballot the own acceptor holds as its promise still takes one round trip, and a stale hint costs a retry, never safety', () => {
+    const accs = acceptors('a', 'b', 'c')
+    const p = new CasProposer({ id: 'p' })
+    run(p, KEY, increment, accs, 0)
+    const mine = p.start(KEY, increment, ['a', 'b', 'c'], 0, accs.get('a')?.hint(KEY))
+    expect(mine.op.oneRoundTrip).toBe(true)
+    expect(deliver(mine.op, mine.step, accs, 0)).toEqual({ type: 'done', result: 2 })
+    // a stale hint (this node's acceptor missed q's rounds): p trusts its cached ballot, is refused, and retries at once above q, on q's value
+    const stale = accs.get('a')?.hint(KEY)
+    const q = new CasProposer({ id: 'q' })
+    run(q, KEY, increment, accs, 0)
+    run(q, KEY, increment, accs, 0)
+    const late = p.start(KEY, increment, ['a', 'b', 'c'], 0, stale)
+    expect(late.op.oneRoundTrip).toBe(true)
+    expect(deliver(late.op, late.step, accs, 0)).toEqual({ type: 'retry', attempt: 0 })
+    const acc = deliver(late.op, late.op.retry(), accs, 0)
+    expect(deliver(late.op, acc, accs, 0)).toEqual({ type: 'done', result: 5 })
+    expect(accs.get('b')?.hint('other')).toBeUndefined()
+  })
+
+  it('a round under way is left alone: a hint whose highest ballot is another proposer\'s prepare does not send a prepare above it', () => {
+    const accs = acceptors('a', 'b', 'c')
+    const q = new CasProposer({ id: 'q' })
+    for (let i = 0; i < 3; i++) run(q, KEY, increment, accs, 0)
+    const r = new CasProposer({ id: 'r' })
+    const R = r.start(KEY, increment, ['a', 'b', 'c'], 0, accs.get('a')?.hint(KEY))
+    const rAccept = deliver(R.op, R.step, accs, 0) // r holds the promises; its accept is on its way
+    const hint = accs.get('a')?.hint(KEY)
+    expect(hint?.seen.id).toBe('r')
+    expect(hint?.accepted.id).toBe('q')
+    const p = new CasProposer({ id: 'p' })
+    const { step } = p.start(KEY, increment, ['a', 'b', 'c'], 0, hint)
+    if (step.type !== 'send') throw new Error('expected a prepare')
+    expect(compareBallots(step.request.ballot, hint?.seen ?? ZERO_BALLOT)).toBeLessThan(0) // not above r's: r's round commits
+    expect(deliver(R.op, rAccept, accs, 0)).toEqual({ type: 'done', result: 4 })
+  })
+
+  it('a prepare names the ballot its own acceptor accepted (`have`): promises leave the proposal out and the round builds on the hint\'s', () => {
+    const accs = acceptors('a', 'b', 'c')
+    const q = new CasProposer({ id: 'q' })
+    for (let i = 0; i < 3; i++) run(q, KEY, increment, accs, 0)
+    const p = new CasProposer({ id: 'p' })
+    const hint = accs.get('a')?.hint(KEY)
+    const { op, step } = p.start(KEY, increment, ['a', 'b', 'c'], 0, hint)
+    expect(step).toMatchObject({ type: 'send', request: { type: 'prepare', have: hint?.accepted } })
+    if (step.type !== 'send') throw new Error('expected a prepare')
+    const promises = ['a', 'b', 'c'].map(to => accs.get(to)?.handle(step.request, 0).reply)
+    for (const r of promises) expect(r).toEqual({ type: 'promised', accepted: hint?.accepted }) // no proposal, no history
+    let next = op.receive(step.seq, 'a', promises[0], 0)
+    next = op.receive(step.seq, 'b', promises[1], 0)
+    expect(next).toMatchObject({ type: 'send', request: { type: 'accept', proposal: { history: [...(hint?.proposal.history ?? []), step.request.ballot] } } })
+    expect(deliver(op, next, accs, 0)).toEqual({ type: 'done', result: 4 })
+  })
+
+  it('a promise without its proposal for a ballot the prepare did not name counts as no answer', () => {
+    const accs = acceptors('a', 'b', 'c')
+    const p = new CasProposer({ id: 'p' })
+    const { op, step } = p.start(KEY, increment, ['a', 'b', 'c'], 0)
+    if (step.type !== 'send') throw new Error('expected a prepare')
+    const bare = { type: 'promised' as const, accepted: { n: 7, id: 'x' } } // claims a proposal the proposer never held
+    expect(op.receive(step.seq, 'a', bare, 0)).toEqual({ type: 'wait' })
+    expect(op.receive(step.seq, 'b', bare, 0)).toMatchObject({ type: 'unavailable', answered: 0 }) // two of three without an answer
   })
 
   it('a higher ballot wins: the lower proposer is refused, retries above it, and builds on the winner', () => {

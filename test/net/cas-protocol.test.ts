@@ -10,7 +10,7 @@ import { HISTORY_LENGTH } from '../../src/core/caspaxos.js'
 import { UNCHANGED } from '../../src/index.js'
 import { casProtocolFor } from '../../src/net/cas-protocol.js'
 import { WIRE_VERSION } from '../../src/net/codec.js'
-import { CasRequest } from '../../src/net/proto/meshkv.js'
+import { CasReply, CasRequest } from '../../src/net/proto/meshkv.js'
 import { stopAll, type Node } from '../../sim/cluster.js'
 import { startQuorumCluster } from '../../sim/quorum-cluster.js'
 import { Prng } from '../../sim/prng.js'
@@ -39,6 +39,20 @@ async function send (frame: Uint8Array): Promise<Uint8Array | undefined> {
 const good = (over: Partial<CasRequest> = {}): Uint8Array => CasRequest.encode({ version: WIRE_VERSION, kind: CasRequest.Kind.PREPARE, key: 'counter/x', ballot: { n: 1, id: 'fuzz' }, ...over })
 
 describe('cas protocol: hostile input', () => {
+  it('a prepare naming the accepted ballot (`have`) is promised without the proposal; without it, or naming another, the proposal comes back; a malformed `have` is refused', async () => {
+    const key = 'counter/have'
+    const at = { n: 5, id: 'w' }
+    const accepted = CasRequest.encode({ version: WIRE_VERSION, kind: CasRequest.Kind.ACCEPT, key, ballot: at, proposal: { present: true, value: Uint8Array.of(7), expiresAt: 0, history: [at] } })
+    expect(CasReply.decode(await send(accepted) as Uint8Array).kind).toBe(CasReply.Kind.ACCEPTED)
+    const promise = async (n: number, have?: { n: number, id: string }): Promise<CasReply> => CasReply.decode(await send(good({ key, ballot: { n, id: 'p' }, have })) as Uint8Array)
+    const bare = await promise(6, at)
+    expect(bare).toMatchObject({ kind: CasReply.Kind.PROMISED, ballot: at })
+    expect(bare.proposal).toBeUndefined()
+    expect((await promise(7)).proposal?.history).toEqual([at]) // an older proposer's prepare
+    expect([...(await promise(8, { n: 4, id: 'w' })).proposal?.value ?? []]).toEqual([7])
+    expect(await send(good({ key, ballot: { n: 9, id: 'p' }, have: { n: 1, id: 'x'.repeat(65) } }))).toBeUndefined()
+  })
+
   it('refuses and counts each kind of bad request; answers a good one', async () => {
     const stats = (): Record<string, number> => nodes[1].mesh.stats().rejected as unknown as Record<string, number>
     const before = { ...stats() }

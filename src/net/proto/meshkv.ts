@@ -2280,6 +2280,7 @@ export interface CasRequest {
   ballot?: CasBallot
   proposal?: CasProposal
   next?: CasBallot
+  have?: CasBallot
   time?: number
 }
 
@@ -2339,6 +2340,11 @@ export namespace CasRequest {
           CasBallot.codec().encode(obj.next, w)
         }
 
+        if (obj.have != null) {
+          w.uint32(58)
+          CasBallot.codec().encode(obj.have, w)
+        }
+
         if (obj.time != null) {
           w.uint32(120)
           w.uint64Number(obj.time)
@@ -2387,6 +2393,12 @@ export namespace CasRequest {
             case 6: {
               obj.next = CasBallot.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.next
+              })
+              break
+            }
+            case 7: {
+              obj.have = CasBallot.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.have
               })
               break
             }
@@ -2447,6 +2459,13 @@ export namespace CasRequest {
             case 6: {
               yield * CasBallot.codec().stream(reader, reader.uint32(), `${prefix}.next`, {
                 limits: opts.limits?.next
+              })
+
+              break
+            }
+            case 7: {
+              yield * CasBallot.codec().stream(reader, reader.uint32(), `${prefix}.have`, {
+                limits: opts.limits?.have
               })
 
               break
@@ -2532,6 +2551,16 @@ export namespace CasRequest {
     value: string
   }
 
+  export interface CasRequestHaveNFieldEvent {
+    field: '$.have.n'
+    value: number
+  }
+
+  export interface CasRequestHaveIdFieldEvent {
+    field: '$.have.id'
+    value: string
+  }
+
   export interface CasRequestTimeFieldEvent {
     field: '$.time'
     value: number
@@ -2545,7 +2574,7 @@ export namespace CasRequest {
     return decodeMessage(buf, CasRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasRequest>): Generator<CasRequestVersionFieldEvent | CasRequestKindFieldEvent | CasRequestKeyFieldEvent | CasRequestBallotNFieldEvent | CasRequestBallotIdFieldEvent | CasRequestProposalPresentFieldEvent | CasRequestProposalValueFieldEvent | CasRequestProposalExpiresAtFieldEvent | CasRequestProposalHistoryNFieldEvent | CasRequestProposalHistoryIdFieldEvent | CasRequestNextNFieldEvent | CasRequestNextIdFieldEvent | CasRequestTimeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CasRequest>): Generator<CasRequestVersionFieldEvent | CasRequestKindFieldEvent | CasRequestKeyFieldEvent | CasRequestBallotNFieldEvent | CasRequestBallotIdFieldEvent | CasRequestProposalPresentFieldEvent | CasRequestProposalValueFieldEvent | CasRequestProposalExpiresAtFieldEvent | CasRequestProposalHistoryNFieldEvent | CasRequestProposalHistoryIdFieldEvent | CasRequestNextNFieldEvent | CasRequestNextIdFieldEvent | CasRequestHaveNFieldEvent | CasRequestHaveIdFieldEvent | CasRequestTimeFieldEvent> {
     return streamMessage(buf, CasRequest.codec(), opts)
   }
 }

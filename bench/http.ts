@@ -24,19 +24,19 @@ const VALUE = 'value-of-32-bytes-0123456789abcd'
 const KEYS = 10_000
 
 /** What a server child reports when asked: its CPU time (µs) and garbage-collection pauses (ms) so far. */
-interface Usage { cpuUs: number, gcCount: number, gcMs: number, gcMaxMs: number }
+interface Usage { cpuUs: number, userUs: number, gcCount: number, gcMs: number, gcMaxMs: number }
 
 /** The server side, in its own process: prints its port, serves until killed. */
 async function serve (kind: string): Promise<void> {
   process.on('SIGINT', () => { process.exit(0) }) // exits cleanly, so --cpu-prof writes its profile
-  const usage: Usage = { cpuUs: 0, gcCount: 0, gcMs: 0, gcMaxMs: 0 }
+  const usage: Usage = { cpuUs: 0, userUs: 0, gcCount: 0, gcMs: 0, gcMaxMs: 0 }
   new PerformanceObserver(list => {
     for (const e of list.getEntries()) { usage.gcCount++; usage.gcMs += e.duration; usage.gcMaxMs = Math.max(usage.gcMaxMs, e.duration) }
   }).observe({ entryTypes: ['gc'] })
   // the parent asks for the usage so far: CPU time is a load-independent measure of work per request
   process.on('message', () => {
     const u = process.cpuUsage()
-    process.send?.({ ...usage, cpuUs: u.user + u.system })
+    process.send?.({ ...usage, cpuUs: u.user + u.system, userUs: u.user })
     usage.gcMaxMs = 0
   })
   if (kind === 'bare') {
@@ -187,6 +187,8 @@ export interface HttpFigures {
   get: ReturnType<typeof summary>
   /** The server's CPU time per GET in that phase (µs; its kernel time for the socket included) */
   serverCpuUsPerGet: number
+  /** Of which user time (µs): its JavaScript (fastify, node:http, meshkv) and GC, without the system calls */
+  serverUserUsPerGet: number
   /** The server's garbage collection during that phase: pauses, their total and longest (ms) */
   serverGc: { count: number, ms: number, maxMs: number }
   /** The same GETs through node:http's client (ms) */
@@ -232,6 +234,7 @@ async function measureGets (servers: Server[], gets: number, nodeGets: number): 
     return servers.map((_, s) => ({
       get: summary(samples[s]),
       serverCpuUsPerGet: (after[s].cpuUs - before[s].cpuUs) / gets,
+      serverUserUsPerGet: (after[s].userUs - before[s].userUs) / gets,
       serverGc: { count: after[s].gcCount - before[s].gcCount, ms: after[s].gcMs - before[s].gcMs, maxMs: after[s].gcMaxMs },
       nodeClientGet: summary(nodeSamples[s])
     }))

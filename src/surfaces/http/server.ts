@@ -87,14 +87,21 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
   // close (the daemon's stop) never waits on a client
   const streams = new OpenStreams()
   const catchUpBy = Date.now() + (options.catchUpMs ?? DEFAULT_CATCH_UP_MS)
-  const caughtUp = async (): Promise<void> => {
-    const left = catchUpBy - Date.now()
-    if (left <= 0 || mesh.caughtUp) return
-    // past the bound the read answers from what this node holds
-    await mesh.ready({ timeout: left }).catch(() => {})
+  const mustCatchUp = (): boolean => catchUpBy - Date.now() > 0 && !mesh.caughtUp
+  // past the bound the read answers from what this node holds
+  const catchUp = async (): Promise<void> => { if (mustCatchUp()) await mesh.ready({ timeout: catchUpBy - Date.now() }).catch(() => {}) }
+  // a callback hook, not an async one: once caught up (every read but the first few) it calls
+  // `done` at once, with no promise and no extra turn of the event loop per request
+  const caughtUp = (_req: unknown, _reply: unknown, done: () => void): void => {
+    if (mustCatchUp()) void catchUp().finally(done)
+    else done()
   }
+  const routes = { streams, caughtUp, mustCatchUp, catchUp }
   app.addHook('preClose', (done) => { streams.closeAll(); done() })
-  app.addHook('onSend', async (_req, reply) => { if (streams.closed) void reply.header('connection', 'close') })
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (streams.closed) void reply.header('connection', 'close')
+    done(null, payload)
+  })
 
   const plain = { schema: SCHEMAS.plain }
   app.get('/v1/health', plain, async () => ({ status: 'ok', mesh: mesh.name, peer_id: mesh.peerId }))
@@ -112,11 +119,11 @@ export function createHttpServer (mesh: Mesh, options: HttpOptions = {}): Fastif
     })
     return { status: 'stopping' }
   })
-  registerDataRoutes(app, mesh, { streams, caughtUp })
-  registerCoordinationRoutes(app, mesh, { streams, caughtUp })
-  registerCounterRoutes(app, mesh, { streams, caughtUp })
-  registerSetRoutes(app, mesh, { streams, caughtUp })
-  registerQueueRoutes(app, mesh, { streams, caughtUp })
+  registerDataRoutes(app, mesh, routes)
+  registerCoordinationRoutes(app, mesh, routes)
+  registerCounterRoutes(app, mesh, routes)
+  registerSetRoutes(app, mesh, routes)
+  registerQueueRoutes(app, mesh, routes)
   return app
 }
 

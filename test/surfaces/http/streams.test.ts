@@ -165,6 +165,8 @@ describe('closing the server', () => {
     expect(await elect.next()).toMatchObject({ event: 'lost' })
     const waited = await wait
     expect(waited.status).toBe(503)
+    // an answer sent once the server is closing closes its connection (no keep-alive holds the close)
+    expect(waited.headers.get('connection')).toBe('close')
     expect(await waited.json()).toMatchObject({ name: 'MeshClosedError' })
     expect(mesh.leader('closing')).toBeUndefined()
     expect(mesh.members('closing')).toHaveLength(0)

@@ -23,6 +23,10 @@ import type { LeaseLossReason, LockUnavailableReason } from './errors.js'
 import { formatTimestamp, type Timestamp } from './hlc.js'
 import { claimKey, lockPrefix, type Claim, type LeaseMode } from './lease.js'
 import { claimsOf, lockHolder, waitersOf, waitKey, waitPrefix, type LockReader } from './lock-view.js'
+import { releaseClaims, type LockEffect, type LockEvent } from './lock-driver.js'
+import { countReply, openRound, tallyOf, whyFailed, type Round } from './grant-round.js'
+
+export { driveClient, releaseClaims, type LockEffect, type LockEvent } from './lock-driver.js'
 
 /** How long a waiting marker lives unless its waiter rewrites it. @default 3_000 */
 export const DEFAULT_WAIT_TTL_MS = 3_000
@@ -52,73 +56,7 @@ export interface LockClientOptions {
   waitTtlMs?: number
 }
 
-export type LockEvent =
-  | { type: 'start' }
-  /** The timer last armed fired. */
-  | { type: 'timer' }
-  /** A key the client `concerns` changed (a claim or a waiting marker of this lock). */
-  | { type: 'changed' }
-  | { type: 'reply', from: string, kind: GrantKind, token: string, reply: GrantReply }
-  | { type: 'renew', ttl: number }
-  | { type: 'release' }
-  /** The caller gave up waiting (its signal aborted). */
-  | { type: 'abort' }
-  /** The mesh is closing. */
-  | { type: 'close' }
-
-export type LockEffect =
-  /** Write (or rewrite, to renew) an entry with an empty value: `stamp` is the HLC the key was made from, when new. */
-  | { type: 'write', key: string, ttl: number, stamp?: Timestamp }
-  | { type: 'delete', key: string }
-  /** Send `req` to each acceptor in `to`; feed each reply back as a `reply` event. */
-  | { type: 'request', to: string[], req: GrantRequest }
-  /** Fire `timer` when the node's clock reaches `at`, whole ms, Infinity for never (replaces the timer armed before). */
-  | { type: 'arm', at: number }
-  | { type: 'acquired', claim: Claim }
-  /** The attempt failed: the lock stayed unavailable until the wait ran out. Terminal. */
-  | { type: 'unavailable', reason: LockUnavailableReason, message: string, waitedMs: number }
-  /** The attempt was aborted or the mesh closed before it acquired. Terminal. */
-  | { type: 'aborted' }
-  | { type: 'renewed', expiresAt: number }
-  /** The hold is over (released, expired, superseded, quorum lost, closed). Terminal. */
-  | { type: 'ended', reason: LeaseLossReason, message: string }
-
 type Phase = 'idle' | 'waiting' | 'settling' | 'asking' | 'held' | 'done'
-
-/** One round of grant requests: an acquisition or a renewal. */
-interface Round {
-  req: GrantRequest
-  /** The node's clock before the requests went out: the lease runs from here. */
-  start: number
-  /** The HLC the claim's key was made from (an acquisition). */
-  stamp?: Timestamp
-  asked: number
-  needed: number
-  replied: Set<string>
-  granted: Set<string>
-  /** Refusals naming a holder whose claim this node already saw released. */
-  releasedHolder: number
-  /** Refusals by acceptors that restarted (they grant nothing for maxLeaseTtlMs) or are full. */
-  recovering: number
-  full: number
-}
-
-
-/**
- * Ends every live claim of `owner` on `name`: deletes each, and asks `members` to release the
- * quorum-mode ones. An owner that acquired twice (from one node or several) leaves no older claim
- * holding the lock behind.
- */
-export function releaseClaims (reader: LockReader, name: string, owner: string, members: string[]): LockEffect[] {
-  const now = reader.now()
-  const fx: LockEffect[] = []
-  for (const c of claimsOf(reader, name)) {
-    if (c.owner !== owner || c.released || c.end <= now) continue
-    if (c.mode === 'quorum' && members.length > 0) fx.push({ type: 'request', to: members, req: { kind: 'release', name, owner, token: c.token, ttlMs: 1 } })
-    fx.push({ type: 'delete', key: claimKey(name, c.token, owner, c.mode) })
-  }
-  return fx
-}
 
 export class LockClient {
   readonly name: string
@@ -328,7 +266,7 @@ export class LockClient {
   private ask (req: GrantRequest, start: number, stamp?: Timestamp): Round {
     const { members, size } = this.options.acceptors()
     this.fx.push({ type: 'request', to: members, req })
-    return { req, start, stamp, asked: members.length, needed: Math.floor(size / 2) + 1, replied: new Set(), granted: new Set(), releasedHolder: 0, recovering: 0, full: 0 }
+    return openRound(req, start, members, size, stamp)
   }
 
   private reply (from: string, kind: GrantKind, token: string, reply: GrantReply): void {
@@ -340,19 +278,13 @@ export class LockClient {
       }
       return
     }
-    if (r.replied.has(from)) return // the network may duplicate a reply
-    r.replied.add(from)
-    if (reply.granted) r.granted.add(from)
-    else if (reply.reason === 'held' && reply.holder !== undefined && this.sawReleased(reply.holder.token)) r.releasedHolder++
-    else if (reply.reason === 'recovering') r.recovering++
-    else if (reply.reason === 'full') r.full++
-    if (r.granted.size >= r.needed) {
+    const outcome = countReply(r, from, reply, token => this.sawReleased(token))
+    if (outcome === 'majority') {
       if (kind === 'acquire') this.granted(r)
       else this.renewed(r)
-    } else if (r.granted.size + r.asked - r.replied.size < r.needed) {
-      // a majority is out of reach: no need to wait for the rest
+    } else if (outcome === 'out-of-reach') {
       if (kind === 'acquire') this.roundFailed()
-      else this.end('quorum-lost', `lease on ${this.name} could not be renewed: ${r.granted.size} of ${r.asked} acceptors granted, ${r.needed} needed`)
+      else this.end('quorum-lost', `lease on ${this.name} could not be renewed: ${tallyOf(r)}`)
     }
   }
 
@@ -378,18 +310,8 @@ export class LockClient {
       this.lost(soon)
       return
     }
-    const tally = `${r.granted.size} of ${r.asked} acceptors granted, ${r.needed} needed`
-    // at most this many could still have granted (the round may end before every reply is in)
-    const possible = r.granted.size + r.asked - r.replied.size
-    if (r.granted.size >= r.needed) {
-      this.lost(soon, 'contended', `lock ${this.name} could not be acquired: the majority's grant came after the lease would have ended (${tally})`)
-    } else if (r.recovering > 0 && possible + r.recovering >= r.needed) {
-      this.lost(soon, 'acceptor-restarting', `lock ${this.name} could not be acquired: ${r.recovering} acceptor(s) restarted and grant nothing for maxLeaseTtlMs after their start (they forgot what they granted before); ${tally}`)
-    } else if (r.full > 0 && possible + r.full >= r.needed) {
-      this.lost(soon, 'acceptors-full', `lock ${this.name} could not be acquired: ${r.full} acceptor(s) keep state for their maximum number of locks and refuse new ones; ${tally}`)
-    } else {
-      this.lost(soon, 'contended', `lock ${this.name} could not be acquired: no majority of acceptors granted it (${tally})`)
-    }
+    const { reason, why } = whyFailed(r, this.name)
+    this.lost(soon, reason, why)
   }
 
   private sawReleased (token: string): boolean {
@@ -459,28 +381,5 @@ export class LockClient {
   private arm (at: number): void {
     // whole milliseconds, as the clock reads: a timer never fires a fraction before its instant
     this.fx.push({ type: 'arm', at: Math.ceil(at) })
-  }
-}
-
-/**
- * Feeds events to a client one at a time: an effect that causes another event (a write the store
- * reports back as a change) queues it until the effects before it are carried out.
- */
-export function driveClient (client: LockClient, carry: (fx: LockEffect) => void): (ev: LockEvent) => void {
-  const inbox: LockEvent[] = []
-  let busy = false
-  return ev => {
-    inbox.push(ev)
-    if (busy) return
-    busy = true
-    try {
-      for (let next = inbox.shift(); next !== undefined; next = inbox.shift()) {
-        if (client.done && next.type !== 'reply') continue
-        for (const fx of client.handle(next)) carry(fx)
-      }
-    } finally {
-      busy = false
-      inbox.length = 0
-    }
   }
 }

@@ -62,8 +62,14 @@ function intern (s: string): string {
   return s
 }
 
-/** Validates wire entries against their origin table and turns them into entries (values copied). */
-export function fromWire (origins: string[], entries: WireEntry[], limits: DecodeLimits): Entry[] {
+/**
+ * Validates wire entries against their origin table and turns them into entries. Values (and
+ * signatures) are copied, unless `owned`: the caller owns the decoded message's bytes, so the
+ * entries may keep views of them (a store copies what it holds into its own slabs; one that evicts
+ * values to disk keeps the view until then).
+ */
+export function fromWire (origins: string[], entries: WireEntry[], limits: DecodeLimits, options: { owned?: boolean } = {}): Entry[] {
+  const owned = options.owned === true
   if (entries.length > limits.maxEntries) {
     throw new InvalidMessageError('oversized', `at most ${limits.maxEntries} entries per message, got ${entries.length}`)
   }
@@ -108,7 +114,7 @@ export function fromWire (origins: string[], entries: WireEntry[], limits: Decod
     const fields = {
       key: w.key,
       // a stripped version keeps the shared empty value, which marks it a tombstone
-      value: w.stripped ? EMPTY_VALUE : copyBytes(w.value),
+      value: w.stripped ? EMPTY_VALUE : owned ? w.value : copyBytes(w.value),
       wall: w.wall,
       counter: w.counter,
       origin: intern(origins[w.origin]),
@@ -116,7 +122,7 @@ export function fromWire (origins: string[], entries: WireEntry[], limits: Decod
       deleted: w.deleted
     }
     out[i] = w.signature !== undefined && w.valueHash !== undefined
-      ? new SignedEntry(fields, w.signature.slice(), w.valueHash.slice())
+      ? new SignedEntry(fields, owned ? w.signature : w.signature.slice(), owned ? w.valueHash : w.valueHash.slice())
       : new Entry(fields)
   }
   return out

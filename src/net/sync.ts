@@ -29,6 +29,7 @@ import { bucketOf } from '../core/digest.js'
 import { lookup, plan, summarize, wantSize, within, wireSize } from '../core/sync.js'
 import { checkTime, fromWire, wireTime, WIRE_VERSION, type DecodeLimits } from './codec.js'
 import { encodeFrameWithEntries } from './entry-writer.js'
+import { decodeSyncFrame } from './frame-reader.js'
 import type { NetCounters } from './metrics.js'
 import { protocolFor } from './protocols.js'
 import { SyncFrame } from './proto/meshkv.js'
@@ -415,10 +416,13 @@ export class SyncService {
   }
 }
 
-/** Decodes one frame under limits; anything that does not decode is an InvalidMessageError. */
+/**
+ * Decodes one frame under limits; anything that does not decode is an InvalidMessageError. The
+ * frame is copied once (`slice`), so the entries' values may be views of it (see fromWire's `owned`).
+ */
 function decodeFrame (data: Uint8Array | Uint8ArrayList, bucketCount: number): SyncFrame {
   try {
-    return SyncFrame.decode(data, { limits: { diff: bucketCount, origins: MAX_FRAME_ENTRIES, entries: MAX_FRAME_ENTRIES, want: MAX_FRAME_ENTRIES } })
+    return decodeSyncFrame(data.slice(), { diff: bucketCount, origins: MAX_FRAME_ENTRIES, entries: MAX_FRAME_ENTRIES, want: MAX_FRAME_ENTRIES })
   } catch (err) {
     throw new InvalidMessageError('malformed', `sync frame does not decode: ${(err as Error).message}`)
   }
@@ -434,7 +438,7 @@ export function parseSyncFrame (data: Uint8Array | Uint8ArrayList, kind: SyncFra
   for (const k of f.want) {
     if (k.length === 0 || k.length > limits.maxKeyBytes) throw new InvalidMessageError('oversized', `wanted keys must be 1 to ${limits.maxKeyBytes} characters, got ${k.length}`)
   }
-  return { diff: checkDiff(f.diff, bucketCount), entries: fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_FRAME_ENTRIES }), want: f.want, last: f.last, full: f.full, more: f.more, whole: f.whole && kind === SyncFrame.Kind.SUMMARY, time: checkTime(f.time, 'sync frame') }
+  return { diff: checkDiff(f.diff, bucketCount), entries: fromWire(f.origins, f.entries, { ...limits, maxEntries: MAX_FRAME_ENTRIES }, { owned: true }), want: f.want, last: f.last, full: f.full, more: f.more, whole: f.whole && kind === SyncFrame.Kind.SUMMARY, time: checkTime(f.time, 'sync frame') }
 }
 
 function blank (): SyncFrame {

@@ -14,7 +14,7 @@ import type { Store } from './store.js'
 
 /** Bytes one version counts against a phase's budget (about its encoded size); without its value in a summary. */
 export function wireSize (e: Entry, withValue = true): number {
-  return e.key.length * 3 + (withValue ? e.value.byteLength : 0) + 64
+  return e.key.length * 3 + (withValue ? e.valueBytes : 0) + 64
 }
 
 /** Bytes one wanted key counts against a phase's budget. */
@@ -39,7 +39,8 @@ export function summarize (store: Store, remoteBuckets: Uint32Array, budget = In
   const byBucket = new Map<number, Entry[]>()
   for (const b of all) byBucket.set(b, [])
   const n = store.digest.bucketCount
-  for (const e of store.versionsInBuckets(all)) byBucket.get(bucketOf(e.key, n))?.push(e)
+  // one pass, one hash a version (versionsInBuckets would hash each again to group it)
+  for (const e of store.versions()) byBucket.get(bucketOf(e.key, n))?.push(e)
   const diff: number[] = []
   const versions: Entry[] = []
   let bytes = 0

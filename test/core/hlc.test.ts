@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ClockDriftError, InvalidOptionError } from '../../src/core/errors.js'
-import { compareTimestamps, formatTimestamp, Hlc, MAX_COUNTER, parseTimestamp } from '../../src/core/hlc.js'
+import { compareTimestamps, formatTimestamp, Hlc, MAX_COUNTER, MAX_WALL, parseTimestamp } from '../../src/core/hlc.js'
 
 function manual (start = 1_000) {
   let t = start
@@ -103,6 +103,25 @@ describe('Hlc', () => {
     expect(byString).toEqual(byCompare)
     expect(parseTimestamp(formatTimestamp(ts[3]))).toEqual(ts[3])
     expect(parseTimestamp('nope')).toBeUndefined()
+  })
+
+  it('formats every timestamp as wall (12 hex digits), counter (4), "-", node: the edges, random ones, and values no clock makes', () => {
+    const reference = (t: { wall: number, counter: number, node: string }): string => t.wall.toString(16).padStart(12, '0') + t.counter.toString(16).padStart(4, '0') + '-' + t.node
+    const ts = [
+      { wall: 0, counter: 0, node: 'a' },
+      { wall: MAX_WALL, counter: MAX_COUNTER, node: 'b' },
+      { wall: 0xffffff, counter: 0x10, node: 'c' },
+      { wall: 0x1000000, counter: 0xf00, node: 'd' },
+      { wall: Date.UTC(2026, 10, 22), counter: 1, node: '12D3KooWEjWanYcKvsHzGVtMCwgNjf9fvpDXS1guTD33aRSreufT' },
+      // out of a clock's range: the general encoding, as before
+      { wall: MAX_WALL + 1, counter: MAX_COUNTER + 1, node: 'e' },
+      { wall: 1.5, counter: 0, node: 'f' }
+    ]
+    let seed = 42
+    const random = (): number => { seed = (seed * 48_271) % 2_147_483_647; return seed / 2_147_483_647 }
+    for (let i = 0; i < 2_000; i++) ts.push({ wall: Math.floor(random() * (MAX_WALL + 1)), counter: Math.floor(random() * (MAX_COUNTER + 1)), node: `n${i}` })
+    for (const t of ts) expect(formatTimestamp(t)).toBe(reference(t))
+    expect(formatTimestamp({ wall: 0x0123456789ab, counter: 0xcdef, node: 'x' })).toBe('0123456789abcdef-x')
   })
 
   it('refuses bad options with a named error', () => {

@@ -65,3 +65,22 @@ export function replication (mesh: Mesh, r: Resolved): { replicas: number, repli
 export function agentRoot (r: Resolved, agentId: string): string {
   return `${r.prefix}${encodeURIComponent(agentId)}/`
 }
+
+/** What the meshkv agent stores share: the mesh, their options resolved, where an agent's data lives, how far a write goes. */
+export abstract class MeshAgentStore {
+  protected readonly r: Resolved
+
+  constructor (protected readonly mesh: Mesh, options: MeshStoreOptions) {
+    this.r = resolve(mesh, options)
+  }
+
+  /** `<prefix><encoded agent id>/` */
+  protected root (agentId: string): string {
+    return agentRoot(this.r, agentId)
+  }
+
+  /** The replication options of a write now: `replicas`, or as many peers as are connected. */
+  protected replication (): { replicas: number, replicaTimeout?: number } {
+    return replication(this.mesh, this.r)
+  }
+}

@@ -4,26 +4,20 @@
  * `watchMessages` follows it, `clearMessages` clears it.
  */
 import type { Mesh } from '../index.js'
-import { agentRoot, replication, resolve, type MeshStoreOptions, type Resolved } from './mesh-keys.js'
+import { MeshAgentStore, type MeshStoreOptions } from './mesh-keys.js'
 import type { MessagePage, PageOptions, PagedSessionStore, StoredMessage, WatchMessagesOptions } from './types.js'
 import { checkAgentId, checkPageLimit, throwIfAborted, toJson, parseStored } from './values.js'
 
-class MeshSessionStore<M> implements PagedSessionStore<M> {
-  private readonly r: Resolved
-
-  constructor (private readonly mesh: Mesh, options: MeshStoreOptions) {
-    this.r = resolve(mesh, options)
-  }
-
+class MeshSessionStore<M> extends MeshAgentStore implements PagedSessionStore<M> {
   private logKey (agentId: string): string {
     checkAgentId(agentId)
-    return `${agentRoot(this.r, agentId)}messages`
+    return `${this.root(agentId)}messages`
   }
 
   async addMessage (agentId: string, message: M): Promise<void> {
     const key = this.logKey(agentId)
     const json = toJson(message, 'a message')
-    await this.mesh.logs.append(key, json, { ttl: this.r.ttl, ...replication(this.mesh, this.r) })
+    await this.mesh.logs.append(key, json, { ttl: this.r.ttl, ...this.replication() })
   }
 
   async getMessages (agentId: string): Promise<M[]> {

@@ -9,22 +9,16 @@
 import { randomUUID } from 'node:crypto'
 import { ConditionFailedError, InvalidValueError, type Mesh } from '../index.js'
 import { VersionConflictError } from './errors.js'
-import { agentRoot, replication, resolve, type MeshStoreOptions, type Resolved } from './mesh-keys.js'
+import { MeshAgentStore, type MeshStoreOptions } from './mesh-keys.js'
 import type { SetStateOptions, Versioned, VersionedStateStore } from './types.js'
 import { checkAgentId, checkIfVersion, throwIfAborted, toJson, updateLoop, parseStored } from './values.js'
 
 interface Held { version: string, state: unknown, bytes: Uint8Array }
 
-class MeshStateStore<S> implements VersionedStateStore<S> {
-  private readonly r: Resolved
-
-  constructor (private readonly mesh: Mesh, options: MeshStoreOptions) {
-    this.r = resolve(mesh, options)
-  }
-
+class MeshStateStore<S> extends MeshAgentStore implements VersionedStateStore<S> {
   private key (agentId: string): string {
     checkAgentId(agentId)
-    return `${agentRoot(this.r, agentId)}state`
+    return `${this.root(agentId)}state`
   }
 
   private held (key: string): Held | undefined {
@@ -65,7 +59,7 @@ class MeshStateStore<S> implements VersionedStateStore<S> {
     const value = `{"v":${JSON.stringify(version)},"s":${toJson(state, 'a state')}}`
     const condition = this.condition(agentId, key, options)
     try {
-      await this.mesh.set(key, value, { ...condition, ...replication(this.mesh, this.r), ttl: this.r.ttl, mode: this.r.mode, signal: options.signal })
+      await this.mesh.set(key, value, { ...condition, ...this.replication(), ttl: this.r.ttl, mode: this.r.mode, signal: options.signal })
     } catch (err) {
       if (err instanceof ConditionFailedError) throw new VersionConflictError(agentId, options.ifVersion ?? null, undefined, { cause: err })
       throw err
@@ -100,7 +94,7 @@ class MeshStateStore<S> implements VersionedStateStore<S> {
       return
     }
     try {
-      await this.mesh.delete(key, { ifValue: condition.ifValue, ...replication(this.mesh, this.r), mode: this.r.mode, signal: options.signal })
+      await this.mesh.delete(key, { ifValue: condition.ifValue, ...this.replication(), mode: this.r.mode, signal: options.signal })
     } catch (err) {
       if (err instanceof ConditionFailedError) throw new VersionConflictError(agentId, options.ifVersion ?? null, undefined, { cause: err })
       throw err

@@ -6,7 +6,7 @@
  * counts nothing.
  */
 import { ConditionFailedError, DEFAULT_REPLICA_TIMEOUT_MS, type Mesh } from '../index.js'
-import { agentRoot, replication, resolve, type MeshStoreOptions, type Resolved } from './mesh-keys.js'
+import { MeshAgentStore, type MeshStoreOptions } from './mesh-keys.js'
 import type { TokenUsage, TurnData, TurnStatisticsStore, TurnTotals } from './types.js'
 import { checkAgentId, totalsOf, turnRecord, turnUnits, type TurnUnits, parseStored } from './values.js'
 
@@ -14,19 +14,13 @@ const FIELDS = ['costMicros', 'input', 'output', 'durationMicros', 'turns'] as c
 type Field = typeof FIELDS[number]
 type Sums = Record<Field, number>
 
-class MeshStatisticsStore implements TurnStatisticsStore {
-  private readonly r: Resolved
-
-  constructor (private readonly mesh: Mesh, options: MeshStoreOptions) {
-    this.r = resolve(mesh, options)
-  }
-
+class MeshStatisticsStore extends MeshAgentStore implements TurnStatisticsStore {
   private counter (agentId: string, field: Field): string {
-    return `${agentRoot(this.r, agentId)}stats/${field}`
+    return `${this.root(agentId)}stats/${field}`
   }
 
   private turnsPrefix (agentId: string): string {
-    return `${agentRoot(this.r, agentId)}turns/`
+    return `${this.root(agentId)}turns/`
   }
 
   async addTurn (agentId: string, turn: TurnData): Promise<void> {
@@ -35,7 +29,7 @@ class MeshStatisticsStore implements TurnStatisticsStore {
     const { ttl, mode } = this.r
     if (u.turnId !== undefined) {
       try {
-        await this.mesh.set(this.turnsPrefix(agentId) + encodeURIComponent(u.turnId), JSON.stringify(u), { ifNotExists: true, mode, ttl, ...replication(this.mesh, this.r) })
+        await this.mesh.set(this.turnsPrefix(agentId) + encodeURIComponent(u.turnId), JSON.stringify(u), { ifNotExists: true, mode, ttl, ...this.replication() })
       } catch (err) {
         if (err instanceof ConditionFailedError) return // counted before (a retried request)
         throw err
@@ -48,7 +42,7 @@ class MeshStatisticsStore implements TurnStatisticsStore {
 
   /** Gossip mode: counters take no `replicas`, so hand this node's undelivered writes to a peer. */
   private async handOff (): Promise<void> {
-    if (this.r.mode === 'gossip' && replication(this.mesh, this.r).replicas > 0) await this.mesh.flush({ timeout: this.r.replicaTimeout ?? DEFAULT_REPLICA_TIMEOUT_MS })
+    if (this.r.mode === 'gossip' && this.replication().replicas > 0) await this.mesh.flush({ timeout: this.r.replicaTimeout ?? DEFAULT_REPLICA_TIMEOUT_MS })
   }
 
   private async sums (agentId: string): Promise<Sums> {
@@ -95,7 +89,7 @@ class MeshStatisticsStore implements TurnStatisticsStore {
     let cursor: string | undefined
     do {
       const page = this.mesh.list({ prefix: this.turnsPrefix(agentId), cursor, limit: 1_000 })
-      await Promise.all(page.keys.map(async k => this.mesh.delete(k, { mode, ...replication(this.mesh, this.r) })))
+      await Promise.all(page.keys.map(async k => this.mesh.delete(k, { mode, ...this.replication() })))
       cursor = page.nextCursor
     } while (cursor !== undefined)
     await this.handOff()

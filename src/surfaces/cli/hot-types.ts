@@ -38,10 +38,16 @@ function format (o: HotOpts): string {
   return f
 }
 
-/** Prints `{ key, <field>: value }` as JSON, or the value alone. */
-function print (f: string, json: Record<string, unknown>, value: string): void {
-  if (f === 'value') process.stdout.write(value + '\n')
-  else out(json)
+/**
+ * Makes one daemon call (after checking --format) and prints its `field` as
+ * `{ key, ...extra, <field>: value }`, or with --format value the value alone; returns the value.
+ */
+async function show<F extends string, T extends number | boolean> (o: HotOpts, key: string, field: F, call: () => Promise<Record<F, T>>, extra: Record<string, string> = {}): Promise<T> {
+  const f = format(o)
+  const value = (await call())[field]
+  if (f === 'value') process.stdout.write(String(value) + '\n')
+  else out({ key, ...extra, [field]: value })
+  return value
 }
 
 const counterHelp = (cmd: string): string => `\nExamples:\n  meshkv ${cmd}`
@@ -54,9 +60,7 @@ export const HOT_TYPES: Readonly<Record<'inc' | 'dec' | 'getCounter' | 'sadd' | 
     options: [{ flags: '--by <n>', description: 'how much to add (a whole number, either sign)' }, ttlOption('the whole counter, refreshed by every update'), modeOption, formatOption],
     help: counterHelp('inc ci:passed\n  id=$(meshkv inc request-id --mode quorum --format value)\n  meshkv inc rate:api --ttl 60s --format value'),
     async run (c, [key], o) {
-      const f = format(o)
-      const r = await c.json<{ value: number }>('POST', `/v1/counters/${enc(key)}/inc`, { body: { by: integer('--by', o.by), ttl: ttl(o), mode: mode(o) } })
-      print(f, { key, value: r.value }, String(r.value))
+      await show(o, key, 'value', async () => c.json<{ value: number }>('POST', `/v1/counters/${enc(key)}/inc`, { body: { by: integer('--by', o.by), ttl: ttl(o), mode: mode(o) } }))
     }
   },
   dec: {
@@ -66,9 +70,7 @@ export const HOT_TYPES: Readonly<Record<'inc' | 'dec' | 'getCounter' | 'sadd' | 
     options: [{ flags: '--by <n>', description: 'how much to subtract' }, { flags: '--min <n>', description: 'refuse (exit 1, CounterBoundError, counter unchanged) to go below this; needs --mode quorum' }, ttlOption('the whole counter, refreshed by every update'), modeOption, formatOption],
     help: counterHelp('dec stock:widgets\n  meshkv dec tokens:api --min 0 --mode quorum || echo "rate limited"'),
     async run (c, [key], o) {
-      const f = format(o)
-      const r = await c.json<{ value: number }>('POST', `/v1/counters/${enc(key)}/dec`, { body: { by: integer('--by', o.by), min: integer('--min', o.min), ttl: ttl(o), mode: mode(o) } })
-      print(f, { key, value: r.value }, String(r.value))
+      await show(o, key, 'value', async () => c.json<{ value: number }>('POST', `/v1/counters/${enc(key)}/dec`, { body: { by: integer('--by', o.by), min: integer('--min', o.min), ttl: ttl(o), mode: mode(o) } }))
     }
   },
   getCounter: {
@@ -78,9 +80,7 @@ export const HOT_TYPES: Readonly<Record<'inc' | 'dec' | 'getCounter' | 'sadd' | 
     options: [modeOption, formatOption],
     help: counterHelp('get-counter ci:passed --format value'),
     async run (c, [key], o) {
-      const f = format(o)
-      const r = await c.json<{ value: number }>('GET', `/v1/counters/${enc(key)}`, { query: { mode: mode(o) } })
-      print(f, { key, value: r.value }, String(r.value))
+      await show(o, key, 'value', async () => c.json<{ value: number }>('GET', `/v1/counters/${enc(key)}`, { query: { mode: mode(o) } }))
     }
   },
   sadd: {
@@ -91,10 +91,8 @@ export const HOT_TYPES: Readonly<Record<'inc' | 'dec' | 'getCounter' | 'sadd' | 
     options: [ttlOption('each member added'), modeOption, formatOption],
     help: '\nExamples:\n  meshkv sadd webhooks:seen "$DELIVERY_ID" --ttl 1d && handle_webhook\n  meshkv sadd votes:tx42 "$AGENT" --mode quorum',
     async run (c, [key, ...members], o) {
-      const f = format(o)
-      const r = await c.json<{ added: number }>('POST', `/v1/sets/${enc(key)}/add`, { body: { members, ttl: ttl(o), mode: mode(o) } })
-      print(f, { key, added: r.added }, String(r.added))
-      if (r.added === 0) process.exitCode = 1
+      const added = await show(o, key, 'added', async () => c.json<{ added: number }>('POST', `/v1/sets/${enc(key)}/add`, { body: { members, ttl: ttl(o), mode: mode(o) } }))
+      if (added === 0) process.exitCode = 1
     }
   },
   srem: {
@@ -105,10 +103,8 @@ export const HOT_TYPES: Readonly<Record<'inc' | 'dec' | 'getCounter' | 'sadd' | 
     options: [modeOption, formatOption],
     help: '\nExample:\n  meshkv srem workers:busy "$WORKER"',
     async run (c, [key, ...members], o) {
-      const f = format(o)
-      const r = await c.json<{ removed: number }>('POST', `/v1/sets/${enc(key)}/remove`, { body: { members, mode: mode(o) } })
-      print(f, { key, removed: r.removed }, String(r.removed))
-      if (r.removed === 0) process.exitCode = 1
+      const removed = await show(o, key, 'removed', async () => c.json<{ removed: number }>('POST', `/v1/sets/${enc(key)}/remove`, { body: { members, mode: mode(o) } }))
+      if (removed === 0) process.exitCode = 1
     }
   },
   smembers: {
@@ -131,10 +127,8 @@ export const HOT_TYPES: Readonly<Record<'inc' | 'dec' | 'getCounter' | 'sadd' | 
     options: [modeOption, formatOption],
     help: '\nExample:\n  meshkv sismember webhooks:seen "$ID" && echo duplicate',
     async run (c, [key, member], o) {
-      const f = format(o)
-      const r = await c.json<{ is_member: boolean }>('GET', `/v1/sets/${enc(key)}/members/${enc(member)}`, { query: { mode: mode(o) } })
-      print(f, { key, member, is_member: r.is_member }, String(r.is_member))
-      if (!r.is_member) process.exitCode = 1
+      const isMember = await show(o, key, 'is_member', async () => c.json<{ is_member: boolean }>('GET', `/v1/sets/${enc(key)}/members/${enc(member)}`, { query: { mode: mode(o) } }), { member })
+      if (!isMember) process.exitCode = 1
     }
   },
   scard: {
@@ -144,9 +138,7 @@ export const HOT_TYPES: Readonly<Record<'inc' | 'dec' | 'getCounter' | 'sadd' | 
     options: [modeOption, formatOption],
     help: '\nExample:\n  [ "$(meshkv scard votes:tx42 --mode quorum --format value)" -ge 3 ] && commit',
     async run (c, [key], o) {
-      const f = format(o)
-      const r = await c.json<{ size: number }>('GET', `/v1/sets/${enc(key)}/size`, { query: { mode: mode(o) } })
-      print(f, { key, size: r.size }, String(r.size))
+      await show(o, key, 'size', async () => c.json<{ size: number }>('GET', `/v1/sets/${enc(key)}/size`, { query: { mode: mode(o) } }))
     }
   }
 }

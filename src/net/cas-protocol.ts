@@ -68,7 +68,7 @@ export class CasProtocol {
       let sent = 0
       const frame = await exchange(this.init.libp2p, peer, this.protocol, () => {
         sent = offsets.mark()
-        return WireRequest.encode(toWireRequest(req, wireTime(() => offsets.physical())))
+        return encodeRequest(req, wireTime(() => offsets.physical()))
       }, { maxFrameBytes: this.maxFrameBytes, timeoutMs: this.timeoutMs, signal })
       const reply = WireReply.decode(frame, { limits: { proposal: { history: HISTORY_LENGTH } } })
       if (reply.version !== WIRE_VERSION) return undefined
@@ -136,7 +136,25 @@ function toWireProposal (p: Proposal): CasProposal {
   return { present: p.state !== undefined, value: (p.state?.value ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, expiresAt: p.state?.expiresAt ?? 0, history: p.history }
 }
 
-function toWireRequest (req: CasRequest, time: number): WireRequest {
+/** Each request's bytes but its `time`: a step sends one request object to every member, encoded once. */
+const encoded = new WeakMap<CasRequest, Uint8Array>()
+
+/**
+ * `req` with `time` as the wire carries it: the bytes the generated encoder writes, the request
+ * encoded once per request object (an accept's proposal carries up to 128 ballots of history) and
+ * `time` appended (the last field, which the encoder writes last: the same bytes).
+ */
+export function encodeRequest (req: CasRequest, time: number): Uint8Array {
+  let head = encoded.get(req)
+  if (head === undefined) encoded.set(req, head = WireRequest.encode(toWireRequest(req)))
+  const tail = WireRequest.encode({ version: 0, kind: WireRequest.Kind.PREPARE, key: '', time }) // defaults are not written: only `time`
+  const out = new Uint8Array(head.byteLength + tail.byteLength)
+  out.set(head)
+  out.set(tail, head.byteLength)
+  return out
+}
+
+function toWireRequest (req: CasRequest, time?: number): WireRequest {
   if (req.type === 'prepare') return { version: WIRE_VERSION, kind: WireRequest.Kind.PREPARE, key: req.key, ballot: req.ballot, have: req.have, time }
   return { version: WIRE_VERSION, kind: WireRequest.Kind.ACCEPT, key: req.key, ballot: req.ballot, proposal: toWireProposal(req.proposal), next: req.next, time }
 }

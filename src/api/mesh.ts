@@ -2,7 +2,8 @@
  * The API facade: the `Mesh` a caller holds. Thin: validation and the shape of the API here,
  * replication in `net`, semantics in `core`, the features in `features`. Beside it: what its
  * calls take and give (mesh-types.ts), starting a node (start.ts), a local write's way to the
- * disk and the peers (writes.ts), watches (watch.ts), waits (readiness.ts).
+ * disk and the peers (writes.ts), the data types and their hosts (data-hosts.ts), watches
+ * (watch.ts), waits (readiness.ts).
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Libp2p } from 'libp2p'
@@ -16,17 +17,16 @@ import { DEFAULT_CLOSE_TIMEOUT_MS } from '../net/delivery.js'
 import type { MeshNode } from '../net/node.js'
 import type { SyncResult } from '../net/sync.js'
 import type { DataDir } from '../storage/data-dir.js'
-import { Drops } from '../features/drops/drops.js'
-import { Logs } from '../features/logs/logs.js'
-import { Queues } from '../features/queues/queues.js'
+import type { Drops } from '../features/drops/drops.js'
+import type { Logs } from '../features/logs/logs.js'
+import type { Queues } from '../features/queues/queues.js'
 import { elect, leaderOf, resign, type ElectOptions, type Leadership } from '../features/election/election.js'
 import { Locks, MAX_SETTLE_MS, MIN_SETTLE_MS, type Lease, type LockOptions } from '../features/locks/locks.js'
 import { heartbeat, members, type Heartbeat, type HeartbeatOptions, type Member } from '../features/presence/presence.js'
-import { Counters } from '../features/counters/counters.js'
-import { Sets } from '../features/sets/sets.js'
+import type { Counters } from '../features/counters/counters.js'
+import type { Sets } from '../features/sets/sets.js'
 import { conditionalDelete, conditionalSet, isConditional } from '../features/conditional/conditional.js'
-import type { DataHost } from '../features/data-host.js'
-import { logHost, queueHost, type MeshParts } from './data-hosts.js'
+import { DataTypes } from './data-hosts.js'
 import { checkReplication, type DeleteOptions, type DeliveryReport, type ListPage, type MeshEvent, type SetOptions, type WaitOptions, type WatchOptions } from './mesh-types.js'
 import type { MeshOptions } from './options.js'
 import { QuorumRegisters } from './quorum.js'
@@ -70,6 +70,8 @@ export class Mesh {
   private readonly dataDir: DataDir | undefined
   /** A local write's way to the disk and the peers. */
   private readonly writes: Writes
+  /** The data types (drops, logs, queues, counters, sets), each made on first use. */
+  private readonly types: DataTypes
 
   private constructor (name: string, store: Store, node: MeshNode, options: MeshOptions, maxLeaseTtlMs: number, dataDir: DataDir | undefined) {
     this.name = name
@@ -83,6 +85,15 @@ export class Mesh {
     if (loaded !== undefined) this.arm(loaded)
     this.writes = new Writes(store, node, dataDir, () => this.closing !== undefined)
     this.quorum = new QuorumRegisters({ members: options.quorum?.members, request: async (peer, req, signal) => node.casRequest(peer, req, signal), now: () => store.now(), hint: key => node.casAcceptor.hint(key), assertOpen: () => { this.assertOpen() } })
+    this.types = new DataTypes({
+      store,
+      writes: this.writes,
+      quorum: this.quorum,
+      assertOpen: () => { this.assertOpen() },
+      watch: options => this.watch(options),
+      waitFor: async (key, options) => this.waitFor(key, options),
+      list: options => this.list(options)
+    })
     this.locks = new Locks({
       store,
       selfId: store.node,
@@ -133,7 +144,7 @@ export class Mesh {
     let entry: Entry
     if (isConditional(options)) {
       checkKey(key, this.store.maxKeyBytes)
-      entry = await conditionalSet(this.dataHost, key, value, options, resolveTtl(options.ttl, this.store.defaultTtlMs, this.store.maxTtlMs))
+      entry = await conditionalSet(this.types.host, key, value, options, resolveTtl(options.ttl, this.store.defaultTtlMs, this.store.maxTtlMs))
     } else {
       entry = this.writes.set(key, value, options)
     }
@@ -162,7 +173,7 @@ export class Mesh {
     let tombstone: Entry
     if (isConditional(options)) {
       checkKey(key, this.store.maxKeyBytes)
-      tombstone = await conditionalDelete(this.dataHost, key, options)
+      tombstone = await conditionalDelete(this.types.host, key, options)
     } else {
       tombstone = this.writes.delete(key)
     }
@@ -242,44 +253,17 @@ export class Mesh {
 
   /** Secure-relay drops: encrypted here, stored by the mesh as ciphertext only. */
   get drops (): Drops {
-    this._drops ??= new Drops({
-      set: async (key, value, options) => { this.assertOpen(); return this.writes.set(key, value, options) },
-      get: key => this.get(key),
-      delete: async key => { this.assertOpen(); return this.writes.delete(key) },
-      waitFor: async (key, options) => this.waitFor(key, options),
-      list: options => this.list(options),
-      watch: options => this.watch(options)
-    })
-    return this._drops
+    return this.types.drops
   }
-
-  private _drops: Drops | undefined
 
   /** Append-only logs: records in HLC order, ranged from a position, watched (gossip mode). */
   get logs (): Logs {
-    this._logs ??= new Logs(logHost(this.parts()))
-    return this._logs
+    return this.types.logs
   }
-
-  private _logs: Logs | undefined
 
   /** Work queues: push, pop with a visibility timeout, ack, nack, size, peek, dead letters (gossip or quorum mode). */
   get queues (): Queues {
-    this._queues ??= new Queues(queueHost(this.parts(), this.quorum))
-    return this._queues
-  }
-
-  private _queues: Queues | undefined
-
-  /** What the data-type hosts (api/data-hosts.ts) may use. */
-  private parts (): MeshParts {
-    return {
-      store: this.store,
-      publish: e => { this.writes.publish(e) },
-      settle: async (e, replicas, options) => { await this.writes.settle(e, replicas, options) },
-      assertOpen: () => { this.assertOpen() },
-      watch: options => this.watch(options)
-    }
+    return this.types.queues
   }
 
   /**
@@ -287,33 +271,13 @@ export class Mesh {
    * loses an increment), exact in quorum mode (unique values, bounded `dec`).
    */
   get counters (): Counters {
-    this._counters ??= new Counters(this.dataHost)
-    return this._counters
+    return this.types.counters
   }
-
-  private _counters: Counters | undefined
 
   /** Sets of strings with a TTL per member (`add`, `remove`, `members`, `has`, `size`): add-wins in gossip mode, exact in quorum mode. */
   get sets (): Sets {
-    this._sets ??= new Sets(this.dataHost)
-    return this._sets
+    return this.types.sets
   }
-
-  private _sets: Sets | undefined
-
-  /** What the data types get: the store, publishing, the durable commit and the quorum engine. */
-  private get dataHost (): DataHost {
-    this._dataHost ??= {
-      store: this.store,
-      publish: e => { this.writes.publish(e) },
-      durable: async () => { await this.writes.durable() },
-      quorum: this.quorum,
-      assertOpen: () => { this.assertOpen() }
-    }
-    return this._dataHost
-  }
-
-  private _dataHost: DataHost | undefined
 
   /**
    * Whether this node holds the mesh's state: it has completed an anti-entropy round with a peer

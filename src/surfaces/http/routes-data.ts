@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { MeshClosedError, ReplicationError, type Entry, type Mesh, type Mode } from '../../index.js'
 import { errorBody, NotFoundError, UsageError } from '../shared/errors.js'
+import { entryHeaders } from './headers.js'
 import { SCHEMAS } from './schemas.js'
 import { eventStream, whileConnected, type OpenStreams } from './streams.js'
 
@@ -19,18 +20,6 @@ function keyOf (req: FastifyRequest, route = '/v1/data/'): string {
     return decodeURIComponent(raw)
   } catch {
     throw new UsageError(`the key in the URL is not valid percent-encoding: ${raw.slice(0, 64)}`)
-  }
-}
-
-/** REPRAM's headers for an entry: creation time, remaining and original TTL in seconds. */
-function entryHeaders (reply: FastifyReply, e: Entry, now: number): void {
-  void reply.header('x-created-at', new Date(e.wall).toISOString())
-  void reply.header('x-hlc', e.hlc)
-  void reply.header('x-origin', e.origin)
-  const expiresAt = e.expiresAt
-  if (expiresAt !== undefined) {
-    void reply.header('x-remaining-ttl', String(Math.max(0, Math.ceil((expiresAt - now) / 1000))))
-    void reply.header('x-original-ttl', String(Math.round((expiresAt - e.wall) / 1000)))
   }
 }
 

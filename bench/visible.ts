@@ -5,31 +5,63 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { Entry } from '../src/core/entry.js'
+import { encodeBatch } from '../src/net/codec.js'
 import { startCluster, stopAll } from '../sim/cluster.js'
-import type { MeshOptions } from '../src/index.js'
+import type { Mesh, MeshOptions } from '../src/index.js'
 import { summary } from './stats.js'
 
-/** `count` writes one at a time on the first of `size` nodes, each until every other node sees it (ms). */
-export async function setToVisible (size: number, count: number, options: MeshOptions = {}): Promise<ReturnType<typeof summary> & { cpuUsPerWrite: number }> {
+type Summary = ReturnType<typeof summary>
+
+export interface Visible extends Summary {
+  /** CPU time of the whole process (every node) per write, µs. */
+  cpuUsPerWrite: number
+  /** Gossip messages the writer published per write (0 when pushes to a clique carried them all). */
+  gossipPerWrite: number
+  /** Baseline: the same writes as single-entry batches published on the topic (signed gossip, every peer verifies). */
+  gossip: Summary & { cpuUsPerWrite: number }
+}
+
+/** Times `count` writes (after 20 warm-up ones), each until every peer has it; 2 ms apart. */
+async function timed (count: number, peers: Mesh[], write: (key: string) => Promise<void>, prefix: string): Promise<Summary & { cpuUsPerWrite: number }> {
+  const samples: number[] = []
+  let cpu = process.cpuUsage()
+  for (let i = 0; i < count + 20; i++) {
+    if (i === 20) cpu = process.cpuUsage()
+    const key = `${prefix}:${i}`
+    const t = performance.now()
+    const seen = Promise.all(peers.map(async p => p.waitFor(key)))
+    await write(key)
+    await seen
+    if (i >= 20) samples.push(performance.now() - t) // first 20 warm up
+    await sleep(2)
+  }
+  const used = process.cpuUsage(cpu)
+  // the CPU every node in this process spent per write (the 2 ms pauses are idle): what latency cannot go below on an idle machine
+  return { ...summary(samples), cpuUsPerWrite: (used.user + used.system) / count }
+}
+
+/** `count` writes one at a time on the first of `size` nodes, each until every other node sees it (ms); then the gossip baseline. */
+export async function setToVisible (size: number, count: number, options: MeshOptions = {}): Promise<Visible> {
   const nodes = await startCluster(size, { mdns: false, ...options })
   try {
     const writer = nodes[0].mesh
-    const peers = nodes.slice(1)
-    const samples: number[] = []
-    let cpu = process.cpuUsage()
-    for (let i = 0; i < count + 20; i++) {
-      if (i === 20) cpu = process.cpuUsage()
-      const key = `vis:${i}`
-      const t = performance.now()
-      const seen = Promise.all(peers.map(async p => p.mesh.waitFor(key)))
-      await writer.set(key, 'x', { ttl: 60_000 })
-      await seen
-      if (i >= 20) samples.push(performance.now() - t) // first 20 warm up
-      await sleep(2)
-    }
-    const used = process.cpuUsage(cpu)
-    // the CPU every node in this process spent per write (the 2 ms pauses are idle): what latency cannot go below on an idle machine
-    return { ...summary(samples), cpuUsPerWrite: (used.user + used.system) / count }
+    const peers = nodes.slice(1).map(n => n.mesh)
+    const out0 = writer.stats().messagesOut
+    const s = await timed(count, peers, async key => { await writer.set(key, 'x', { ttl: 60_000 }) }, 'vis')
+    const gossipPerWrite = (writer.stats().messagesOut - out0) / (count + 20)
+    // baseline: each write published alone on the mesh topic as gossipsub does it (signed by the
+    // writer, verified by every peer, relayed), through the same validation and merge
+    const pubsub = (writer.libp2p.services as { pubsub: GossipSub }).pubsub
+    const topic = pubsub.getTopics()[0]
+    const value = new TextEncoder().encode('x')
+    let counter = 0
+    const gossip = await timed(count, peers, async key => {
+      const wall = Date.now()
+      await pubsub.publish(topic, encodeBatch([new Entry({ key, value, wall, counter: counter++ % 65_536, origin: writer.peerId, expiresAt: wall + 60_000 })]))
+    }, 'gossip')
+    return { ...s, gossipPerWrite, gossip }
   } finally {
     await stopAll(nodes)
   }

@@ -17,9 +17,10 @@ export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024
 /** Most entries in one gossip message. */
 export const MAX_BATCH_ENTRIES = 16_384
 /**
- * Batches left unpublished because direct pushes covered a clique are kept this long, and
- * published after all if the clique turns out to have changed meanwhile (a peer joined one of
- * its members before this node heard): as gossipsub keeps its recent messages for a few heartbeats.
+ * Batches left unpublished because direct pushes covered a clique are kept this long (at most a
+ * batch's bytes of them), and published after all if the clique turns out to have changed
+ * meanwhile (a peer joined one of its members before this node heard): as gossipsub keeps its
+ * recent messages for a few heartbeats. What falls outside is anti-entropy's, as lost gossip is.
  */
 export const RECENT_DIRECT_MS = 3_000
 
@@ -63,9 +64,9 @@ export class Gossip {
   /** The view under which every queued entry was pushed directly to every peer; undefined when one was not. */
   private queueView: Uint8Array | undefined
   private readonly coveredBy: GossipInit['coveredBy']
-  /** Recent batches left unpublished (see RECENT_DIRECT_MS), oldest first, and their entry count. */
-  private recentDirect: Array<{ at: number, entries: Entry[] }> = []
-  private recentEntries = 0
+  /** Recent batches left unpublished (see RECENT_DIRECT_MS), oldest first, and their entries' size. */
+  private recentDirect: Array<{ at: number, entries: Entry[], bytes: number }> = []
+  private recentBytes = 0
   private scheduled: NodeJS.Immediate | undefined
   private readonly pending = new Set<Promise<void>>()
   /** Smoothed gossip delivery delay (receive time − write time) and its mean deviation, ms. */
@@ -110,6 +111,7 @@ export class Gossip {
     if (this.queue.length === 0) return
     const batch = this.queue
     const view = this.queueView
+    const bytes = this.queuedBytes
     this.queue = []
     this.queueView = undefined
     this.queuedBytes = 0
@@ -119,7 +121,7 @@ export class Gossip {
     // Pushed directly to every peer of a clique: every node gossip could reach has them coming.
     if (view !== undefined && this.coveredBy?.(view) === true) {
       this.counters.directOnly++
-      this.keepRecent(batch)
+      this.keepRecent(batch, bytes)
       return
     }
     this.publishBatch(batch)
@@ -133,16 +135,17 @@ export class Gossip {
     const now = this.store.now()
     const recent = this.recentDirect.filter(b => now - b.at <= RECENT_DIRECT_MS)
     this.recentDirect = []
-    this.recentEntries = 0
+    this.recentBytes = 0
     for (const b of recent) this.publishBatch(b.entries)
   }
 
-  private keepRecent (batch: Entry[]): void {
+  /** Keeps a batch left to pushes for RECENT_DIRECT_MS, within one batch's bytes (older ones go first). */
+  private keepRecent (batch: Entry[], bytes: number): void {
     const now = this.store.now()
-    this.recentDirect.push({ at: now, entries: batch })
-    this.recentEntries += batch.length
-    while (this.recentDirect.length > 0 && (now - this.recentDirect[0].at > RECENT_DIRECT_MS || this.recentEntries > MAX_BATCH_ENTRIES)) {
-      this.recentEntries -= (this.recentDirect.shift() as { entries: Entry[] }).entries.length
+    this.recentDirect.push({ at: now, entries: batch, bytes })
+    this.recentBytes += bytes
+    while (this.recentDirect.length > 0 && (now - this.recentDirect[0].at > RECENT_DIRECT_MS || this.recentBytes > this.maxBatchBytes)) {
+      this.recentBytes -= (this.recentDirect.shift() as { bytes: number }).bytes
     }
   }
 

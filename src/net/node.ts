@@ -259,14 +259,15 @@ export class MeshNode {
 
   /**
    * Queues a local write for gossip and records it as undelivered until a peer confirms it. In a
-   * small mesh with no push under way, it is pushed directly to every peer too, and gossip skips
-   * it when they form a clique (see Neighbourhood): the shortest path when idle. Under load it
-   * goes by gossip: one batch encoded and signed for every peer, where pushes would encode one
-   * frame per peer.
+   * small clique (see Neighbourhood) with no push under way, it is pushed directly to every peer
+   * instead, and gossip skips it: the shortest path when idle. Under load it goes by gossip: one
+   * batch encoded and signed for every peer, where pushes would encode one frame per peer and
+   * wait for the previous ack. Outside a clique it goes by gossip alone, which reaches the nodes
+   * pushes would not (and sends a large value once per peer, not twice).
    */
   publish (entry: Entry): void {
     const { peers, view } = this.neighbourhood.direct()
-    const direct = peers.length > 0 && this.delivery.idle(peers)
+    const direct = view !== undefined && this.neighbourhood.clique() && this.delivery.idle(peers)
     this.delivery.record(entry, direct ? peers : [])
     this.gossip.enqueue(entry, direct ? view : undefined)
   }

@@ -113,11 +113,12 @@ export class Delivery {
   }
 
   /**
-   * Whether no frame is in flight to any of `peers`: a write pushed now goes at once (under load,
-   * writes go by gossip, one batch for every peer, instead of waiting for the next frame).
+   * Whether a write pushed now would leave at once to each of `peers`: no frame of the ledger's in
+   * flight to it, and a push stream kept open and free (under load, and before the streams are
+   * open, writes go by gossip, one batch for every peer, instead of waiting for a frame or a stream).
    */
   idle (peers: PeerId[]): boolean {
-    for (const p of peers) if (this.out.get(p.toString())?.busy === true) return false
+    for (const p of peers) if (this.out.get(p.toString())?.busy === true || !this.push.ready(p)) return false
     return true
   }
 

@@ -9,6 +9,7 @@ import type { Entry } from '../core/entry.js'
 import { InvalidMessageError } from '../core/errors.js'
 import type { Store } from '../core/store.js'
 import { decodeBatch, encodeBatch, wireTime, type DecodeLimits } from './codec.js'
+import type { ArrivalDelay } from './arrival.js'
 import type { NetCounters } from './metrics.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 
@@ -45,6 +46,8 @@ export interface GossipInit {
   counters: NetCounters
   limits: DecodeLimits
   maxBatchBytes?: number
+  /** Where the delay of every batch received is recorded (push records its frames there too). */
+  arrivals: ArrivalDelay
   /**
    * Whether writes pushed directly to every peer under this view (Neighbourhood.view) have
    * reached every node gossip could reach (Neighbourhood.clique): then their batch is not published.
@@ -69,8 +72,7 @@ export class Gossip {
   private recentBytes = 0
   private scheduled: NodeJS.Immediate | undefined
   private readonly pending = new Set<Promise<void>>()
-  /** Smoothed gossip delivery delay (receive time − write time) and its mean deviation, ms. */
-  private delay = { mean: 0, dev: 0, samples: 0 }
+  private readonly arrivals: ArrivalDelay
 
   constructor (init: GossipInit) {
     this.pubsub = init.pubsub
@@ -80,6 +82,7 @@ export class Gossip {
     this.limits = init.limits
     this.maxBatchBytes = init.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
     this.coveredBy = init.coveredBy
+    this.arrivals = init.arrivals
   }
 
   start (): void {
@@ -191,35 +194,12 @@ export class Gossip {
       this.counters.entriesIn += entries.length
       if (this.store.isClosed) return TopicValidatorResult.Ignore
       this.store.merge(entries)
-      this.observeDelay(entries)
+      this.arrivals.observe(entries, this.store.now())
       return TopicValidatorResult.Accept
     } catch (err) {
       if (err instanceof InvalidMessageError) return this.reject(err)
       return this.reject(new InvalidMessageError('malformed', (err as Error).message))
     }
-  }
-
-  /**
-   * A bound on how long a write takes to reach this node, from the newest entry of each batch
-   * (clock skew included): mean + 4 × deviation, as TCP estimates its retransmission timeout.
-   */
-  deliveryBoundMs (): number | undefined {
-    return this.delay.samples < 8 ? undefined : this.delay.mean + 4 * this.delay.dev
-  }
-
-  private observeDelay (entries: Entry[]): void {
-    let newest = 0
-    for (const e of entries) if (e.wall > newest) newest = e.wall
-    const sample = Math.min(Math.max(this.store.now() - newest, 0), 5_000)
-    const d = this.delay
-    if (d.samples === 0) {
-      d.mean = sample
-      d.dev = sample / 2
-    } else {
-      d.dev += (Math.abs(sample - d.mean) - d.dev) / 4
-      d.mean += (sample - d.mean) / 8
-    }
-    d.samples++
   }
 
   private reject (err: InvalidMessageError): TopicValidatorResult {

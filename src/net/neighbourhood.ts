@@ -94,20 +94,20 @@ export class Neighbourhood {
   /** Records the view a peer reported (undefined: it sends none, an older node). */
   reported (peer: string, view: Uint8Array | undefined): void {
     if (view === undefined || view.byteLength !== VIEW_BYTES) {
-      if (this.reports.delete(peer)) this.look()
+      if (this.reports.delete(peer)) this.recheck()
       return
     }
     const before = this.reports.get(peer)
     if (before !== undefined && equalBytes(before, view)) return
     // a copy: the view is a slice of the frame it came in, which must not be kept alive
     this.reports.set(peer, view.slice())
-    this.look()
+    this.recheck()
   }
 
   /** A peer disconnected: its view is unknown until it reports again. */
   forget (peer: string): void {
     this.reports.delete(peer)
-    this.look()
+    this.recheck()
   }
 
   /**
@@ -130,13 +130,14 @@ export class Neighbourhood {
    * should hear the new one).
    */
   changed (): boolean {
-    this.look()
+    this.recheck()
     if (this.key === this.announced) return false
     this.announced = this.key
     return true
   }
 
-  private look (): void {
+  /** Looks again whether this node is in a clique (call when the peers may have changed). */
+  recheck (): void {
     const now = this.clique()
     if (this.wasClique && !now) this.onCliqueLost()
     this.wasClique = now

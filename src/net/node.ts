@@ -18,6 +18,7 @@ import type { CasReply, CasRequest } from '../core/caspaxos.js'
 import type { Entry } from '../core/entry.js'
 import type { Store } from '../core/store.js'
 import type { DecodeLimits } from './codec.js'
+import { ArrivalDelay } from './arrival.js'
 import { Delivery } from './delivery.js'
 import { Neighbourhood } from './neighbourhood.js'
 import { discovery, nodeDatastore, peerExchange, type DiscoveryOptions } from './discovery.js'
@@ -33,6 +34,8 @@ import { SyncService, type SyncResult } from './sync.js'
 
 /** @default 5_000 */
 export const DEFAULT_SYNC_INTERVAL_MS = 5_000
+/** A node tells its peers its new view this long after its peers changed (net/neighbourhood.ts). */
+const ANNOUNCE_DELAY_MS = 200
 /** Mesh peers remembered for redialling. */
 const MAX_KNOWN_PEERS = 256
 
@@ -104,6 +107,8 @@ export class MeshNode {
   private readonly leases: LeaseProtocol
   private readonly cas: CasProtocol
   private readonly push: PushProtocol
+  /** How long writes take to arrive here, by gossip or push. */
+  private readonly arrivals = new ArrivalDelay()
   /** The connected mesh peers, and whether they and this node form a clique (writes then go direct only). */
   private readonly neighbourhood: Neighbourhood
   /** The push protocol's traffic. */
@@ -116,6 +121,7 @@ export class MeshNode {
   readonly casAcceptor: CasAcceptor
   private readonly syncIntervalMs: number
   private timer: NodeJS.Timeout | undefined
+  private announceTimer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly catchUp = new CatchUp()
   /** Mesh peers seen, so they are redialled after a disconnection (a healed partition). */
@@ -130,13 +136,13 @@ export class MeshNode {
     this.syncIntervalMs = init.syncIntervalMs
     this.bootstrap = init.bootstrap
     this.neighbourhood = new Neighbourhood(libp2p.peerId, () => this.meshPeers(), () => { this.gossip.publishRecent() })
-    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits, coveredBy: view => view === this.neighbourhood.view() && this.neighbourhood.clique() })
+    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits, arrivals: this.arrivals, coveredBy: view => view === this.neighbourhood.view() && this.neighbourhood.clique() })
     this.sync = new SyncService({ mesh: init.name, libp2p, store: this.store, counters: this.counters, limits })
     this.acceptor = init.acceptor
     this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters, this.store.offsets)
     this.casAcceptor = init.casAcceptor
     this.cas = new CasProtocol({ mesh: init.name, libp2p, acceptor: init.casAcceptor, counters: this.counters, offsets: this.store.offsets, now: () => this.store.now(), maxValueBytes: this.store.maxValueBytes })
-    this.push = new PushProtocol({ mesh: init.name, libp2p, store: this.store, counters: this.counters, push: this.pushCounters, limits, neighbourhood: this.neighbourhood })
+    this.push = new PushProtocol({ mesh: init.name, libp2p, store: this.store, counters: this.counters, push: this.pushCounters, limits, neighbourhood: this.neighbourhood, arrivals: this.arrivals })
     this.delivery = new Delivery({ push: this.push, store: this.store, peers: () => this.meshPeers(), backlog: peer => gossipBacklog(libp2p, peer), sync: async (peer, signal) => this.sync.syncWith(peer, { signal }) })
     this.sync.onRound = () => { this.catchUp.done() }
   }
@@ -226,8 +232,13 @@ export class MeshNode {
       this.store.offsets.forget(evt.detail.toString())
       this.neighbourhood.forget(evt.detail.toString())
     })
-    // a changed neighbourhood is told to the peers at once, so none takes the mesh for a clique it no longer is
-    this.onPeersChange(() => { if (!this.stopped && this.neighbourhood.changed()) this.announceView() })
+    // a change of peers ends this node's clique at once; its new view is told to the peers shortly
+    // (one frame for a burst of changes, and none in the start-up rush of connections)
+    this.onPeersChange(() => {
+      if (this.stopped) return
+      this.neighbourhood.recheck()
+      this.announceSoon()
+    })
     this.libp2p.addEventListener('peer:discovery', (evt) => {
       const id = evt.detail.id
       if (this.stopped || id.equals(this.libp2p.peerId) || this.libp2p.getConnections(id).length > 0) return
@@ -272,9 +283,15 @@ export class MeshNode {
     this.gossip.enqueue(entry, direct ? view : undefined)
   }
 
-  /** Sends this node's view to each peer of a small mesh (an empty push frame). */
-  private announceView (): void {
-    for (const p of this.neighbourhood.directPeers()) void this.push.exchange(p, [], []).catch(() => {})
+  /** Sends this node's view, if it changed, to each peer of a small mesh (an empty push frame), ANNOUNCE_DELAY_MS from now. */
+  private announceSoon (): void {
+    if (this.announceTimer !== undefined) return
+    this.announceTimer = setTimeout(() => {
+      this.announceTimer = undefined
+      if (this.stopped || !this.neighbourhood.changed()) return
+      for (const p of this.neighbourhood.directPeers()) void this.push.exchange(p, [], []).catch(() => {})
+    }, ANNOUNCE_DELAY_MS)
+    this.announceTimer.unref()
   }
 
   /** Resolves once `replicas` connected peers hold a published write (see Delivery.replicate). */
@@ -310,9 +327,9 @@ export class MeshNode {
     return this.cas.request(peerIdFromString(peer), req, signal)
   }
 
-  /** A bound on gossip delivery time observed so far; undefined before enough samples. */
+  /** A bound on how long writes take to arrive here (gossip and pushes) observed so far; undefined before enough samples. */
   deliveryBoundMs (): number | undefined {
-    return this.gossip.deliveryBoundMs()
+    return this.arrivals.boundMs()
   }
 
   /**
@@ -330,6 +347,7 @@ export class MeshNode {
     const left = await this.flush(handOffMs)
     this.stopped = true
     clearTimeout(this.timer)
+    clearTimeout(this.announceTimer)
     this.delivery.stop(left)
     await this.gossip.stop()
     await this.push.stop().catch(() => {})

@@ -26,6 +26,7 @@ import { InvalidMessageError } from '../core/errors.js'
 import { compareVersionIds } from '../core/merge.js'
 import type { Store } from '../core/store.js'
 import { checkTime, fromWire, toWire, wireTime, WIRE_VERSION, type DecodeLimits } from './codec.js'
+import type { ArrivalDelay } from './arrival.js'
 import type { NetCounters } from './metrics.js'
 import type { Neighbourhood } from './neighbourhood.js'
 import { PushAck, PushFrame } from './proto/meshkv.js'
@@ -89,6 +90,8 @@ export interface PushInit {
   limits: DecodeLimits
   /** Whose view every frame and ack carries, and who records the views peers report. */
   neighbourhood: Neighbourhood
+  /** Where the delay of every frame of writes received is recorded (as gossip records its batches). */
+  arrivals: ArrivalDelay
   timeoutMs?: number
 }
 
@@ -103,11 +106,13 @@ export class PushProtocol {
   private readonly channels = new Map<string, Channel>()
   private readonly protocol: string
   private readonly neighbourhood: Neighbourhood
+  private readonly arrivals: ArrivalDelay
   /** The last frame of writes encoded in this tick: the same writes to the next peer reuse it (a small mesh's pushes). */
   private memo: { writes: Entry[], frame: Uint8Array } | undefined
 
   constructor (init: PushInit) {
     this.neighbourhood = init.neighbourhood
+    this.arrivals = init.arrivals
     this.protocol = pushProtocolFor(init.mesh)
     this.libp2p = init.libp2p
     this.store = init.store
@@ -167,6 +172,15 @@ export class PushProtocol {
       this.stats.framesFailed++
       throw err
     }
+  }
+
+  /**
+   * Whether a frame to `peer` would leave at once: a stream to it is kept open and no exchange is
+   * using it (else a frame waits for an exchange or for a new stream's negotiation).
+   */
+  ready (peer: PeerId): boolean {
+    const ch = this.channels.get(peer.toString())
+    return ch !== undefined && !ch.busy && ch.stream.status === 'open'
   }
 
   /** A frame's bytes; writes alone, the same as the last frame's of this tick, reuse its bytes. */
@@ -241,6 +255,7 @@ export class PushProtocol {
     admitBatch(writes, author, this.store.hlc, this.store.verifier)
     const held: number[] = []
     const outcomes = writes.length > 0 ? this.store.merge(writes) : []
+    if (writes.length > 0) this.arrivals.observe(writes, this.store.now())
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i]
       if (o === 'applied' || o === 'stale' || o === 'obsolete') held.push(i)

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { viewOf } from '../../src/net/neighbourhood.js'
+import type { MeshNode } from '../../src/net/node.js'
 import { eventually, start, startMesh, stopAll, type Node } from './helpers.js'
 
 let nodes: Node[] = []
@@ -51,6 +52,9 @@ describe('direct delivery', () => {
     const after = a.mesh.stats()
     expect(after.messagesOut).toBe(before.messagesOut)
     expect(after.directOnly - before.directOnly).toBe(10)
+    // pushed writes feed the delivery-time estimate that sizes gossip-mode lock settle windows
+    // (with no gossip arriving, it had no samples and the window stayed at its 50 ms floor)
+    for (const o of [b, c]) expect((o.mesh as unknown as { node: MeshNode }).node.deliveryBoundMs()).toBeTypeOf('number')
     expect(after.replication.pushed - before.replication.pushed).toBe(20)
   })
 

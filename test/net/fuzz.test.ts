@@ -14,6 +14,7 @@ import { Entry } from '../../src/core/entry.js'
 import { InvalidMessageError } from '../../src/core/errors.js'
 import { Store } from '../../src/core/store.js'
 import { encodeBatch, toWire, WIRE_VERSION } from '../../src/net/codec.js'
+import { ArrivalDelay } from '../../src/net/arrival.js'
 import { Gossip } from '../../src/net/gossip.js'
 import { createCounters } from '../../src/net/metrics.js'
 import { SyncFrame } from '../../src/net/proto/meshkv.js'
@@ -70,7 +71,7 @@ describe('fuzz: hostile input never crashes, never corrupts', () => {
     const counters = createCounters()
     const validators = new Map<string, TopicValidatorFn>()
     const pubsub = { topicValidators: validators, subscribe () {}, unsubscribe () {}, publish: async () => ({ recipients: [] }) } as unknown as GossipSub
-    const gossip = new Gossip({ pubsub, topic: 't', store, counters, limits: LIMITS })
+    const gossip = new Gossip({ pubsub, topic: 't', store, counters, limits: LIMITS, arrivals: new ArrivalDelay() })
     gossip.start()
     const validate = validators.get('t')!
     const attacker = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))

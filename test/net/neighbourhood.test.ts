@@ -5,6 +5,7 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { Store } from '../../src/core/store.js'
+import { ArrivalDelay } from '../../src/net/arrival.js'
 import { Gossip, RECENT_DIRECT_MS } from '../../src/net/gossip.js'
 import { createCounters } from '../../src/net/metrics.js'
 import { DIRECT_MAX_PEERS, Neighbourhood, viewOf } from '../../src/net/neighbourhood.js'
@@ -83,7 +84,7 @@ describe('gossip of direct-only batches', () => {
     } as unknown as GossipSub
     let covered = true
     const counters = createCounters()
-    const gossip = new Gossip({ pubsub, topic: 't', store, counters, limits: { maxKeyBytes: 1024, maxValueBytes: 1 << 20, maxEntries: 100 }, coveredBy: () => covered })
+    const gossip = new Gossip({ pubsub, topic: 't', store, counters, limits: { maxKeyBytes: 1024, maxValueBytes: 1 << 20, maxEntries: 100 }, arrivals: new ArrivalDelay(), coveredBy: () => covered })
     const view = new Uint8Array(8)
     gossip.enqueue(store.set('k1', 'v'), view)
     gossip.flush()

@@ -27,6 +27,7 @@ import { compareVersionIds } from '../core/merge.js'
 import type { Store } from '../core/store.js'
 import { checkTime, fromWire, toWire, wireTime, WIRE_VERSION, type DecodeLimits } from './codec.js'
 import type { ArrivalDelay } from './arrival.js'
+import { deadline } from './deadline.js'
 import type { NetCounters } from './metrics.js'
 import type { Neighbourhood } from './neighbourhood.js'
 import { PushAck, PushFrame } from './proto/meshkv.js'
@@ -138,8 +139,8 @@ export class PushProtocol {
    * of them in that order, whether the peer now holds it. Throws when the exchange fails.
    */
   async exchange (peer: PeerId, writes: Entry[], offers: Entry[], signal?: AbortSignal): Promise<boolean[]> {
-    const deadline = AbortSignal.timeout(this.timeoutMs)
-    const s = signal === undefined ? deadline : AbortSignal.any([signal, deadline])
+    const limit = deadline(this.timeoutMs, signal)
+    const s = limit.signal
     const n = writes.length + offers.length
     const frame = this.encode(writes, offers)
     this.stats.framesOut++
@@ -171,6 +172,8 @@ export class PushProtocol {
     } catch (err) {
       this.stats.framesFailed++
       throw err
+    } finally {
+      limit.clear()
     }
   }
 
@@ -234,10 +237,21 @@ export class PushProtocol {
     try {
       const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes })
       for (;;) {
-        const data = await this.read(lp, AbortSignal.timeout(IDLE_MS))
+        const idle = deadline(IDLE_MS)
+        let data: Uint8Array | Uint8ArrayList | undefined
+        try {
+          data = await this.read(lp, idle.signal)
+        } finally {
+          idle.clear()
+        }
         if (data === undefined) break
         const held = this.apply(data, author)
-        await lp.write(PushAck.encode({ version: WIRE_VERSION, held, time: wireTime(() => this.store.offsets.physical()), view: this.neighbourhood.view() }), { signal: AbortSignal.timeout(this.timeoutMs) })
+        const limit = deadline(this.timeoutMs)
+        try {
+          await lp.write(PushAck.encode({ version: WIRE_VERSION, held, time: wireTime(() => this.store.offsets.physical()), view: this.neighbourhood.view() }), { signal: limit.signal })
+        } finally {
+          limit.clear()
+        }
       }
       await stream.close({ signal: AbortSignal.timeout(this.timeoutMs) })
     } catch (err) {

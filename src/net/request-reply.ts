@@ -13,6 +13,7 @@ import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { InvalidMessageError } from '../core/errors.js'
+import { deadline } from './deadline.js'
 import type { NetCounters } from './metrics.js'
 
 export interface ExchangeOptions {
@@ -122,23 +123,6 @@ export async function serveOnce (stream: Stream, options: { maxFrameBytes: numbe
     if (err instanceof InvalidMessageError) options.counters.rejected[err.reason]++
     stream.abort(err instanceof Error ? err : new Error(String(err)))
   }
-}
-
-/**
- * A signal that aborts after `ms` (with a TimeoutError, as AbortSignal.timeout's) or when `parent`
- * does; `clear` drops its timer. AbortSignal.timeout's timer cannot be cleared: each request left
- * one to fire (and dispatch an abort nobody heard) seconds later, a few percent of a quorum
- * round's CPU.
- */
-function deadline (ms: number, parent?: AbortSignal): { signal: AbortSignal, clear: () => void } {
-  const controller = new AbortController()
-  const timer = setTimeout(() => { controller.abort(new DOMException('The operation timed out.', 'TimeoutError')) }, ms)
-  timer.unref() // as AbortSignal.timeout's: it keeps no process alive
-  if (parent === undefined) return { signal: controller.signal, clear: () => { clearTimeout(timer) } }
-  const onAbort = (): void => { controller.abort(parent.reason) }
-  if (parent.aborted) onAbort()
-  else parent.addEventListener('abort', onAbort, { once: true })
-  return { signal: controller.signal, clear: () => { clearTimeout(timer); parent.removeEventListener('abort', onAbort) } }
 }
 
 /** Decodes a frame with `decode`, turning any failure into a counted InvalidMessageError. */

@@ -1,7 +1,7 @@
 /**
- * Set-to-visible alone (`npx tsx bench/visible.ts [nodes] [writes]`), for profiling the write
- * path: `node --cpu-prof --import tsx bench/visible.ts 3 2000`, then `npx tsx bench/profile.ts
- * <file>.cpuprofile` summarises where the time went.
+ * Set-to-visible alone (`npx tsx bench/visible.ts [nodes] [writes] [no-baseline]`), for profiling
+ * the write path: `node --cpu-prof --import tsx bench/visible.ts 3 3000 no-baseline`, then `npx
+ * tsx bench/profile.ts <file>.cpuprofile 30 4000` summarises where the time went.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -48,8 +48,11 @@ async function timed (count: number, peers: Mesh[], write: (key: string) => Prom
   return { ...summary(samples), cpuUsPerWrite: (used.user + used.system) / count }
 }
 
-/** `count` writes one at a time on the first of `size` nodes, each until every other node sees it (ms); then the gossip baseline. */
-export async function setToVisible (size: number, count: number, options: MeshOptions = {}): Promise<Visible> {
+/**
+ * `count` writes one at a time on the first of `size` nodes, each until every other node sees it
+ * (ms); then (unless `baseline` is false: a profile of the write path alone) the gossip baseline.
+ */
+export async function setToVisible (size: number, count: number, options: MeshOptions = {}, baseline = true): Promise<Visible> {
   const nodes = await startCluster(size, { mdns: false, ...options })
   try {
     const writer = nodes[0].mesh
@@ -60,6 +63,7 @@ export async function setToVisible (size: number, count: number, options: MeshOp
       await writer.set(key, 'x', { ttl: 60_000 })
     }, 'vis')
     const gossipPerWrite = (writer.stats().messagesOut - out0) / count
+    if (!baseline) return { ...s, gossipPerWrite, gossip: { ...summary([0]), cpuUsPerWrite: 0 } }
     // baseline: each write published alone on the mesh topic as gossipsub does it (signed by the
     // writer, verified by every peer, relayed), through the same validation and merge
     const pubsub = (writer.libp2p.services as { pubsub: GossipSub }).pubsub
@@ -79,6 +83,6 @@ export async function setToVisible (size: number, count: number, options: MeshOp
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const size = Number(process.argv[2] ?? 3)
   const count = Number(process.argv[3] ?? 500)
-  console.log(JSON.stringify(await setToVisible(size, count)))
+  console.log(JSON.stringify(await setToVisible(size, count, {}, process.argv[4] !== 'no-baseline')))
   process.exit(0)
 }

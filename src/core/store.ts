@@ -423,7 +423,9 @@ export class Store {
     let stored = e
     if (!e.deleted && e.expiresAt !== undefined && e.expiresAt <= now) stored = e.stripped()
     this.remember(stored)
-    if (stored.deleted || stored !== e) {
+    // a tombstone (a delete, or a version that had expired when it arrived, stripped here or by
+    // the sender) waits for its purge; a live value for its expiry
+    if (stored.tombstone) {
       this.schedule(stored.wall + this.retentionMs, stored, PURGE)
     } else if (stored.expiresAt !== undefined) {
       this.schedule(stored.expiresAt, stored, EXPIRE)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Entry } from '../../src/core/entry.js'
+import { EMPTY_VALUE, Entry } from '../../src/core/entry.js'
 import { InvalidKeyError, InvalidOptionError, InvalidTtlError, InvalidValueError, MeshClosedError, StoreFullError, ValueTooLargeError } from '../../src/core/errors.js'
 import { ENTRY_OVERHEAD_BYTES } from '../../src/core/limits.js'
 import { Store, type StoreEvent } from '../../src/core/store.js'
@@ -161,6 +161,21 @@ describe('Store: expiry', () => {
 })
 
 describe('Store: tombstones and no resurrection', () => {
+  it('an expired version arriving without its value (as anti-entropy sends one) is kept as a tombstone: no expire event, never counted expired, purged after retention', () => {
+    const { store, events, advance, now } = setup()
+    const stripped = new Entry({ key: 'gone', value: EMPTY_VALUE, wall: now - 10_000, counter: 0, origin: 'b', expiresAt: now - 5_000 })
+    expect(store.merge([stripped])).toEqual(['applied'])
+    expect(store.get('gone')).toBeUndefined()
+    expect(store.version('gone')?.tombstone).toBe(true)
+    advance(1)
+    expect(events).toEqual([])
+    expect(store.counters.expired).toBe(0)
+    advance(store.retentionMs)
+    expect(store.version('gone')).toBeUndefined()
+    expect(store.counters.purged).toBe(1)
+    expect(events).toEqual([])
+  })
+
   it('an older version arriving after a delete does not come back', () => {
     const a = setup({}, 'a')
     const b = setup({}, 'b')

@@ -19,9 +19,10 @@ export const DEFAULT_MAX_BATCH_BYTES = 256 * 1024
 export const MAX_BATCH_ENTRIES = 16_384
 /**
  * Batches left unpublished because direct pushes covered a clique are kept this long (at most a
- * batch's bytes of them), and published after all if the clique turns out to have changed
- * meanwhile (a peer joined one of its members before this node heard): as gossipsub keeps its
- * recent messages for a few heartbeats. What falls outside is anti-entropy's, as lost gossip is.
+ * batch's bytes of them, or one larger batch), and published after all if the clique turns out
+ * to have changed meanwhile (a peer joined one of its members before this node heard): as
+ * gossipsub keeps its recent messages for a few heartbeats. A batch that does not fit is
+ * published at once instead, so none is dropped before its time.
  */
 export const RECENT_DIRECT_MS = 3_000
 
@@ -122,9 +123,10 @@ export class Gossip {
     // that joins later gets these writes by anti-entropy (a round on joining) and delivery's hand-off.
     if (this.pubsub.getSubscribers(this.topic).length === 0) return
     // Pushed directly to every peer of a clique: every node gossip could reach has them coming.
-    if (view !== undefined && this.coveredBy?.(view) === true) {
+    // Kept unpublished only if it can be published later: a batch that does not fit beside those
+    // kept (a large value, a burst) is published now rather than dropping one of them.
+    if (view !== undefined && this.coveredBy?.(view) === true && this.keepRecent(batch, bytes)) {
       this.counters.directOnly++
-      this.keepRecent(batch, bytes)
       return
     }
     this.publishBatch(batch)
@@ -142,14 +144,19 @@ export class Gossip {
     for (const b of recent) this.publishBatch(b.entries)
   }
 
-  /** Keeps a batch left to pushes for RECENT_DIRECT_MS, within one batch's bytes (older ones go first). */
-  private keepRecent (batch: Entry[], bytes: number): void {
+  /**
+   * Keeps a batch left to pushes for RECENT_DIRECT_MS; false when it does not fit within one
+   * batch's bytes beside the unexpired ones kept (a lone batch is kept whatever its size).
+   */
+  private keepRecent (batch: Entry[], bytes: number): boolean {
     const now = this.store.now()
-    this.recentDirect.push({ at: now, entries: batch, bytes })
-    this.recentBytes += bytes
-    while (this.recentDirect.length > 0 && (now - this.recentDirect[0].at > RECENT_DIRECT_MS || this.recentBytes > this.maxBatchBytes)) {
+    while (this.recentDirect.length > 0 && now - this.recentDirect[0].at > RECENT_DIRECT_MS) {
       this.recentBytes -= (this.recentDirect.shift() as { bytes: number }).bytes
     }
+    if (this.recentDirect.length > 0 && this.recentBytes + bytes > this.maxBatchBytes) return false
+    this.recentDirect.push({ at: now, entries: batch, bytes })
+    this.recentBytes += bytes
+    return true
   }
 
   private publishBatch (batch: Entry[]): void {

@@ -113,4 +113,27 @@ describe('direct delivery', () => {
     for (let i = 0; i < 20; i++) await a.mesh.set(`join/${n++}`, 'v')
     for (let i = 0; i < n; i++) await d.mesh.waitFor(`join/${i}`, { timeout: 15_000 })
   })
+  it('writes larger than the recent budget, made as a node joins a clique through one member, still reach it (hostile: large values, a burst)', async () => {
+    nodes = await startMesh(3, NO_ROUNDS)
+    const [a, b, c] = nodes
+    await untilDirectOnly(a, [b, c])
+    const d = await start(NO_ROUNDS)
+    nodes.push(d)
+    for (const x of [a, c]) {
+      x.gate.blocked.add(d.mesh.peerId)
+      d.gate.blocked.add(x.mesh.peerId)
+    }
+    await d.mesh.dial(b.mesh.multiaddrs[0])
+    // b's view has changed; a hears it only with b's next ack (or b's announcement, shortly)
+    await eventually(() => b.mesh.peers().length === 3, 'b sees d', 15_000, 1)
+    // the rounds on connecting and on joining the topic are over: what d gets now comes by gossip
+    const rounds = (): number => { const s = d.mesh.stats().syncs; return s.initiated + s.served - s.failed }
+    await eventually(() => d.mesh.has('warm/0') && rounds() >= 2, 'd caught up with b', 15_000, 1)
+    // one value larger than a gossip batch, then a burst of two batches' worth in one turn
+    const big = 'x'.repeat(300 * 1024)
+    await a.mesh.set('big', big)
+    for (let i = 0; i < 300; i++) void a.mesh.set(`burst/${i}`, 'y'.repeat(2048))
+    expect((await d.mesh.waitFor('big', { timeout: 15_000 })).text()).toBe(big)
+    for (let i = 0; i < 300; i++) await d.mesh.waitFor(`burst/${i}`, { timeout: 15_000 })
+  })
 })

@@ -107,4 +107,37 @@ describe('gossip of direct-only batches', () => {
     expect(published).toHaveLength(2) // too old: anti-entropy's, as a lost gossip message would be
     await gossip.drain()
   })
+  it('keeps a lone batch larger than a batch\'s bytes, and publishes at once one that does not fit beside those kept (none dropped early)', async () => {
+    let now = 1_700_000_000_000
+    const store = new Store('me', { clock: () => now })
+    const published: Uint8Array[] = []
+    const subscriber = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')
+    const pubsub = {
+      getSubscribers: () => [subscriber],
+      publish: async (_topic: string, data: Uint8Array) => { published.push(data) }
+    } as unknown as GossipSub
+    const counters = createCounters()
+    const gossip = new Gossip({ pubsub, topic: 't', store, counters, limits: { maxKeyBytes: 1024, maxValueBytes: 1 << 20, maxEntries: 100 }, arrivals: new ArrivalDelay(), coveredBy: () => true, maxBatchBytes: 1024 })
+    const view = new Uint8Array(8)
+    // one value larger than a batch: flushed at once, kept (it alone is the recent budget)
+    gossip.enqueue(store.set('big', 'x'.repeat(4096)), view)
+    expect(published).toHaveLength(0)
+    expect(counters.directOnly).toBe(1)
+    // another within RECENT_DIRECT_MS does not fit beside it: published now, not kept in its place
+    gossip.enqueue(store.set('small', 'v'), view)
+    gossip.flush()
+    expect(published).toHaveLength(1)
+    expect(counters.directOnly).toBe(1)
+    // the clique is lost: the big one is published after all
+    gossip.publishRecent()
+    expect(published).toHaveLength(2)
+    // once the kept ones expire, a batch is kept again
+    gossip.enqueue(store.set('big2', 'x'.repeat(4096)), view)
+    now += RECENT_DIRECT_MS + 1
+    gossip.enqueue(store.set('small2', 'v'), view)
+    gossip.flush()
+    expect(published).toHaveLength(2)
+    expect(counters.directOnly).toBe(3)
+    await gossip.drain()
+  })
 })

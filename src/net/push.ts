@@ -224,6 +224,8 @@ export class PushProtocol {
       if (![...this.channels.values()].includes(ch)) await ch.stream.close({ signal }).catch(() => {})
       return ack.held
     } catch (err) {
+      // a peer's answer is untrusted input too: one that does not decode is counted like a bad frame
+      if (err instanceof InvalidMessageError) this.counters.rejected[err.reason]++
       ch.stream.abort(err instanceof Error ? err : new Error(String(err)))
       throw err
     }

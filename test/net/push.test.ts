@@ -81,4 +81,25 @@ describe('push protocol', () => {
     expect(() => decodeAck(PushAck.encode({ version: WIRE_VERSION, held: [0, 1, 1] }), 2)).toThrow(InvalidMessageError)
     expect(decodeAck(PushAck.encode({ version: WIRE_VERSION, held: [1] }), 2).held).toEqual([1])
   })
+  it('counts an ack that does not decode as rejected, fails that exchange, and keeps the write replicating (hostile: garbage acks)', async () => {
+    nodes = await startMesh(2)
+    const [a, b] = nodes
+    // b answers every push frame with garbage
+    const proto = pushProtocolFor(b.mesh.name)
+    await b.mesh.libp2p.unhandle(proto)
+    await b.mesh.libp2p.handle(proto, async (stream) => {
+      const lp = lpStream(stream)
+      try {
+        for (;;) {
+          await lp.read()
+          await lp.write(new Uint8Array([0xff, 0xff, 0xff, 0x0f, 1, 2]))
+        }
+      } catch {}
+    })
+    await expect(a.mesh.set('k', 'v', { replicas: 1, replicaTimeout: 1_000 })).rejects.toThrow(/confirmed/)
+    expect(a.mesh.stats().rejected.malformed).toBeGreaterThan(0)
+    expect(a.mesh.stats().replication.framesFailed).toBeGreaterThan(0)
+    // gossip still got the write there
+    expect((await b.mesh.waitFor('k', { timeout: 15_000 })).text()).toBe('v')
+  })
 })

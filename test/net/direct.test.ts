@@ -136,4 +136,24 @@ describe('direct delivery', () => {
     expect((await d.mesh.waitFor('big', { timeout: 15_000 })).text()).toBe(big)
     for (let i = 0; i < 300; i++) await d.mesh.waitFor(`burst/${i}`, { timeout: 15_000 })
   })
+  it('a member that stops reading its push streams mid-clique does not hold up the others: writes reach them by gossip, flush hands off (hostile: a stalled peer)', async () => {
+    nodes = await startMesh(3, NO_ROUNDS)
+    const [a, b, c] = nodes
+    await untilDirectOnly(a, [b, c])
+    // c stops reading push frames (gossip and sync still served): its streams fill and stall
+    const push = (c.mesh as unknown as { node: { push: { read: () => Promise<never> } } }).node.push
+    push.read = async () => new Promise<never>(() => {})
+    const before = a.mesh.stats()
+    for (let i = 0; i < 200; i++) {
+      await a.mesh.set(`stall/${i}`, String(i))
+      if (i % 10 === 0) await new Promise(resolve => setImmediate(resolve))
+    }
+    for (let i = 0; i < 200; i++) expect((await b.mesh.waitFor(`stall/${i}`, { timeout: 15_000 })).text()).toBe(String(i))
+    // every write but the first after the stall (pushed to c, held up there) was gossiped to c too
+    for (let i = 1; i < 200; i++) await c.mesh.waitFor(`stall/${i}`, { timeout: 15_000 })
+    expect(a.mesh.stats().messagesOut).toBeGreaterThan(before.messagesOut)
+    expect(a.mesh.stats().undelivered).toBeLessThanOrEqual(before.undelivered + 200) // the latest write per key, no more
+    // the hand-off confirms the ledger by a sync round (which repairs c's missing write) or b's acks
+    expect((await a.mesh.flush({ timeout: 5_000 })).undelivered).toBe(0)
+  })
 })

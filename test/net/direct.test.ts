@@ -16,11 +16,15 @@ const NO_ROUNDS = { syncIntervalMs: 3_600_000 }
 /** Writes on `writer` until one of its gossip batches is left to direct pushes (the clique is known). */
 async function untilDirectOnly (writer: Node, others: Node[]): Promise<void> {
   let i = 0
+  // bounded by time, not by a count of writes: on a loaded machine the views (announced 200 ms
+  // after the peers change) may take longer than a quick run of writes
+  const deadline = Date.now() + 15_000
   while (writer.mesh.stats().directOnly === 0) {
     const key = `warm/${i++}`
     await writer.mesh.set(key, 'w')
     await Promise.all(others.map(async o => o.mesh.waitFor(key, { timeout: 15_000 })))
-    if (i > 200) throw new Error('the writer never took its peers for a clique')
+    if (Date.now() > deadline) throw new Error('the writer never took its peers for a clique')
+    await new Promise(resolve => setTimeout(resolve, 5))
   }
   await eventually(() => answered(writer), 'no push under way')
 }
@@ -156,4 +160,46 @@ describe('direct delivery', () => {
     // the hand-off confirms the ledger by a sync round (which repairs c's missing write) or b's acks
     expect((await a.mesh.flush({ timeout: 5_000 })).undelivered).toBe(0)
   })
+  it('a member of a clique of 9 that connects to a 10th node: the others stop writing direct-only once they hear, and the 10th gets every write (hostile: the clique outgrows direct delivery)', async () => {
+    // nine nodes dialled pair by pair (more than 5 inbound connections a second from one host are refused by libp2p: redial)
+    for (let k = 0; k < 9; k++) nodes.push(await start(NO_ROUNDS))
+    for (let x = 0; x < 9; x++) {
+      for (let y = x + 1; y < 9; y++) {
+        for (let t = 0; ; t++) {
+          try {
+            await nodes[x].mesh.dial(nodes[y].mesh.multiaddrs[0])
+            break
+          } catch (err) {
+            if (t > 20) throw err
+            await new Promise(resolve => setTimeout(resolve, 200))
+          }
+        }
+      }
+    }
+    await eventually(() => nodes.every(x => x.mesh.peers().length === 8), 'a clique of 9', 30_000)
+    const [n0, n1] = nodes
+    await untilDirectOnly(n1, nodes.slice(1))
+    const j = await start(NO_ROUNDS)
+    nodes.push(j)
+    for (const x of nodes.slice(1, 9)) {
+      x.gate.blocked.add(j.mesh.peerId)
+      j.gate.blocked.add(x.mesh.peerId)
+    }
+    let joined = false
+    const joining = (async () => {
+      await j.mesh.dial(n0.mesh.multiaddrs[0])
+      await eventually(() => n0.mesh.peers().length === 9 && j.mesh.peers().length === 1, 'j joined through n0', 15_000, 1)
+      joined = true
+    })()
+    let n = 0
+    while (!joined) {
+      await n1.mesh.set(`ten/${n++}`, 'v')
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    await joining
+    // small writes, then values larger than a gossip batch
+    for (let k = 0; k < 30; k++) await n1.mesh.set(`ten/${n++}`, 'v')
+    for (let k = 0; k < 5; k++) await n1.mesh.set(`ten/${n++}`, 'x'.repeat(300 * 1024))
+    for (let k = 0; k < n; k++) await j.mesh.waitFor(`ten/${k}`, { timeout: 15_000 })
+  }, 120_000)
 })

@@ -34,6 +34,8 @@ import { SyncService, type SyncResult } from './sync.js'
 
 /** @default 5_000 */
 export const DEFAULT_SYNC_INTERVAL_MS = 5_000
+/** New inbound connections accepted from one host per second (libp2p's default: 5). */
+const INBOUND_CONNECTIONS_PER_HOST_PER_SECOND = 100
 /** A node tells its peers its new view this long after its peers changed (net/neighbourhood.ts). */
 const ANNOUNCE_DELAY_MS = 200
 /** Mesh peers remembered for redialling. */
@@ -192,6 +194,9 @@ export class MeshNode {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
+      // an agent fleet runs many nodes on one host, and mDNS introduces them to each other at once:
+      // libp2p's default refuses a host's sixth new connection within a second
+      connectionManager: { inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_HOST_PER_SECOND },
       connectionGater: init.allowPeers !== undefined ? allowlistGater(init.allowPeers, init.connectionGater) : init.connectionGater,
       connectionProtector: init.psk !== undefined ? protectorFor(init.psk) : undefined,
       peerDiscovery: discovery(init.name, init),

@@ -171,6 +171,10 @@ export class PushProtocol {
       return held
     } catch (err) {
       this.stats.framesFailed++
+      // what this frame carried may not have reached the peer, while another peer's ack takes it
+      // out of the ledger: no longer count on the peer in a clique (its next frame or ack tells
+      // again), so writes go by gossip and the recent direct-only batches are published
+      this.neighbourhood.forget(id)
       throw err
     } finally {
       limit.clear()

@@ -74,3 +74,15 @@ describe('the node datastore', () => {
     expect(await ds.has(new Key('/dht/provider/abc/def'))).toBe(false)
   })
 })
+
+describe('many nodes on one host', () => {
+  it('nine nodes started together, all bootstrapping from the first, all connect without retries (libp2p refused a host\'s sixth new connection within a second)', async () => {
+    const first = await start()
+    nodes.push(first)
+    const rest = await Promise.all(Array.from({ length: 8 }, async () => start({ bootstrap: [first.mesh.multiaddrs[0]] })))
+    nodes.push(...rest)
+    // each dial is made once: a refusal fails it
+    await Promise.all(rest.map(async n => n.mesh.dial(first.mesh.multiaddrs[0])))
+    await eventually(() => first.mesh.peers().length === 8, 'the first node sees all eight', 15_000)
+  }, 60_000)
+})

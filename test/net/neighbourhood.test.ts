@@ -2,13 +2,14 @@
 import { describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import type { PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { Store } from '../../src/core/store.js'
 import { ArrivalDelay } from '../../src/net/arrival.js'
 import { Gossip, RECENT_DIRECT_MS } from '../../src/net/gossip.js'
 import { createCounters } from '../../src/net/metrics.js'
 import { DIRECT_MAX_PEERS, Neighbourhood, viewOf } from '../../src/net/neighbourhood.js'
+import { createPushCounters, PushProtocol } from '../../src/net/push.js'
 
 async function peers (n: number): Promise<PeerId[]> {
   return Promise.all(Array.from({ length: n }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
@@ -139,5 +140,21 @@ describe('gossip of direct-only batches', () => {
     expect(published).toHaveLength(2)
     expect(counters.directOnly).toBe(3)
     await gossip.drain()
+  })
+})
+
+describe('a failed push', () => {
+  it('forgets the peer\'s view: the clique ends and the recent direct-only batches are gossiped', async () => {
+    const [me, a] = await peers(2)
+    let lost = 0
+    const n = new Neighbourhood(me, () => [a], () => { lost++ })
+    n.reported(a.toString(), n.view())
+    expect(n.clique()).toBe(true)
+    const libp2p = { dialProtocol: async () => { throw new Error('the stream was reset') } } as unknown as Libp2p
+    const store = new Store('me', { clock: () => 1_700_000_000_000 })
+    const push = new PushProtocol({ mesh: 'm', libp2p, store, counters: createCounters(), push: createPushCounters(), limits: { maxKeyBytes: 1024, maxValueBytes: 1 << 20, maxEntries: 100 }, neighbourhood: n, arrivals: new ArrivalDelay() })
+    await expect(push.exchange(a, [store.set('k', 'v')], [])).rejects.toThrow('reset')
+    expect(n.clique()).toBe(false)
+    expect(lost).toBe(1)
   })
 })

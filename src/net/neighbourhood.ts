@@ -84,13 +84,6 @@ export class Neighbourhood {
     return peers.length <= DIRECT_MAX_PEERS ? peers : []
   }
 
-  /** `directPeers` and, when there are any, the view they were taken under (one look at the peers). */
-  direct (): { peers: PeerId[], view: Uint8Array<ArrayBuffer> | undefined } {
-    const peers = this.connected()
-    if (peers.length === 0 || peers.length > DIRECT_MAX_PEERS) return { peers: [], view: undefined }
-    return { peers, view: this.viewOf(peers) }
-  }
-
   /** Records the view a peer reported (undefined: it sends none, an older node). */
   reported (peer: string, view: Uint8Array | undefined): void {
     if (view === undefined || view.byteLength !== VIEW_BYTES) {
@@ -111,18 +104,29 @@ export class Neighbourhood {
   }
 
   /**
-   * Whether this node and its connected mesh peers form a small clique, every peer having
-   * reported the same view as this node's: then direct pushes reach every node gossip would.
+   * This node's connected mesh peers and its view, when they form a small clique with it (every
+   * peer having reported the same view as this node's: then direct pushes reach every node gossip
+   * would); undefined otherwise. One look at the peers: it is asked on every local write.
    */
-  clique (): boolean {
+  inClique (): { peers: PeerId[], view: Uint8Array<ArrayBuffer> } | undefined {
     const peers = this.connected()
-    if (peers.length === 0 || peers.length > DIRECT_MAX_PEERS) return false
-    const mine = this.view()
+    if (peers.length === 0 || peers.length > DIRECT_MAX_PEERS) return undefined
+    const view = this.viewOf(peers)
     for (const p of peers) {
       const theirs = this.reports.get(p.toString())
-      if (theirs === undefined || !equalBytes(theirs, mine)) return false
+      if (theirs === undefined || !equalBytes(theirs, view)) return undefined
     }
-    return true
+    return { peers, view }
+  }
+
+  /** Whether this node is in a small clique (see inClique). */
+  clique (): boolean {
+    return this.inClique() !== undefined
+  }
+
+  /** Whether writes pushed to every peer under `view` still reach every node gossip would: the clique is the same. */
+  covers (view: Uint8Array): boolean {
+    return this.inClique()?.view === view
   }
 
   /**

@@ -138,7 +138,7 @@ export class MeshNode {
     this.syncIntervalMs = init.syncIntervalMs
     this.bootstrap = init.bootstrap
     this.neighbourhood = new Neighbourhood(libp2p.peerId, () => this.meshPeers(), () => { this.gossip.publishRecent() })
-    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits, arrivals: this.arrivals, coveredBy: view => view === this.neighbourhood.view() && this.neighbourhood.clique() })
+    this.gossip = new Gossip({ pubsub: libp2p.services.pubsub, topic: this.topic, store: this.store, counters: this.counters, limits, arrivals: this.arrivals, coveredBy: view => this.neighbourhood.covers(view) })
     this.sync = new SyncService({ mesh: init.name, libp2p, store: this.store, counters: this.counters, limits })
     this.acceptor = init.acceptor
     this.leases = new LeaseProtocol(init.name, libp2p, init.acceptor, this.counters, this.store.offsets)
@@ -282,10 +282,10 @@ export class MeshNode {
    * pushes would not (and sends a large value once per peer, not twice).
    */
   publish (entry: Entry): void {
-    const { peers, view } = this.neighbourhood.direct()
-    const direct = view !== undefined && this.neighbourhood.clique() && this.delivery.idle(peers)
-    this.delivery.record(entry, direct ? peers : [])
-    this.gossip.enqueue(entry, direct ? view : undefined)
+    const clique = this.neighbourhood.inClique()
+    const direct = clique !== undefined && this.delivery.idle(clique.peers) ? clique : undefined
+    this.delivery.record(entry, direct?.peers)
+    this.gossip.enqueue(entry, direct?.view)
   }
 
   /** Sends this node's view, if it changed, to each peer of a small mesh (an empty push frame), ANNOUNCE_DELAY_MS from now. */

@@ -29,6 +29,23 @@ async function untilDirectOnly (writer: Node, others: Node[]): Promise<void> {
   await eventually(() => answered(writer), 'no push under way')
 }
 
+/**
+ * A clique a, b, c that a knows for one (its writes go direct only), and a fourth node d kept
+ * from a and c by their gates: d can join only through b.
+ */
+async function cliqueAndNewcomer (): Promise<{ a: Node, b: Node, c: Node, d: Node }> {
+  nodes = await startMesh(3, NO_ROUNDS)
+  const [a, b, c] = nodes
+  await untilDirectOnly(a, [b, c])
+  const d = await start(NO_ROUNDS)
+  nodes.push(d)
+  for (const x of [a, c]) {
+    x.gate.blocked.add(d.mesh.peerId)
+    d.gate.blocked.add(x.mesh.peerId)
+  }
+  return { a, b, c, d }
+}
+
 /** Every entry the node pushed or offered has been answered (held): no frame is under way. */
 function answered (node: Node): boolean {
   const r = node.mesh.stats().replication
@@ -90,15 +107,7 @@ describe('direct delivery', () => {
   })
 
   it('a node that joins a clique through one member gets the writes made as it joined', async () => {
-    nodes = await startMesh(3, NO_ROUNDS)
-    const [a, b, c] = nodes
-    await untilDirectOnly(a, [b, c])
-    const d = await start(NO_ROUNDS)
-    nodes.push(d)
-    for (const x of [a, c]) {
-      x.gate.blocked.add(d.mesh.peerId)
-      d.gate.blocked.add(x.mesh.peerId)
-    }
+    const { a, b, d } = await cliqueAndNewcomer()
     // a writes all along while d joins through b: whichever way each write goes (a round on
     // joining, gossip once a hears b's new view, or the recent direct-only batches a publishes
     // then), d must get every one without periodic anti-entropy
@@ -118,15 +127,7 @@ describe('direct delivery', () => {
     for (let i = 0; i < n; i++) await d.mesh.waitFor(`join/${i}`, { timeout: 15_000 })
   })
   it('writes larger than the recent budget, made as a node joins a clique through one member, still reach it (hostile: large values, a burst)', async () => {
-    nodes = await startMesh(3, NO_ROUNDS)
-    const [a, b, c] = nodes
-    await untilDirectOnly(a, [b, c])
-    const d = await start(NO_ROUNDS)
-    nodes.push(d)
-    for (const x of [a, c]) {
-      x.gate.blocked.add(d.mesh.peerId)
-      d.gate.blocked.add(x.mesh.peerId)
-    }
+    const { a, b, d } = await cliqueAndNewcomer()
     await d.mesh.dial(b.mesh.multiaddrs[0])
     // b's view has changed; a hears it only with b's next ack (or b's announcement, shortly)
     await eventually(() => b.mesh.peers().length === 3, 'b sees d', 15_000, 1)

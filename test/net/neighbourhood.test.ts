@@ -16,6 +16,18 @@ async function peers (n: number): Promise<PeerId[]> {
 }
 const ids = (ps: PeerId[]): string[] => ps.map(p => p.toString())
 
+/** A store on `clock` and a gossipsub stand-in with one subscriber that records what is published. */
+function onePeerTopic (clock: { now: number }): { store: Store, published: Uint8Array[], pubsub: GossipSub } {
+  const store = new Store('me', { clock: () => clock.now })
+  const published: Uint8Array[] = []
+  const subscriber = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')
+  const pubsub = {
+    getSubscribers: () => [subscriber],
+    publish: async (_topic: string, data: Uint8Array) => { published.push(data) }
+  } as unknown as GossipSub
+  return { store, published, pubsub }
+}
+
 describe('neighbourhood', () => {
   it('is a clique only once every connected peer reported the same view; a different report or a new peer ends it', async () => {
     const [me, a, b, c] = await peers(4)
@@ -75,14 +87,8 @@ describe('neighbourhood', () => {
 
 describe('gossip of direct-only batches', () => {
   it('skips a covered batch, publishes it when the clique is lost within RECENT_DIRECT_MS, not after', async () => {
-    let now = 1_700_000_000_000
-    const store = new Store('me', { clock: () => now })
-    const published: Uint8Array[] = []
-    const subscriber = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')
-    const pubsub = {
-      getSubscribers: () => [subscriber],
-      publish: async (_topic: string, data: Uint8Array) => { published.push(data) }
-    } as unknown as GossipSub
+    const clock = { now: 1_700_000_000_000 }
+    const { store, published, pubsub } = onePeerTopic(clock)
     let covered = true
     const counters = createCounters()
     const gossip = new Gossip({ pubsub, topic: 't', store, counters, limits: { maxKeyBytes: 1024, maxValueBytes: 1 << 20, maxEntries: 100 }, arrivals: new ArrivalDelay(), coveredBy: () => covered })
@@ -102,21 +108,15 @@ describe('gossip of direct-only batches', () => {
     expect(published).toHaveLength(2)
     gossip.enqueue(store.set('k4', 'v'), view)
     gossip.flush()
-    now += RECENT_DIRECT_MS + 1
+    clock.now += RECENT_DIRECT_MS + 1
     covered = false
     gossip.publishRecent()
     expect(published).toHaveLength(2) // too old: anti-entropy's, as a lost gossip message would be
     await gossip.drain()
   })
   it('keeps a lone batch larger than a batch\'s bytes, and publishes at once one that does not fit beside those kept (none dropped early)', async () => {
-    let now = 1_700_000_000_000
-    const store = new Store('me', { clock: () => now })
-    const published: Uint8Array[] = []
-    const subscriber = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')
-    const pubsub = {
-      getSubscribers: () => [subscriber],
-      publish: async (_topic: string, data: Uint8Array) => { published.push(data) }
-    } as unknown as GossipSub
+    const clock = { now: 1_700_000_000_000 }
+    const { store, published, pubsub } = onePeerTopic(clock)
     const counters = createCounters()
     const gossip = new Gossip({ pubsub, topic: 't', store, counters, limits: { maxKeyBytes: 1024, maxValueBytes: 1 << 20, maxEntries: 100 }, arrivals: new ArrivalDelay(), coveredBy: () => true, maxBatchBytes: 1024 })
     const view = new Uint8Array(8)
@@ -134,7 +134,7 @@ describe('gossip of direct-only batches', () => {
     expect(published).toHaveLength(2)
     // once the kept ones expire, a batch is kept again
     gossip.enqueue(store.set('big2', 'x'.repeat(4096)), view)
-    now += RECENT_DIRECT_MS + 1
+    clock.now += RECENT_DIRECT_MS + 1
     gossip.enqueue(store.set('small2', 'v'), view)
     gossip.flush()
     expect(published).toHaveLength(2)
